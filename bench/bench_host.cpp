@@ -1,0 +1,57 @@
+// Google Benchmark of gpuxfer's own host hot paths: statistics over sample sets and
+// serializing a large system section. GPU transfer primitives join here with the bench suites.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "core/report_json.hpp"
+#include "core/stats.hpp"
+#include "core/units.hpp"
+
+namespace {
+
+void BM_Summarize(benchmark::State& state) {
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> dist(1e-3, 1e-5);
+  std::vector<double> samples(static_cast<std::size_t>(state.range(0)));
+  for (auto& s : samples) s = dist(rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(gx::summarize(samples));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Summarize)->Arg(20)->Arg(1000)->Arg(100000);
+
+void BM_SystemToJson(benchmark::State& state) {
+  gx::SystemInfo system;
+  const int gpus = static_cast<int>(state.range(0));
+  for (int i = 0; i < gpus; ++i) {
+    gx::DeviceInfo d;
+    d.index = i;
+    d.name = "NVIDIA H100 80GB HBM3";
+    d.uuid = "GPU-00000000-0000-0000-0000-00000000000" + std::to_string(i % 10);
+    for (int l = 0; l < 18; ++l) d.nvlink.up.push_back({l, gx::NvlinkRemote::nvswitch, "0000:05:00.0"});
+    system.devices.push_back(d);
+  }
+  for (int a = 0; a < gpus; ++a)
+    for (int b = 0; b < gpus; ++b)
+      if (a != b) {
+        gx::PairInfo pair;
+        pair.src = a;
+        pair.dst = b;
+        system.pairs.push_back(pair);
+      }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(gx::system_to_json(system).dump());
+  }
+}
+BENCHMARK(BM_SystemToJson)->Arg(8)->Arg(64);
+
+void BM_ParseSize(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(gx::parse_size("400MB"));
+}
+BENCHMARK(BM_ParseSize);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,47 @@
+#pragma once
+// What every subcommand shares: the global options and how results and messages leave the
+// process. Machine formats put only data on stdout; messages go to stderr.
+#include <string>
+#include <vector>
+
+#include "core/report_json.hpp"
+#include "core/table.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace gx::cli {
+
+struct GlobalOptions {
+  std::string format_text = "table";
+  std::string output_path;  // empty: stdout
+  std::string devices_text = "all";
+  bool quiet = false;
+  bool verbose = false;
+  std::vector<std::string> argv;
+
+  // Resolved before a command runs.
+  OutputFormat format = OutputFormat::table;
+  bool color = false;
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& options);
+// Validates and resolves the global options (format, output path, color); throws UsageError
+// or InputError.
+void resolve_global_options(GlobalOptions& options);
+
+// Result text to --output (atomically) or stdout.
+void emit(const GlobalOptions& options, const std::string& text);
+void emit_json(const GlobalOptions& options, const Json& json);
+
+// A line on stderr unless --quiet.
+void inform(const GlobalOptions& options, const std::string& line);
+// A line on stderr only with --verbose.
+void detail(const GlobalOptions& options, const std::string& line);
+
+// The run section of a report from the options and the time the command started.
+[[nodiscard]] RunInfo make_run_info(const GlobalOptions& options, std::string started_utc,
+                                    Json resolved_options);
+
+}  // namespace gx::cli

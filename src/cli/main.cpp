@@ -1,0 +1,99 @@
+// gpuxfer entry point: parses the command line, runs one subcommand, and is the only place that
+// turns errors into messages and exit codes (README "Exit codes", DESIGN §6).
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "core/build_info.hpp"
+#include "core/error.hpp"
+#include "gpu/devices.hpp"
+
+namespace {
+
+std::string version_text() {
+  const auto& b = gx::build_info();
+  std::string text = fmt::format("gpuxfer {} (git {}, {} build, built with CUDA {})\n", b.version,
+                                 b.git_sha, b.build_type, b.cuda_build_version);
+  const gx::DriverVersions v = gx::driver_versions();
+  if (v.cuda_driver_version.has_value()) {
+    text += fmt::format("CUDA driver {}, NVIDIA driver {}, CUDA runtime {}\n",
+                        gx::format_cuda_version(*v.cuda_driver_version),
+                        v.driver_release.has_value() ? *v.driver_release
+                                                     : "unknown (" + v.driver_release.reason + ")",
+                        v.cuda_runtime_version.has_value()
+                            ? gx::format_cuda_version(*v.cuda_runtime_version)
+                            : "unknown");
+  } else {
+    text += "no NVIDIA driver found at run time\n";
+  }
+  return text;
+}
+
+std::string_view error_kind(gx::ExitCode code) {
+  switch (code) {
+    case gx::ExitCode::usage: return "usage";
+    case gx::ExitCode::cannot_run: return "cannot_run";
+    case gx::ExitCode::device_error: return "device_error";
+    case gx::ExitCode::watchdog: return "timeout";
+    default: return "error";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gx::cli::GlobalOptions options;
+  options.argv.assign(argv, argv + argc);
+  int exit_code = 0;
+  bool show_version = false;
+
+  CLI::App app{"gpuxfer: how fast data moves between GPUs, and how fast each GPU computes."};
+  app.name("gpuxfer");
+  app.fallthrough();  // global options may follow the subcommand: gpuxfer list --format json
+  app.require_subcommand(0, 1);
+  app.add_flag("-V,--version", show_version,
+               "Tool version, git sha, build type and CUDA build version; driver versions found");
+  gx::cli::add_global_options(app, options);
+  app.footer(
+      "Exit codes: 0 ok, 1 check failed / regression, 2 usage or input error, 3 cannot run\n"
+      "(no driver, no GPU, too few GPUs), 4 CUDA error, 5 watchdog, 130/143 interrupted.\n"
+      "Examples:\n"
+      "  gpuxfer list\n"
+      "  gpuxfer list --format json --output system.json");
+  gx::cli::register_list(app, options, exit_code);
+  // Global options are validated before any subcommand callback runs.
+  app.parse_complete_callback([&options] { gx::cli::resolve_global_options(options); });
+
+  try {
+    app.parse(argc, argv);
+    if (show_version) {
+      std::fputs(version_text().c_str(), stdout);
+      return 0;
+    }
+    if (app.get_subcommands().empty()) {
+      throw gx::UsageError("a subcommand is required: list (see gpuxfer --help)");
+    }
+    return exit_code;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "gpuxfer: error: %s (see gpuxfer --help)\n", e.what());
+    return static_cast<int>(gx::ExitCode::usage);
+  } catch (const gx::Error& e) {
+    std::fprintf(stderr, "gpuxfer: error: %s\n", e.what());
+    const int code = static_cast<int>(e.exit_code());
+    if (options.format == gx::OutputFormat::json) {
+      std::fputs((gx::error_document(e.what(), code, error_kind(e.exit_code())).dump(2) + "\n").c_str(),
+                 stdout);
+    }
+    return code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gpuxfer: internal error: %s\n", e.what());
+    return static_cast<int>(gx::ExitCode::device_error);
+  }
+}

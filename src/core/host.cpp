@@ -1,0 +1,56 @@
+#include "core/host.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace gx {
+
+std::string host_name() {
+  char buffer[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
+  return buffer;
+}
+
+std::string cpu_model_from_cpuinfo(const std::string& cpuinfo_text) {
+  std::istringstream in(cpuinfo_text);
+  std::string line;
+  std::string fallback;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    if (key == "model name" && !value.empty()) return value;
+    if ((key == "Hardware" || key == "CPU part") && fallback.empty()) fallback = value;
+  }
+  return fallback.empty() ? "unknown" : fallback;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  if (!in) return "unknown";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return cpu_model_from_cpuinfo(buffer.str());
+}
+
+std::string utc_now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", utc, static_cast<int>(millis));
+}
+
+}  // namespace gx

@@ -1,0 +1,169 @@
+#include "core/table.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace gx {
+
+std::string_view to_string(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::table: return "table";
+    case OutputFormat::json: return "json";
+    case OutputFormat::csv: return "csv";
+    case OutputFormat::markdown: return "markdown";
+  }
+  return "table";
+}
+
+OutputFormat parse_output_format(std::string_view text) {
+  for (auto f : {OutputFormat::table, OutputFormat::json, OutputFormat::csv, OutputFormat::markdown}) {
+    if (text == to_string(f)) return f;
+  }
+  if (text == "md") return OutputFormat::markdown;
+  throw UsageError(
+      fmt::format("invalid --format '{}': allowed table, json, csv, markdown", text));
+}
+
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+bool use_color(bool is_tty, bool no_color_env, OutputFormat format) {
+  return is_tty && !no_color_env && format == OutputFormat::table;
+}
+
+namespace {
+
+Align align_of(const Table& t, std::size_t column) {
+  return column < t.align.size() ? t.align[column] : Align::left;
+}
+
+std::string pad(const std::string& cell, std::size_t width, Align align) {
+  const std::size_t w = display_width(cell);
+  const std::string fill(width > w ? width - w : 0, ' ');
+  return align == Align::right ? fill + cell : cell + fill;
+}
+
+std::vector<std::size_t> column_widths(const Table& t) {
+  std::vector<std::size_t> widths(t.header.size(), 0);
+  for (std::size_t c = 0; c < t.header.size(); ++c) widths[c] = display_width(t.header[c]);
+  for (const auto& row : t.rows) {
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  return widths;
+}
+
+std::string csv_cell(const std::string& cell) {
+  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string markdown_cell(const std::string& cell) {
+  std::string out;
+  for (char c : cell) {
+    if (c == '|') out += '\\';
+    out += (c == '\n') ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const Table& t, bool color) {
+  const auto widths = column_widths(t);
+  std::string out;
+  if (!t.title.empty()) {
+    out += color ? fmt::format(fmt::emphasis::bold, "{}", t.title) : t.title;
+    out += '\n';
+  }
+  auto line = [&](const std::vector<std::string>& cells, bool header) {
+    std::string text;
+    for (std::size_t c = 0; c < widths.size(); ++c) {
+      const std::string cell = c < cells.size() ? cells[c] : "";
+      if (c > 0) text += "  ";
+      text += pad(cell, widths[c], header ? Align::left : align_of(t, c));
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+  };
+  const std::string header_line = line(t.header, true);
+  out += color ? fmt::format(fmt::emphasis::underline, "{}", header_line) : header_line;
+  out += '\n';
+  if (!color) {
+    std::string rule;
+    for (std::size_t c = 0; c < widths.size(); ++c) {
+      if (c > 0) rule += "  ";
+      rule += std::string(widths[c], '-');
+    }
+    out += rule + '\n';
+  }
+  for (const auto& row : t.rows) out += line(row, false) + '\n';
+  for (const auto& note : t.notes) out += note + '\n';
+  return out;
+}
+
+std::string render_csv(const Table& t) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) out += ',';
+      out += csv_cell(cells[c]);
+    }
+    out += '\n';
+  };
+  line(t.header);
+  for (const auto& row : t.rows) line(row);
+  return out;
+}
+
+std::string render_markdown(const Table& t) {
+  std::string out;
+  if (!t.title.empty()) out += "### " + markdown_cell(t.title) + "\n\n";
+  auto line = [&](const std::vector<std::string>& cells) {
+    out += '|';
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+      out += ' ' + markdown_cell(c < cells.size() ? cells[c] : "") + " |";
+    }
+    out += '\n';
+  };
+  line(t.header);
+  out += '|';
+  for (std::size_t c = 0; c < t.header.size(); ++c) {
+    out += align_of(t, c) == Align::right ? " ---: |" : " --- |";
+  }
+  out += '\n';
+  for (const auto& row : t.rows) line(row);
+  if (!t.notes.empty()) {
+    out += '\n';
+    for (const auto& note : t.notes) out += markdown_cell(note) + "  \n";
+  }
+  return out;
+}
+
+std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color) {
+  std::string out;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) out += '\n';
+    switch (format) {
+      case OutputFormat::csv: out += render_csv(tables[i]); break;
+      case OutputFormat::markdown: out += render_markdown(tables[i]); break;
+      default: out += render_text(tables[i], color); break;
+    }
+  }
+  return out;
+}
+
+}  // namespace gx

@@ -1,0 +1,321 @@
+#include "gpu/nvml.hpp"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <nvml.h>
+
+#include <vector>
+
+namespace gx {
+
+// The NVML functions gpuxfer uses. Optional ones may be missing from an older driver: the
+// fields they fill are then unknown with that reason.
+#define GX_NVML_FUNCTIONS(X)                 \
+  X(nvmlInit_v2)                             \
+  X(nvmlShutdown)                            \
+  X(nvmlErrorString)                         \
+  X(nvmlSystemGetDriverVersion)              \
+  X(nvmlSystemGetNVMLVersion)                \
+  X(nvmlDeviceGetHandleByPciBusId_v2)        \
+  X(nvmlDeviceGetMaxClockInfo)               \
+  X(nvmlDeviceGetEccMode)                    \
+  X(nvmlDeviceGetNumaNodeId)                 \
+  X(nvmlDeviceGetCpuAffinity)                \
+  X(nvmlDeviceGetCurrPcieLinkGeneration)     \
+  X(nvmlDeviceGetCurrPcieLinkWidth)          \
+  X(nvmlDeviceGetMaxPcieLinkGeneration)      \
+  X(nvmlDeviceGetMaxPcieLinkWidth)           \
+  X(nvmlDeviceGetNvLinkState)                \
+  X(nvmlDeviceGetNvLinkVersion)              \
+  X(nvmlDeviceGetNvLinkRemotePciInfo_v2)     \
+  X(nvmlDeviceGetNvLinkRemoteDeviceType)     \
+  X(nvmlDeviceGetFieldValues)                \
+  X(nvmlDeviceGetTopologyCommonAncestor)     \
+  X(nvmlDeviceGetP2PStatus)
+
+struct Nvml::Impl {
+  void* library = nullptr;
+  bool initialized = false;
+  std::string reason;
+#define GX_NVML_POINTER(name) decltype(&::name) name = nullptr;
+  GX_NVML_FUNCTIONS(GX_NVML_POINTER)
+#undef GX_NVML_POINTER
+
+  [[nodiscard]] std::string error(nvmlReturn_t rc) const {
+    if (nvmlErrorString != nullptr) return fmt::format("NVML: {}", nvmlErrorString(rc));
+    return fmt::format("NVML error {}", static_cast<int>(rc));
+  }
+  [[nodiscard]] std::optional<nvmlDevice_t> handle(const std::string& bus_id,
+                                                   std::string* why) const {
+    if (!initialized) {
+      *why = reason;
+      return std::nullopt;
+    }
+    nvmlDevice_t device{};
+    const nvmlReturn_t rc = nvmlDeviceGetHandleByPciBusId_v2(bus_id.c_str(), &device);
+    if (rc != NVML_SUCCESS) {
+      *why = fmt::format("{} (bus id {})", error(rc), bus_id);
+      return std::nullopt;
+    }
+    return device;
+  }
+};
+
+Nvml& Nvml::instance() {
+  static Nvml nvml;
+  return nvml;
+}
+
+Nvml::Nvml() : impl_(std::make_unique<Impl>()) {
+  Impl& n = *impl_;
+  n.library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (n.library == nullptr) {
+    const char* why = dlerror();
+    n.reason = fmt::format("NVML not available ({})", why != nullptr ? why : "dlopen failed");
+    return;
+  }
+#define GX_NVML_LOAD(name) n.name = reinterpret_cast<decltype(n.name)>(dlsym(n.library, #name));
+  GX_NVML_FUNCTIONS(GX_NVML_LOAD)
+#undef GX_NVML_LOAD
+  if (n.nvmlInit_v2 == nullptr || n.nvmlDeviceGetHandleByPciBusId_v2 == nullptr) {
+    n.reason = "NVML not available (libnvidia-ml.so.1 lacks nvmlInit_v2)";
+    return;
+  }
+  const nvmlReturn_t rc = n.nvmlInit_v2();
+  if (rc != NVML_SUCCESS) {
+    n.reason = fmt::format("NVML not available (init failed: {})", n.error(rc));
+    return;
+  }
+  n.initialized = true;
+}
+
+Nvml::~Nvml() {
+  if (impl_->initialized && impl_->nvmlShutdown != nullptr) impl_->nvmlShutdown();
+  if (impl_->library != nullptr) dlclose(impl_->library);
+}
+
+bool Nvml::available() const { return impl_->initialized; }
+const std::string& Nvml::unavailable_reason() const { return impl_->reason; }
+
+namespace {
+
+template <class T, class Call>
+Known<T> read(const Nvml::Impl& n, bool function_present, const char* name, Call call) {
+  if (!n.initialized) return Known<T>::unknown(n.reason);
+  if (!function_present) return Known<T>::unknown(fmt::format("NVML: {} not in this driver", name));
+  T value{};
+  const nvmlReturn_t rc = call(&value);
+  if (rc != NVML_SUCCESS) return Known<T>::unknown(n.error(rc));
+  return value;
+}
+
+}  // namespace
+
+Known<std::string> Nvml::driver_release() const {
+  const Impl& n = *impl_;
+  if (!n.initialized) return Known<std::string>::unknown(n.reason);
+  char buffer[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE] = {};
+  const nvmlReturn_t rc = n.nvmlSystemGetDriverVersion(buffer, sizeof(buffer));
+  if (rc != NVML_SUCCESS) return Known<std::string>::unknown(n.error(rc));
+  return std::string(buffer);
+}
+
+Known<std::string> Nvml::version() const {
+  const Impl& n = *impl_;
+  if (!n.initialized) return Known<std::string>::unknown(n.reason);
+  char buffer[NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE] = {};
+  const nvmlReturn_t rc = n.nvmlSystemGetNVMLVersion(buffer, sizeof(buffer));
+  if (rc != NVML_SUCCESS) return Known<std::string>::unknown(n.error(rc));
+  return std::string(buffer);
+}
+
+NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
+  const Impl& n = *impl_;
+  NvmlDeviceFacts f;
+  std::string why;
+  const auto device = n.handle(pci_bus_id, &why);
+  if (!device) {
+    f.max_sm_clock_hz = f.max_memory_clock_hz = Known<double>::unknown(why);
+    f.ecc_enabled = Known<bool>::unknown(why);
+    f.numa_node = Known<int>::unknown(why);
+    f.cpu_affinity = Known<std::string>::unknown(why);
+    f.pcie.current_gen = f.pcie.current_width = f.pcie.max_gen = f.pcie.max_width =
+        Known<int>::unknown(why);
+    f.nvlink.links_supported = f.nvlink.links_up = f.nvlink.version = Known<int>::unknown(why);
+    f.nvlink.per_link_bytes_per_s = Known<double>::unknown(why);
+    return f;
+  }
+  const nvmlDevice_t d = *device;
+
+  auto clock = [&](nvmlClockType_t type) -> Known<double> {
+    const auto mhz = read<unsigned>(n, n.nvmlDeviceGetMaxClockInfo != nullptr,
+                                    "nvmlDeviceGetMaxClockInfo",
+                                    [&](unsigned* v) { return n.nvmlDeviceGetMaxClockInfo(d, type, v); });
+    if (!mhz.has_value()) return Known<double>::unknown(mhz.reason);
+    return *mhz * 1e6;
+  };
+  f.max_sm_clock_hz = clock(NVML_CLOCK_SM);
+  f.max_memory_clock_hz = clock(NVML_CLOCK_MEM);
+
+  const auto ecc = read<nvmlEnableState_t>(n, n.nvmlDeviceGetEccMode != nullptr, "nvmlDeviceGetEccMode",
+                                           [&](nvmlEnableState_t* current) {
+                                             nvmlEnableState_t pending{};
+                                             return n.nvmlDeviceGetEccMode(d, current, &pending);
+                                           });
+  f.ecc_enabled = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED)
+                                  : Known<bool>::unknown(ecc.reason);
+
+  const auto numa = read<unsigned>(n, n.nvmlDeviceGetNumaNodeId != nullptr, "nvmlDeviceGetNumaNodeId",
+                                   [&](unsigned* v) { return n.nvmlDeviceGetNumaNodeId(d, v); });
+  f.numa_node = numa.has_value() ? Known<int>(static_cast<int>(*numa)) : Known<int>::unknown(numa.reason);
+
+  // 1024 CPUs is far beyond any host gpuxfer runs on; NVML truncates silently beyond the buffer.
+  std::vector<unsigned long> cpuset(1024 / (8 * sizeof(unsigned long)), 0);
+  const auto affinity = read<int>(n, n.nvmlDeviceGetCpuAffinity != nullptr, "nvmlDeviceGetCpuAffinity",
+                                  [&](int*) {
+                                    return n.nvmlDeviceGetCpuAffinity(
+                                        d, static_cast<unsigned>(cpuset.size()), cpuset.data());
+                                  });
+  if (affinity.has_value()) {
+    std::vector<std::uint64_t> words(cpuset.begin(), cpuset.end());
+    f.cpu_affinity = format_cpu_list(words);
+  } else {
+    f.cpu_affinity = Known<std::string>::unknown(affinity.reason);
+  }
+
+  auto pcie_value = [&](auto fn, const char* name) -> Known<int> {
+    const auto v = read<unsigned>(n, fn != nullptr, name, [&](unsigned* out) { return fn(d, out); });
+    return v.has_value() ? Known<int>(static_cast<int>(*v)) : Known<int>::unknown(v.reason);
+  };
+  f.pcie.current_gen = pcie_value(n.nvmlDeviceGetCurrPcieLinkGeneration, "nvmlDeviceGetCurrPcieLinkGeneration");
+  f.pcie.current_width = pcie_value(n.nvmlDeviceGetCurrPcieLinkWidth, "nvmlDeviceGetCurrPcieLinkWidth");
+  f.pcie.max_gen = pcie_value(n.nvmlDeviceGetMaxPcieLinkGeneration, "nvmlDeviceGetMaxPcieLinkGeneration");
+  f.pcie.max_width = pcie_value(n.nvmlDeviceGetMaxPcieLinkWidth, "nvmlDeviceGetMaxPcieLinkWidth");
+
+  // NVLink: walk every possible link; a link that does not exist answers NOT_SUPPORTED or
+  // INVALID_ARGUMENT, which is not an error for the device as a whole.
+  NvlinkState& nv = f.nvlink;
+  if (n.nvmlDeviceGetNvLinkState == nullptr) {
+    nv.links_supported = nv.links_up = nv.version =
+        Known<int>::unknown("NVML: nvmlDeviceGetNvLinkState not in this driver");
+    nv.per_link_bytes_per_s = Known<double>::unknown("NVML: nvmlDeviceGetNvLinkState not in this driver");
+    return f;
+  }
+  int supported = 0;
+  std::optional<int> version;
+  std::string first_error;
+  for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS; ++link) {
+    nvmlEnableState_t active{};
+    const nvmlReturn_t rc = n.nvmlDeviceGetNvLinkState(d, link, &active);
+    if (rc == NVML_ERROR_NOT_SUPPORTED || rc == NVML_ERROR_INVALID_ARGUMENT) continue;
+    if (rc != NVML_SUCCESS) {
+      if (first_error.empty()) first_error = n.error(rc);
+      continue;
+    }
+    ++supported;
+    if (active != NVML_FEATURE_ENABLED) continue;
+    NvlinkLane lane;
+    lane.link = static_cast<int>(link);
+    if (n.nvmlDeviceGetNvLinkRemoteDeviceType != nullptr) {
+      nvmlIntNvLinkDeviceType_t type{};
+      if (n.nvmlDeviceGetNvLinkRemoteDeviceType(d, link, &type) == NVML_SUCCESS) {
+        lane.remote = type == NVML_NVLINK_DEVICE_TYPE_GPU      ? NvlinkRemote::gpu
+                      : type == NVML_NVLINK_DEVICE_TYPE_SWITCH ? NvlinkRemote::nvswitch
+                                                               : NvlinkRemote::other;
+      }
+    }
+    if (n.nvmlDeviceGetNvLinkRemotePciInfo_v2 != nullptr) {
+      nvmlPciInfo_t pci{};
+      if (n.nvmlDeviceGetNvLinkRemotePciInfo_v2(d, link, &pci) == NVML_SUCCESS) {
+        lane.remote_pci_bus_id = normalize_pci_bus_id(pci.busId);
+      }
+    }
+    if (!version && n.nvmlDeviceGetNvLinkVersion != nullptr) {
+      unsigned raw = 0;
+      if (n.nvmlDeviceGetNvLinkVersion(d, link, &raw) == NVML_SUCCESS) {
+        version = nvlink_version_from_nvml(raw);
+      }
+    }
+    nv.up.push_back(lane);
+  }
+  if (supported == 0 && !first_error.empty()) {
+    nv.links_supported = nv.links_up = Known<int>::unknown(first_error);
+  } else {
+    nv.links_supported = supported;
+    nv.links_up = static_cast<int>(nv.up.size());
+  }
+  nv.version = version ? Known<int>(*version)
+                       : Known<int>::unknown(nv.up.empty() ? "no NVLink up" : "NVML: version not reported");
+  if (nv.up.empty()) {
+    nv.per_link_bytes_per_s = Known<double>::unknown("no NVLink up");
+  } else if (n.nvmlDeviceGetFieldValues == nullptr) {
+    nv.per_link_bytes_per_s = Known<double>::unknown("NVML: nvmlDeviceGetFieldValues not in this driver");
+  } else {
+    nvmlFieldValue_t field{};
+    field.fieldId = NVML_FI_DEV_NVLINK_SPEED_MBPS_COMMON;
+    const nvmlReturn_t rc = n.nvmlDeviceGetFieldValues(d, 1, &field);
+    if (rc != NVML_SUCCESS) {
+      nv.per_link_bytes_per_s = Known<double>::unknown(n.error(rc));
+    } else if (field.nvmlReturn != NVML_SUCCESS) {
+      nv.per_link_bytes_per_s = Known<double>::unknown(n.error(field.nvmlReturn));
+    } else {
+      // NVML reports the common link speed in MB/s (decimal), per direction.
+      nv.per_link_bytes_per_s = static_cast<double>(field.value.uiVal) * 1e6;
+    }
+  }
+  return f;
+}
+
+std::optional<PciPath> Nvml::common_ancestor(const std::string& bus_a, const std::string& bus_b,
+                                             std::string* reason) const {
+  const Impl& n = *impl_;
+  const auto a = n.handle(bus_a, reason);
+  if (!a) return std::nullopt;
+  const auto b = n.handle(bus_b, reason);
+  if (!b) return std::nullopt;
+  if (n.nvmlDeviceGetTopologyCommonAncestor == nullptr) {
+    *reason = "NVML: nvmlDeviceGetTopologyCommonAncestor not in this driver";
+    return std::nullopt;
+  }
+  nvmlGpuTopologyLevel_t level{};
+  const nvmlReturn_t rc = n.nvmlDeviceGetTopologyCommonAncestor(*a, *b, &level);
+  if (rc != NVML_SUCCESS) {
+    *reason = n.error(rc);
+    return std::nullopt;
+  }
+  switch (level) {
+    case NVML_TOPOLOGY_INTERNAL: return PciPath::same_board;
+    case NVML_TOPOLOGY_SINGLE: return PciPath::single_switch;
+    case NVML_TOPOLOGY_MULTIPLE: return PciPath::multiple_switches;
+    case NVML_TOPOLOGY_HOSTBRIDGE: return PciPath::host_bridge;
+    case NVML_TOPOLOGY_NODE: return PciPath::numa_node;
+    case NVML_TOPOLOGY_SYSTEM: return PciPath::system;
+  }
+  *reason = fmt::format("NVML: unknown topology level {}", static_cast<int>(level));
+  return std::nullopt;
+}
+
+std::string Nvml::p2p_status(const std::string& bus_a, const std::string& bus_b) const {
+  const Impl& n = *impl_;
+  std::string why;
+  const auto a = n.handle(bus_a, &why);
+  if (!a) return why;
+  const auto b = n.handle(bus_b, &why);
+  if (!b) return why;
+  if (n.nvmlDeviceGetP2PStatus == nullptr) return "NVML: nvmlDeviceGetP2PStatus not in this driver";
+  nvmlGpuP2PStatus_t status{};
+  const nvmlReturn_t rc = n.nvmlDeviceGetP2PStatus(*a, *b, NVML_P2P_CAPS_INDEX_READ, &status);
+  if (rc != NVML_SUCCESS) return n.error(rc);
+  switch (status) {
+    case NVML_P2P_STATUS_OK: return "";
+    case NVML_P2P_STATUS_CHIPSET_NOT_SUPPORED: return "the chipset does not support P2P";
+    case NVML_P2P_STATUS_GPU_NOT_SUPPORTED: return "the GPU does not support P2P";
+    case NVML_P2P_STATUS_IOH_TOPOLOGY_NOT_SUPPORTED:
+      return "P2P is not supported across this I/O hub topology (e.g. across CPU sockets)";
+    case NVML_P2P_STATUS_DISABLED_BY_REGKEY: return "P2P is disabled by a driver registry key";
+    case NVML_P2P_STATUS_NOT_SUPPORTED: return "P2P is not supported between these GPUs";
+    default: return "NVML reports P2P status unknown";
+  }
+}
+
+}  // namespace gx

@@ -1,0 +1,117 @@
+// The binary on its own: help, version, bad input (exit 2), no GPU (exit 3 with a JSON error).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+using gx::test::count_lines;
+using gx::test::run_gpuxfer;
+
+namespace {
+
+// Whether this machine can run GPU commands at all (decides which exit code is right for
+// requests that need the device list).
+bool gpus_usable() {
+  static const bool usable = run_gpuxfer("list --format json --quiet").exit_code == 0;
+  return usable;
+}
+
+void expect_usage_error(const std::string& args, const std::string& mention) {
+  SCOPED_TRACE(args);
+  const auto r = run_gpuxfer(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "") << "no partial output on stdout";
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(mention), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("terminate"), std::string::npos);
+}
+
+}  // namespace
+
+TEST(CliBasics, HelpListsSubcommandsAndExitCodes) {
+  const auto r = run_gpuxfer("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("list"), std::string::npos);
+  EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
+}
+
+TEST(CliBasics, SubcommandHelpHasExamples) {
+  const auto r = run_gpuxfer("list --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Examples"), std::string::npos);
+  EXPECT_NE(r.out.find("--devices"), std::string::npos);
+}
+
+TEST(CliBasics, VersionNamesBuildAndCuda) {
+  const auto r = run_gpuxfer("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("gpuxfer 0."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("built with CUDA 13"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("git "), std::string::npos);
+  // Either the driver versions or a plain statement that there is no driver.
+  EXPECT_TRUE(r.out.find("CUDA driver") != std::string::npos ||
+              r.out.find("no NVIDIA driver") != std::string::npos)
+      << r.out;
+}
+
+TEST(CliBasics, BadInputIsOneLineAndExit2) {
+  expect_usage_error("frobnicate", "frobnicate");
+  expect_usage_error("--bogus list", "--bogus");
+  expect_usage_error("list --bogus", "--bogus");
+  expect_usage_error("--format yaml list", "yaml");
+  expect_usage_error("list --format yaml", "allowed");
+  expect_usage_error("list --devices x", "'x'");
+  expect_usage_error("list --devices 0,0", "twice");
+  expect_usage_error("list --devices ''", "empty");
+  expect_usage_error("list --devices 0,,1", "empty item");
+  expect_usage_error("list --devices -1", "-1");
+  expect_usage_error("list --devices GPU-zz", "GPU-zz");
+  expect_usage_error("list --quiet --verbose", "--quiet");
+  expect_usage_error("list --output /nonexistent-dir/x.json", "/nonexistent-dir");
+  expect_usage_error("list --output /tmp", "folder");
+  expect_usage_error("", "subcommand");
+  expect_usage_error("list --format", "--format");
+}
+
+TEST(CliBasics, DeviceOutOfRangeNamesTheValue) {
+  const auto r = run_gpuxfer("list --devices 9");
+  if (gpus_usable()) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("GPU 9 does not exist"), std::string::npos) << r.err;
+  } else {
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+  }
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(CliBasics, NoGpuIsExit3WithPlainCause) {
+  // An empty CUDA_VISIBLE_DEVICES hides every GPU, so this holds on GPU machines too.
+  const auto r = run_gpuxfer("list", "CUDA_VISIBLE_DEVICES=");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(r.err.find("no NVIDIA driver") != std::string::npos ||
+              r.err.find("no CUDA GPU") != std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(CliBasics, NoGpuWithJsonPrintsAnErrorDocument) {
+  const auto r = run_gpuxfer("list --format json", "CUDA_VISIBLE_DEVICES=");
+  EXPECT_EQ(r.exit_code, 3);
+  const auto doc = nlohmann::json::parse(r.out);  // throws (fails) on invalid JSON
+  EXPECT_EQ(doc.at("schema"), "gpuxfer.report");
+  EXPECT_EQ(doc.at("error").at("exit_code"), 3);
+  EXPECT_EQ(doc.at("error").at("kind"), "cannot_run");
+  EXPECT_FALSE(doc.at("error").at("message").get<std::string>().empty());
+}
+
+TEST(CliBasics, OutputFileIsNotCreatedOnFailure) {
+  const std::string path = "/tmp/gpuxfer_cli_no_file_" + std::to_string(::getpid()) + ".json";
+  std::remove(path.c_str());
+  const auto r = run_gpuxfer("list --format json --output " + path, "CUDA_VISIBLE_DEVICES=");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "no half-written result file";
+}

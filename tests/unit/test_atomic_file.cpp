@@ -1,0 +1,84 @@
+#include "core/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/host.hpp"
+
+using namespace gx;
+
+namespace {
+std::string temp_dir() {
+  char pattern[] = "/tmp/gpuxfer_atomic_XXXXXX";
+  const char* dir = ::mkdtemp(pattern);
+  EXPECT_NE(dir, nullptr);
+  return dir;
+}
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+int files_in(const std::string& dir) {
+  const std::string cmd = "test $(ls -A " + dir + " | wc -l) -eq ";
+  for (int n = 0; n < 10; ++n) {
+    if (std::system((cmd + std::to_string(n)).c_str()) == 0) return n;
+  }
+  return -1;
+}
+}  // namespace
+
+TEST(AtomicFile, WritesAndReplaces) {
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/r.json";
+  write_file_atomically(path, "first");
+  EXPECT_EQ(read(path), "first");
+  write_file_atomically(path, "second, longer");
+  EXPECT_EQ(read(path), "second, longer");
+  EXPECT_EQ(files_in(dir), 1) << "no temp file left behind";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(st.st_mode & S_IRGRP) << "readable like a normal file, not 0600";
+}
+
+TEST(AtomicFile, BadPathsAreInputErrors) {
+  EXPECT_THROW(ensure_writable("/nonexistent-folder/x.json"), InputError);
+  EXPECT_THROW(ensure_writable("/tmp"), InputError);
+  EXPECT_THROW(ensure_writable(""), InputError);
+  EXPECT_THROW(write_file_atomically("/nonexistent-folder/x.json", "x"), InputError);
+  const std::string dir = temp_dir();
+  EXPECT_NO_THROW(ensure_writable(dir + "/new.json"));
+  EXPECT_NO_THROW(ensure_writable("relative-name.json"));
+  try {
+    ensure_writable("/nonexistent-folder/x.json");
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-folder/x.json"), std::string::npos);
+  }
+}
+
+TEST(AtomicFile, ReadOnlyFolderIsRefusedUpFront) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write anywhere";
+  const std::string dir = temp_dir();
+  ASSERT_EQ(::chmod(dir.c_str(), 0500), 0);
+  EXPECT_THROW(ensure_writable(dir + "/x.json"), InputError);
+  ::chmod(dir.c_str(), 0700);
+}
+
+TEST(Host, CpuModelFromCpuinfo) {
+  EXPECT_EQ(cpu_model_from_cpuinfo("processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\n"),
+            "AMD EPYC 9654 96-Core Processor");
+  EXPECT_EQ(cpu_model_from_cpuinfo("processor : 0\nCPU part : 0xd4f\n"), "0xd4f");
+  EXPECT_EQ(cpu_model_from_cpuinfo(""), "unknown");
+  EXPECT_FALSE(host_name().empty());
+  const std::string now = utc_now_iso8601();
+  EXPECT_EQ(now.size(), 24u) << now;
+  EXPECT_EQ(now.back(), 'Z');
+  EXPECT_EQ(now[10], 'T');
+}
