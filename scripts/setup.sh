@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what gpuxfer needs to build and test on Debian 12 / Ubuntu 22.04+ with the CUDA
+# toolkit already installed (nvcc on PATH or in /usr/local/cuda/bin). Safe to run again: it only
+# installs what is missing, so it also works offline where everything is present.
+set -euo pipefail
+
+packages=(cmake g++ make git python3 python3-pip
+          libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  echo "setup: nvcc not found: install the CUDA toolkit (12.x or 13.x) first" >&2
+  exit 1
+fi
+
+# NVML is loaded at run time; building needs only nvml.h. Some toolkit installs lack it: the
+# PyPI package nvidia-nvml-dev carries it, and CMake looks in site-packages for it.
+cuda_include="$(dirname "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")/../include"
+if [ ! -f "$cuda_include/nvml.h" ]; then
+  py="$(command -v python3)"
+  if ! "$py" -c "import sysconfig,glob,sys; sys.exit(0 if glob.glob(sysconfig.get_paths()['purelib']+'/nvidia/*/include/nvml.h') else 1)"; then
+    echo "setup: installing nvml.h from PyPI (nvidia-nvml-dev)" >&2
+    "$py" -m pip install -q "nvidia-nvml-dev>=12,<14" 2>/dev/null ||
+      "$py" -m pip install -q --break-system-packages "nvidia-nvml-dev>=12,<14"
+  fi
+fi
+echo "setup: ok" >&2
