@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <nvml.h>
 
+#include <algorithm>
+#include <fstream>
 #include <vector>
 
 namespace gx {
@@ -21,6 +23,7 @@ namespace gx {
   X(nvmlDeviceGetEccMode)                    \
   X(nvmlDeviceGetNumaNodeId)                 \
   X(nvmlDeviceGetCpuAffinity)                \
+  X(nvmlDeviceGetMemoryAffinity)             \
   X(nvmlDeviceGetCurrPcieLinkGeneration)     \
   X(nvmlDeviceGetCurrPcieLinkWidth)          \
   X(nvmlDeviceGetMaxPcieLinkGeneration)      \
@@ -109,6 +112,78 @@ Known<T> read(const Nvml::Impl& n, bool function_present, const char* name, Call
   return value;
 }
 
+// The CPU NUMA node nearest the GPU ("NUMA Affinity" in nvidia-smi topo -m): NVML's memory
+// affinity at node scope, else the kernel's sysfs entry for the PCI device. Not
+// nvmlDeviceGetNumaNodeId, which is the GPU memory's own node on coherent (Grace) systems.
+Known<int> numa_node(const Nvml::Impl& n, nvmlDevice_t d, const std::string& pci_bus_id) {
+  std::string why = "NVML: nvmlDeviceGetMemoryAffinity not in this driver";
+  if (n.nvmlDeviceGetMemoryAffinity != nullptr) {
+    std::vector<unsigned long> nodes(4, 0);
+    const nvmlReturn_t rc = n.nvmlDeviceGetMemoryAffinity(d, static_cast<unsigned>(nodes.size()),
+                                                          nodes.data(), NVML_AFFINITY_SCOPE_NODE);
+    if (rc == NVML_SUCCESS) {
+      for (std::size_t w = 0; w < nodes.size(); ++w) {
+        for (unsigned bit = 0; bit < 8 * sizeof(unsigned long); ++bit) {
+          if ((nodes[w] >> bit) & 1ul) return static_cast<int>(w * 8 * sizeof(unsigned long) + bit);
+        }
+      }
+      why = "NVML: empty memory affinity";
+    } else {
+      why = n.error(rc);
+    }
+  }
+  std::ifstream sysfs("/sys/bus/pci/devices/" + pci_bus_id + "/numa_node");
+  int node = -1;
+  if (sysfs >> node && node >= 0) return node;
+  return Known<int>::unknown(why + "; sysfs numa_node: none");
+}
+
+// Per-direction speed of one NVLink, from NVML field values (MB/s): the per-link field with the
+// link in scopeId (newer drivers), else the common-speed field. The slowest up link is reported.
+Known<double> nvlink_speed(const Nvml::Impl& n, nvmlDevice_t d, const std::vector<NvlinkLane>& up) {
+  if (n.nvmlDeviceGetFieldValues == nullptr) {
+    return Known<double>::unknown("NVML: nvmlDeviceGetFieldValues not in this driver");
+  }
+  auto value_of = [](const nvmlFieldValue_t& f) -> double {
+    switch (f.valueType) {
+      case NVML_VALUE_TYPE_UNSIGNED_LONG: return static_cast<double>(f.value.ulVal);
+      case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: return static_cast<double>(f.value.ullVal);
+      case NVML_VALUE_TYPE_DOUBLE: return f.value.dVal;
+      default: return static_cast<double>(f.value.uiVal);
+    }
+  };
+  std::vector<nvmlFieldValue_t> fields(up.size());
+  for (std::size_t i = 0; i < up.size(); ++i) {
+    fields[i].fieldId = NVML_FI_DEV_NVLINK_GET_SPEED;
+    fields[i].scopeId = static_cast<unsigned>(up[i].link);
+  }
+  std::string why;
+  nvmlReturn_t rc = n.nvmlDeviceGetFieldValues(d, static_cast<int>(fields.size()), fields.data());
+  if (rc == NVML_SUCCESS) {
+    double slowest = 0;
+    bool all = true;
+    for (const auto& f : fields) {
+      if (f.nvmlReturn != NVML_SUCCESS || value_of(f) <= 0) {
+        all = false;
+        why = n.error(f.nvmlReturn);
+        break;
+      }
+      slowest = slowest == 0 ? value_of(f) : std::min(slowest, value_of(f));
+    }
+    if (all) return slowest * 1e6;
+  } else {
+    why = n.error(rc);
+  }
+  nvmlFieldValue_t common{};
+  common.fieldId = NVML_FI_DEV_NVLINK_SPEED_MBPS_COMMON;
+  rc = n.nvmlDeviceGetFieldValues(d, 1, &common);
+  if (rc == NVML_SUCCESS && common.nvmlReturn == NVML_SUCCESS && value_of(common) > 0) {
+    return value_of(common) * 1e6;
+  }
+  return Known<double>::unknown(fmt::format("per-link speed: {}; common speed: {}", why,
+                                            n.error(rc != NVML_SUCCESS ? rc : common.nvmlReturn)));
+}
+
 }  // namespace
 
 Known<std::string> Nvml::driver_release() const {
@@ -165,9 +240,7 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
   f.ecc_enabled = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED)
                                   : Known<bool>::unknown(ecc.reason);
 
-  const auto numa = read<unsigned>(n, n.nvmlDeviceGetNumaNodeId != nullptr, "nvmlDeviceGetNumaNodeId",
-                                   [&](unsigned* v) { return n.nvmlDeviceGetNumaNodeId(d, v); });
-  f.numa_node = numa.has_value() ? Known<int>(static_cast<int>(*numa)) : Known<int>::unknown(numa.reason);
+  f.numa_node = numa_node(n, d, pci_bus_id);
 
   // 1024 CPUs is far beyond any host gpuxfer runs on; NVML truncates silently beyond the buffer.
   std::vector<unsigned long> cpuset(1024 / (8 * sizeof(unsigned long)), 0);
@@ -248,20 +321,8 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
                        : Known<int>::unknown(nv.up.empty() ? "no NVLink up" : "NVML: version not reported");
   if (nv.up.empty()) {
     nv.per_link_bytes_per_s = Known<double>::unknown("no NVLink up");
-  } else if (n.nvmlDeviceGetFieldValues == nullptr) {
-    nv.per_link_bytes_per_s = Known<double>::unknown("NVML: nvmlDeviceGetFieldValues not in this driver");
   } else {
-    nvmlFieldValue_t field{};
-    field.fieldId = NVML_FI_DEV_NVLINK_SPEED_MBPS_COMMON;
-    const nvmlReturn_t rc = n.nvmlDeviceGetFieldValues(d, 1, &field);
-    if (rc != NVML_SUCCESS) {
-      nv.per_link_bytes_per_s = Known<double>::unknown(n.error(rc));
-    } else if (field.nvmlReturn != NVML_SUCCESS) {
-      nv.per_link_bytes_per_s = Known<double>::unknown(n.error(field.nvmlReturn));
-    } else {
-      // NVML reports the common link speed in MB/s (decimal), per direction.
-      nv.per_link_bytes_per_s = static_cast<double>(field.value.uiVal) * 1e6;
-    }
+    nv.per_link_bytes_per_s = nvlink_speed(n, d, nv.up);
   }
   return f;
 }

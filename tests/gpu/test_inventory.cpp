@@ -2,6 +2,7 @@
 // topology classes; P2P enabled on every NVLink pair (and enabling twice still succeeds).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -28,8 +29,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, sep)) {
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\r')) item.pop_back();
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.erase(0, 1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
     parts.push_back(item);
   }
   return parts;
@@ -127,6 +128,14 @@ TEST(Inventory, LinkClassesMatchTopoMatrix) {
     rows[std::stoi(first.substr(3))] = cells;
   }
   ASSERT_EQ(rows.size(), smi.size());
+  // After the GPU columns: CPU Affinity, NUMA Affinity, [GPU NUMA ID].
+  for (const auto& d : s.devices) {
+    const auto& cells = rows[smi.at(d.pci_bus_id).smi_index];
+    ASSERT_GT(cells.size(), smi.size() + 1);
+    SCOPED_TRACE(d.pci_bus_id);
+    EXPECT_EQ(d.cpu_affinity.has_value() ? *d.cpu_affinity : "N/A", cells[smi.size()]);
+    EXPECT_EQ(d.numa_node.has_value() ? std::to_string(*d.numa_node) : "N/A", cells[smi.size() + 1]);
+  }
   for (const auto& p : s.pairs) {
     const int a = smi.at(s.devices[static_cast<std::size_t>(p.src)].pci_bus_id).smi_index;
     const int b = smi.at(s.devices[static_cast<std::size_t>(p.dst)].pci_bus_id).smi_index;
