@@ -9,5 +9,6 @@ class App;
 namespace gx::cli {
 
 void register_list(CLI::App& app, GlobalOptions& options, int& exit_code);
+void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code);
 
 }  // namespace gx::cli

@@ -62,8 +62,10 @@ int main(int argc, char** argv) {
       "(no driver, no GPU, too few GPUs), 4 CUDA error, 5 watchdog, 130/143 interrupted.\n"
       "Examples:\n"
       "  gpuxfer list\n"
+      "  gpuxfer bench --quick\n"
       "  gpuxfer list --format json --output system.json");
   gx::cli::register_list(app, options, exit_code);
+  gx::cli::register_bench(app, options, exit_code);
   // Global options are validated before any subcommand callback runs.
   app.parse_complete_callback([&options] { gx::cli::resolve_global_options(options); });
 
@@ -74,7 +76,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (app.get_subcommands().empty()) {
-      throw gx::UsageError("a subcommand is required: list (see gpuxfer --help)");
+      throw gx::UsageError("a subcommand is required: list or bench (see gpuxfer --help)");
     }
     return exit_code;
   } catch (const CLI::CallForHelp& e) {

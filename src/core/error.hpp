@@ -51,4 +51,11 @@ class DeviceError : public Error {
   [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::device_error; }
 };
 
+// A device wait or a case exceeded its deadline (the watchdog).
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+  [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::watchdog; }
+};
+
 }  // namespace gx

@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -41,6 +42,38 @@ std::string cpu_model() {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return cpu_model_from_cpuinfo(buffer.str());
+}
+
+std::vector<int> parse_cpu_list(const std::string& text) {
+  std::vector<int> cpus;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    int first = 0;
+    int last = 0;
+    char dash = 0;
+    std::stringstream range(part);
+    if (!(range >> first)) return {};
+    if (range >> dash) {
+      if (dash != '-' || !(range >> last) || last < first) return {};
+    } else {
+      last = first;
+    }
+    if (first < 0 || last > 65535) return {};
+    for (int c = first; c <= last; ++c) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+bool bind_current_thread(const std::string& cpu_list) {
+  const auto cpus = parse_cpu_list(cpu_list);
+  if (cpus.empty()) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : cpus) {
+    if (c < CPU_SETSIZE) CPU_SET(c, &set);
+  }
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
 std::string utc_now_iso8601() {

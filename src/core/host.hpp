@@ -1,6 +1,7 @@
 #pragma once
 // Facts about the host that need no GPU: name, CPU model, clock.
 #include <string>
+#include <vector>
 
 namespace gx {
 
@@ -10,5 +11,11 @@ namespace gx {
 [[nodiscard]] std::string cpu_model_from_cpuinfo(const std::string& cpuinfo_text);
 // Current time as ISO 8601 UTC with milliseconds: "2026-11-26T21:39:36.123Z".
 [[nodiscard]] std::string utc_now_iso8601();
+
+// CPUs of a list like "0-31,64-95"; empty for malformed text.
+[[nodiscard]] std::vector<int> parse_cpu_list(const std::string& text);
+// Pins the calling thread to the listed CPUs; false (and unchanged) when the list is empty or
+// the OS refuses (a container may hide CPUs).
+bool bind_current_thread(const std::string& cpu_list);
 
 }  // namespace gx

@@ -136,6 +136,35 @@ std::uint64_t parse_size(std::string_view text) {
   return bytes;
 }
 
+double parse_duration(std::string_view text) {
+  const std::string_view s = trim(text);
+  auto bad = [&](std::string_view why) {
+    return UsageError(fmt::format("invalid duration '{}': {} (examples: 500us, 1ms, 2s, 1m)", text, why));
+  };
+  if (s.empty()) throw bad("empty");
+  if (s.front() == '-') throw bad("negative");
+  std::size_t end = 0;
+  bool dot = false;
+  while (end < s.size() && (std::isdigit(static_cast<unsigned char>(s[end])) || (s[end] == '.' && !dot))) {
+    dot = dot || s[end] == '.';
+    ++end;
+  }
+  if (end == 0 || s.substr(0, end) == ".") throw bad("not a number");
+  const std::string number(s.substr(0, end));
+  const std::string_view unit = trim(s.substr(end));
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "ms") scale = 1e-3;
+  else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e-6;
+  else if (unit == "ns") scale = 1e-9;
+  else if (unit == "m" || unit == "min") scale = 60;
+  else throw bad(fmt::format("unknown unit '{}'", unit));
+  const double value = std::stod(number) * scale;
+  if (!(value > 0)) throw bad("must be greater than 0");
+  if (value > 86400) throw bad("longer than a day");
+  return value;
+}
+
 std::uint64_t Shape::elements() const {
   std::uint64_t n = 1;
   for (auto d : dims) n *= d;

@@ -32,6 +32,10 @@ struct Shape {
 [[nodiscard]] Shape parse_shape(std::string_view text);
 [[nodiscard]] std::string format_shape(const Shape& shape);
 
+// A duration: "1ms", "500us", "2s", "1.5s", "100ns", "2m"; a bare number is seconds.
+// Rejects empty, negative, zero, non-numeric, unknown units and values over a day (UsageError).
+[[nodiscard]] double parse_duration(std::string_view text);
+
 // "400 MB", "4 KiB"-style human sizes. Decimal by default (GB = 1e9, as in every rate).
 [[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 [[nodiscard]] std::string format_bytes_binary(std::uint64_t bytes);

@@ -1,6 +1,9 @@
 #pragma once
-// Owners of CUDA state. Move-only; the only place that creates handles or sets the device.
+// Owners of CUDA state. Move-only; the only place that allocates memory or creates handles.
 #include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <utility>
 
 #include "gpu/check.hpp"
 
@@ -19,6 +22,116 @@ class DeviceGuard {
 
  private:
   int previous_ = 0;
+};
+
+// A move-only owner of one handle, released by Traits::release.
+template <class Handle, class Traits>
+class Owner {
+ public:
+  Owner() = default;
+  explicit Owner(Handle handle) : handle_(handle) {}
+  ~Owner() { reset(); }
+  Owner(Owner&& other) noexcept : handle_(std::exchange(other.handle_, Handle{})) {}
+  Owner& operator=(Owner&& other) noexcept {
+    if (this != &other) {
+      reset();
+      handle_ = std::exchange(other.handle_, Handle{});
+    }
+    return *this;
+  }
+  Owner(const Owner&) = delete;
+  Owner& operator=(const Owner&) = delete;
+  [[nodiscard]] Handle get() const noexcept { return handle_; }
+  void reset() noexcept {
+    if (handle_ != Handle{}) Traits::release(handle_);
+    handle_ = Handle{};
+  }
+
+ private:
+  Handle handle_{};
+};
+
+struct StreamTraits {
+  static void release(cudaStream_t s) noexcept { GX_CUDA_NOEXCEPT(cudaStreamDestroy(s)); }
+};
+struct EventTraits {
+  static void release(cudaEvent_t e) noexcept { GX_CUDA_NOEXCEPT(cudaEventDestroy(e)); }
+};
+struct DeviceMemoryTraits {
+  static void release(void* p) noexcept { GX_CUDA_NOEXCEPT(cudaFree(p)); }
+};
+struct PinnedMemoryTraits {
+  static void release(void* p) noexcept { GX_CUDA_NOEXCEPT(cudaFreeHost(p)); }
+};
+struct HostMemoryTraits {
+  static void release(void* p) noexcept;
+};
+
+// A non-blocking stream on one device (never synchronizes with the legacy default stream).
+class Stream {
+ public:
+  explicit Stream(int device);
+  [[nodiscard]] cudaStream_t get() const noexcept { return handle_.get(); }
+  [[nodiscard]] int device() const noexcept { return device_; }
+
+ private:
+  int device_ = 0;
+  Owner<cudaStream_t, StreamTraits> handle_;
+};
+
+class Event {
+ public:
+  explicit Event(int device, bool timing = true);
+  [[nodiscard]] cudaEvent_t get() const noexcept { return handle_.get(); }
+  [[nodiscard]] int device() const noexcept { return device_; }
+  void record(const Stream& stream);
+
+ private:
+  int device_ = 0;
+  Owner<cudaEvent_t, EventTraits> handle_;
+};
+
+// Device memory on one GPU. Throws CudaError (cudaErrorMemoryAllocation) when it does not fit.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(int device, std::size_t bytes);
+  [[nodiscard]] void* data() const noexcept { return handle_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_; }
+  [[nodiscard]] int device() const noexcept { return device_; }
+
+ private:
+  int device_ = 0;
+  std::size_t bytes_ = 0;
+  Owner<void*, DeviceMemoryTraits> handle_;
+};
+
+// Page-locked host memory, portable (usable from every GPU's context) and mapped (UVA device
+// pointer equals the host pointer). Pinned on the NUMA node of the calling thread, so callers
+// bind the thread to the GPU's CPUs first.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  explicit PinnedBuffer(std::size_t bytes);
+  [[nodiscard]] void* data() const noexcept { return handle_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_; }
+
+ private:
+  std::size_t bytes_ = 0;
+  Owner<void*, PinnedMemoryTraits> handle_;
+};
+
+// Ordinary pageable host memory, page-aligned and touched so first-use faults stay out of timing.
+class PageableBuffer {
+ public:
+  PageableBuffer() = default;
+  explicit PageableBuffer(std::size_t bytes);
+  [[nodiscard]] void* data() const noexcept { return handle_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_; }
+
+ private:
+  std::size_t bytes_ = 0;
+  Owner<void*, HostMemoryTraits> handle_;
 };
 
 }  // namespace gx

@@ -82,3 +82,12 @@ TEST(Host, CpuModelFromCpuinfo) {
   EXPECT_EQ(now.back(), 'Z');
   EXPECT_EQ(now[10], 'T');
 }
+
+TEST(Host, CpuListParsesWhatFormatWrites) {
+  EXPECT_EQ(parse_cpu_list("0-3,8"), (std::vector<int>{0, 1, 2, 3, 8}));
+  EXPECT_EQ(parse_cpu_list("5"), (std::vector<int>{5}));
+  EXPECT_TRUE(parse_cpu_list("3-1").empty());
+  EXPECT_TRUE(parse_cpu_list("x").empty());
+  EXPECT_TRUE(parse_cpu_list("").empty());
+  EXPECT_FALSE(bind_current_thread("garbage"));
+}

@@ -332,3 +332,16 @@ TEST(FormatDuration, NotANumberIsADash) {
 
 }  // namespace
 }  // namespace gx
+
+TEST(ParseDuration, UnitsAndBadInput) {
+  EXPECT_DOUBLE_EQ(gx::parse_duration("1ms"), 1e-3);
+  EXPECT_DOUBLE_EQ(gx::parse_duration("500us"), 500e-6);
+  EXPECT_DOUBLE_EQ(gx::parse_duration("2s"), 2.0);
+  EXPECT_DOUBLE_EQ(gx::parse_duration("1.5"), 1.5);
+  EXPECT_DOUBLE_EQ(gx::parse_duration("2m"), 120.0);
+  EXPECT_DOUBLE_EQ(gx::parse_duration("100ns"), 100e-9);
+  for (const char* bad : {"", "-1s", "0", "0ms", "abc", "5 parsecs", "2d", ".", "1e3", "90000s"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW((void)gx::parse_duration(bad), gx::UsageError);
+  }
+}

@@ -1,0 +1,205 @@
+// gpuxfer bench: plan the cases for the selected GPUs, run them through the suites, write the
+// report. Results so far are written even when the run ends early (CUDA error, timeout, signal).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "core/bench_view.hpp"
+#include "core/host.hpp"
+#include "core/plan.hpp"
+#include "core/record_json.hpp"
+#include "core/sweep.hpp"
+#include "gpu/devices.hpp"
+#include "gpu/kernels.hpp"
+#include "suites/runner.hpp"
+
+namespace gx::cli {
+namespace {
+
+struct BenchCliOptions {
+  std::string suites = "all";
+  std::string sizes;
+  std::string shape;
+  std::string dtype = "f32";
+  bool quick = false;
+  bool all_pairs = false;
+  int samples = -1;  // -1: 20, or 5 with --quick
+  int warmup = 2;
+  std::string min_sample_time = "1ms";
+  std::string timeout = "60s";
+  bool no_verify = false;
+  int streams = 4;
+  std::string progress = "auto";
+  int sm_blocks_per_sm = 4;
+  int sm_threads = 512;
+  int sm_unroll = 8;
+};
+
+// First SIGINT/SIGTERM: finish the current case, write what was measured, exit 130/143.
+// A second one: leave at once.
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int signal_number) {
+  if (g_stop_signal.exchange(signal_number) != 0) _exit(128 + signal_number);
+}
+
+void check_range(const char* flag, int value, int low, int high) {
+  if (value < low || value > high) {
+    throw UsageError(fmt::format("invalid {} {}: allowed {} to {}", flag, value, low, high));
+  }
+}
+
+BenchOptions to_plan_options(const BenchCliOptions& o) {
+  BenchOptions p;
+  p.suites = parse_suites(o.suites);
+  p.dtype = parse_dtype(o.dtype);
+  if (!o.shape.empty()) {
+    const Shape shape = parse_shape(o.shape);
+    const std::uint64_t elements = shape.elements();
+    if (elements > (1ull << 40) / dtype_bytes(p.dtype)) {
+      throw UsageError(fmt::format("invalid --shape '{}': more than 1 TiB", o.shape));
+    }
+    p.headline_bytes = elements * dtype_bytes(p.dtype);
+  } else {
+    p.headline_bytes = headline_bytes(p.dtype);
+  }
+  p.sizes = !o.sizes.empty() ? parse_sizes(o.sizes)
+            : o.quick        ? quick_transfer_sweep(p.dtype)
+                             : default_transfer_sweep(p.dtype);
+  p.all_pairs = o.all_pairs;
+  p.split_streams = o.streams;
+  if (o.quick) {
+    // Acceptance-check mode: the tuning grid shrinks to the usual winners.
+    p.chunk_sizes = {8ull << 20, 16ull << 20};
+    p.ring_depths = {3};
+    p.latency_sizes = {4, 65536};
+  }
+  return p;
+}
+
+Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSettings& r,
+                  const std::vector<int>& devices) {
+  Json suites = Json::array();
+  for (Suite s : p.suites.empty() ? all_suites() : p.suites) suites.push_back(to_string(s));
+  return Json{{"devices", devices},
+              {"suites", suites},
+              {"dtype", to_string(p.dtype)},
+              {"headline_bytes", p.headline_bytes},
+              {"sizes", p.sizes},
+              {"all_pairs", p.all_pairs},
+              {"quick", o.quick},
+              {"samples", r.measure.samples},
+              {"warmup_ops", r.measure.warmup_ops},
+              {"min_sample_seconds", r.measure.min_sample_seconds},
+              {"timeout_seconds", r.measure.timeout_seconds},
+              {"verify", r.verify},
+              {"split_streams", p.split_streams},
+              {"sm_copy", Json{{"blocks_per_sm", r.sm.blocks_per_sm},
+                               {"threads", r.sm.threads},
+                               {"unroll", r.sm.unroll}}}};
+}
+
+int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
+  const std::string started = utc_now_iso8601();
+  // Every value is validated before any GPU work starts.
+  const BenchOptions plan_options = to_plan_options(o);
+  RunSettings settings;
+  check_range("--samples", o.samples == -1 ? 1 : o.samples, 1, 100000);
+  check_range("--warmup", o.warmup, 0, 1000);
+  check_range("--streams", o.streams, 1, 64);
+  check_range("--sm-blocks-per-sm", o.sm_blocks_per_sm, 1, 32);
+  if (o.sm_threads % 32 != 0) check_range("--sm-threads (a multiple of 32)", o.sm_threads, 32, 0);
+  check_range("--sm-threads", o.sm_threads, 32, 1024);
+  if (o.sm_unroll != 1 && o.sm_unroll != 2 && o.sm_unroll != 4 && o.sm_unroll != 8 && o.sm_unroll != 16) {
+    throw UsageError(fmt::format("invalid --sm-unroll {}: allowed 1, 2, 4, 8, 16", o.sm_unroll));
+  }
+  if (o.progress != "auto" && o.progress != "never") {
+    throw UsageError(fmt::format("invalid --progress '{}': allowed auto, never", o.progress));
+  }
+  settings.measure.samples = o.samples != -1 ? o.samples : (o.quick ? 5 : 20);
+  settings.measure.warmup_ops = o.quick ? std::min(o.warmup, 1) : o.warmup;
+  settings.measure.min_sample_seconds = parse_duration(o.min_sample_time);
+  settings.measure.timeout_seconds = parse_duration(o.timeout);
+  settings.verify = !o.no_verify;
+  settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll};
+
+  const DeviceSpec spec = parse_device_spec(options.devices_text);
+  const std::vector<int> selected = resolve_devices(spec, visible_devices());
+  SystemInfo system = inventory(selected);
+  enable_peer_access(system);
+  const std::vector<Case> cases = plan(plan_options, system);
+  if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
+
+  Context context(system, settings);
+  for (int device : selected) kernels::preload(device);
+
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  const bool show_progress = o.progress == "auto" && !options.quiet && ::isatty(STDERR_FILENO) == 1;
+  const RunOutcome outcome = run_cases(
+      context, cases,
+      [&](std::size_t done, std::size_t total, const Case& next) {
+        if (!show_progress) return;
+        std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s %s %s", done + 1, total,
+                     std::string(to_string(next.suite)).c_str(), std::string(to_string(next.method)).c_str(),
+                     format_bytes(next.bytes).c_str());
+        std::fflush(stderr);
+      },
+      &g_stop_signal);
+  if (show_progress) std::fprintf(stderr, "\r\x1b[K");
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  RunInfo run = make_run_info(options, started, options_json(o, plan_options, settings, selected));
+  Json report = make_report(run, system, records_to_json(outcome.records));
+  if (outcome.exit != ExitCode::ok) {
+    report["run"]["ended_early"] = Json{{"exit_code", static_cast<int>(outcome.exit)}, {"reason", outcome.message}};
+  }
+  switch (options.format) {
+    case OutputFormat::json: emit_json(options, report); break;
+    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(outcome.records))); break;
+    default: emit(options, render_tables(bench_tables(outcome.records, system), options.format, options.color)); break;
+  }
+  if (outcome.exit != ExitCode::ok) {
+    std::fprintf(stderr, "gpuxfer: error: %s; results so far were written\n", outcome.message.c_str());
+  }
+  return static_cast<int>(outcome.exit);
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
+  auto o = std::make_shared<BenchCliOptions>();
+  CLI::App* sub = app.add_subcommand("bench", "Measure transfers: peer, staged, host, async, latency");
+  sub->add_option("--suites", o->suites, "Comma list of suites: peer, staged, host, async, latency, or all");
+  sub->add_option("--sizes", o->sizes,
+                  "Sweep sizes: list (4KiB,1MiB,400MB) or range MIN:MAX:xF / MIN:MAX:+STEP; "
+                  "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests)");
+  sub->add_option("--shape", o->shape, "Headline tensor shape (default 10000x10000)");
+  sub->add_option("--dtype", o->dtype, "Element type of the tensors: f32 (default), f16, bf16, f64");
+  sub->add_flag("--quick", o->quick, "Acceptance-check mode: a few sizes, 5 samples");
+  sub->add_flag("--all-pairs", o->all_pairs, "Full size sweep on every pair, not one per link class");
+  sub->add_option("--samples", o->samples, "Samples per case (default 20; 5 with --quick)");
+  sub->add_option("--warmup", o->warmup, "Warm-up operations per case (default 2)");
+  sub->add_option("--min-sample-time", o->min_sample_time, "Shortest sample (default 1ms)");
+  sub->add_option("--timeout", o->timeout, "Longest wait for any GPU work before it counts as hung (default 60s)");
+  sub->add_flag("--no-verify", o->no_verify, "Skip verification (results are marked unverified)");
+  sub->add_option("--streams", o->streams, "Streams for the split copy (default 4)");
+  sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never");
+  sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM (default 4)");
+  sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block (default 512)");
+  sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread (default 8)");
+  sub->footer(
+      "Examples:\n"
+      "  gpuxfer bench                          # everything, default sweep, tables\n"
+      "  gpuxfer bench --quick --format json -o node.json\n"
+      "  gpuxfer bench --suites peer --sizes 1MiB:400MB:x4 --devices 0,1\n"
+      "  gpuxfer bench --suites host,staged --shape 8192x8192 --dtype bf16");
+  sub->callback([&options, &exit_code, o] { exit_code = run_bench(options, *o); });
+}
+
+}  // namespace gx::cli

@@ -1,0 +1,474 @@
+#include "core/bench_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/plan.hpp"
+#include "core/sweep.hpp"
+#include "core/units.hpp"
+
+namespace gx {
+namespace {
+
+using Records = std::vector<const Record*>;
+
+constexpr const char* kNoisyNote = "* noisy: coefficient of variation above 5 %";
+
+// Footnotes of one table, in first-seen order, each once (a P2P skip would otherwise repeat
+// for every size and direction).
+class Notes {
+ public:
+  void add(std::string note) {
+    if (seen_.insert(note).second) notes_.push_back(std::move(note));
+  }
+  void move_to(Table& table) {
+    table.notes.insert(table.notes.end(), notes_.begin(), notes_.end());
+    notes_.clear();
+    seen_.clear();
+  }
+
+ private:
+  std::set<std::string> seen_;
+  std::vector<std::string> notes_;
+};
+
+// ---- record classification ------------------------------------------------------------------
+
+// The explicit skip plan() emits for a suite that needs more GPUs: no endpoints at all.
+bool is_placeholder(const Case& c) { return c.src == kHost && c.dst == kHost && c.devices.empty(); }
+bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm; }
+// Shown as one row of the concurrent table rather than in a matrix or sweep.
+bool is_concurrent(const Case& c) { return !c.devices.empty() || c.method == Method::split_ce; }
+bool is_chase(Method m) {
+  return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local;
+}
+bool is_pair_method(Method m) {
+  const Suite s = suite_of(m);
+  return s == Suite::peer || s == Suite::staged || is_bidir(m);
+}
+bool is_host_gpu_method(Method m) { return suite_of(m) == Suite::host && m != Method::all_h2d && m != Method::all_d2h; }
+int host_gpu(const Case& c) { return c.src != kHost ? c.src : c.dst; }
+
+Records select(const std::vector<Record>& records, const std::function<bool(const Record&)>& keep) {
+  Records out;
+  for (const auto& r : records) {
+    if (keep(r)) out.push_back(&r);
+  }
+  return out;
+}
+
+// ---- cells --------------------------------------------------------------------------------
+
+std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
+
+std::string where(const Case& c) {
+  if (!c.devices.empty()) return fmt::format("GPUs {}", fmt::join(c.devices, ","));
+  if (is_bidir(c.method)) return fmt::format("{} <-> {}", gpu_label(c.src), gpu_label(c.dst));
+  return fmt::format("{} -> {}", gpu_label(c.src), gpu_label(c.dst));
+}
+
+std::string gbps(double bytes_per_s) { return fmt::format("{:.1f}", bytes_per_s / 1e9); }
+std::string number(double v) { return fmt::format("{}", v); }
+
+// "skip", "FAIL", "timeout", "error" with the reason as a note; "" for an ok record.
+std::string status_cell(const Record& r, Notes& notes) {
+  const std::string reason = r.reason.empty() ? r.test.skip_reason : r.reason;
+  switch (r.status) {
+    case Status::ok: return "";
+    case Status::skipped: notes.add("skip: " + reason); return "skip";
+    case Status::failed:
+      notes.add(fmt::format("FAIL {} {}: {}", to_string(r.test.method), where(r.test), reason));
+      return "FAIL";
+    case Status::timeout:
+    case Status::error:
+      notes.add(fmt::format("{} {} {}: {}", to_string(r.status), to_string(r.test.method),
+                            where(r.test), reason));
+      return std::string(to_string(r.status));
+  }
+  return "?";
+}
+
+std::string mark_noisy(const Record& r, std::string cell, Notes& notes) {
+  if (!noisy(r)) return cell;
+  notes.add(kNoisyNote);
+  return cell + "*";
+}
+
+// Median GB/s, optionally with "(83%)" of the theoretical rate.
+std::string rate_cell(const Record& r, bool percent, Notes& notes) {
+  if (r.status != Status::ok) return status_cell(r, notes);
+  const auto rate = median_rate(r);
+  if (!rate) return "-";
+  std::string cell = gbps(*rate);
+  if (percent) {
+    if (const auto e = efficiency(r)) {
+      cell += fmt::format(" ({:.0f}%)", *e * 100);
+    } else {
+      notes.add("no %: " + r.test.theoretical_bytes_per_s.reason);
+    }
+  }
+  return mark_noisy(r, std::move(cell), notes);
+}
+
+// Median time per operation in `scale` units (1e6: µs, 1e9: ns).
+std::string time_cell(const Record& r, double scale, int decimals, Notes& notes) {
+  if (r.status != Status::ok) return status_cell(r, notes);
+  if (!r.time) return "-";
+  return mark_noisy(r, fmt::format("{:.{}f}", r.time->median * scale, decimals), notes);
+}
+
+std::string shape_label(std::uint64_t bytes, DType dtype) {
+  const auto shape = shape_for_bytes(bytes, dtype);
+  return shape ? format_shape(*shape) : "-";
+}
+
+// ---- table scaffolding ------------------------------------------------------------------------
+
+Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns) {
+  Table t;
+  t.title = std::move(title);
+  t.align.assign(header.size(), Align::right);
+  for (std::size_t i = 0; i < left_columns && i < header.size(); ++i) t.align[i] = Align::left;
+  t.header = std::move(header);
+  return t;
+}
+
+// Methods of `records`, in enum (plan) order.
+std::vector<Method> methods_in(const Records& records) {
+  std::set<Method> set;
+  for (const Record* r : records) set.insert(r->test.method);
+  return {set.begin(), set.end()};
+}
+
+std::map<std::uint64_t, Records> by_bytes(const Records& records) {
+  std::map<std::uint64_t, Records> groups;
+  for (const Record* r : records) groups[r->test.bytes].push_back(r);
+  return groups;
+}
+
+// GPU axis of the matrices: the inventory's GPUs plus any a record names.
+std::vector<int> gpu_axis(const std::vector<Record>& records, const SystemInfo& system) {
+  std::set<int> gpus;
+  for (const auto& d : system.devices) gpus.insert(d.index);
+  for (const auto& r : records) {
+    if (r.test.src != kHost) gpus.insert(r.test.src);
+    if (r.test.dst != kHost) gpus.insert(r.test.dst);
+  }
+  return {gpus.begin(), gpus.end()};
+}
+
+// ---- (a) GPU x GPU matrices ---------------------------------------------------------------------
+
+Table pair_matrix(const Records& records, const std::vector<int>& gpus, std::string title) {
+  std::map<std::pair<int, int>, const Record*> cells;
+  for (const Record* r : records) cells[{r->test.src, r->test.dst}] = r;
+  for (const Record* r : records) {  // one bidirectional case fills both cells
+    if (is_bidir(r->test.method)) cells.emplace(std::pair(r->test.dst, r->test.src), r);
+  }
+  std::vector<std::string> header{"src\\dst"};
+  for (int g : gpus) header.push_back(gpu_label(g));
+  Table t = make_table(std::move(title), std::move(header), 1);
+  Notes notes;
+  for (int a : gpus) {
+    std::vector<std::string> row{gpu_label(a)};
+    for (int b : gpus) {
+      const auto it = cells.find({a, b});
+      row.push_back(a == b ? "X" : it == cells.end() ? "-" : rate_cell(*it->second, true, notes));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  notes.move_to(t);
+  return t;
+}
+
+void add_matrices(const std::vector<Record>& records, Suite suite, const std::vector<int>& gpus,
+                  std::vector<Table>& out) {
+  const auto best = best_pipeline_tuning(records);
+  for (Method m : methods_of(suite)) {
+    if (!is_pair_method(m)) continue;
+    const Records headline = select(records, [&](const Record& r) {
+      return r.test.method == m && r.test.headline && !is_placeholder(r.test) &&
+             !is_tuning_case(r.test) && r.test.src != kHost && r.test.dst != kHost;
+    });
+    for (const auto& [bytes, group] : by_bytes(headline)) {
+      Table t = pair_matrix(group, gpus,
+                            fmt::format("{} {}, {}, GB/s (% of theoretical)", to_string(suite),
+                                        to_string(m), format_bytes(bytes)));
+      if (m == Method::pipelined && best) {
+        t.notes.push_back(fmt::format("pipelined: {} chunks, ring depth {} (the best of the tuning grid)",
+                                      format_bytes_binary(best->chunk_bytes), best->ring_depth));
+      }
+      out.push_back(std::move(t));
+    }
+  }
+}
+
+// ---- (b) per-GPU host table ----------------------------------------------------------------------
+
+void add_host_table(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records headline = select(records, [](const Record& r) {
+    return is_host_gpu_method(r.test.method) && r.test.headline && !is_placeholder(r.test);
+  });
+  for (const auto& [bytes, group] : by_bytes(headline)) {
+    const auto methods = methods_in(group);
+    std::vector<std::string> header{"GPU"};
+    for (Method m : methods) header.emplace_back(to_string(m));
+    Table t = make_table(fmt::format("host, {}, GB/s (% of theoretical PCIe)", format_bytes(bytes)),
+                         std::move(header), 1);
+    std::map<int, std::map<Method, const Record*>> cells;
+    for (const Record* r : group) cells[host_gpu(r->test)][r->test.method] = r;
+    Notes notes;
+    for (const auto& [gpu, row_cells] : cells) {
+      std::vector<std::string> row{gpu_label(gpu)};
+      for (Method m : methods) {
+        const auto it = row_cells.find(m);
+        row.push_back(it == row_cells.end() ? "-" : rate_cell(*it->second, true, notes));
+      }
+      t.rows.push_back(std::move(row));
+    }
+    notes.move_to(t);
+    out.push_back(std::move(t));
+  }
+}
+
+// ---- (c) size sweeps -----------------------------------------------------------------------------
+
+// Rows: sizes (and, for transfers, the tensor shape of that many elements); columns: methods.
+// `cell` renders one record.
+Table size_table(std::string title, const Records& group, bool with_shape,
+                 const std::function<std::string(const Record&, Notes&)>& cell) {
+  const auto methods = methods_in(group);
+  std::vector<std::string> header{"size"};
+  if (with_shape) header.emplace_back("shape");
+  for (Method m : methods) header.emplace_back(to_string(m));
+  Table t = make_table(std::move(title), std::move(header), 0);
+  std::map<std::uint64_t, std::map<Method, const Record*>> cells;
+  for (const Record* r : group) cells[r->test.bytes][r->test.method] = r;
+  Notes notes;
+  for (const auto& [bytes, row_cells] : cells) {
+    std::vector<std::string> row{format_bytes(bytes)};
+    if (with_shape) row.push_back(shape_label(bytes, row_cells.begin()->second->test.dtype));
+    for (Method m : methods) {
+      const auto it = row_cells.find(m);
+      row.push_back(it == row_cells.end() ? "-" : cell(*it->second, notes));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  notes.move_to(t);
+  return t;
+}
+
+std::string sweep_key(const Case& c) {
+  return c.suite == Suite::host ? gpu_label(host_gpu(c)) : where(c);
+}
+
+void add_sweeps(const std::vector<Record>& records, Suite suite, std::vector<Table>& out) {
+  const Records candidates = select(records, [&](const Record& r) {
+    const Case& c = r.test;
+    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_placeholder(c) &&
+           !is_concurrent(c) && !is_tuning_case(c);
+  });
+  std::vector<std::string> order;
+  std::map<std::string, Records> groups;
+  for (const Record* r : candidates) {
+    const std::string key = sweep_key(r->test);
+    if (groups.find(key) == groups.end()) order.push_back(key);
+    groups[key].push_back(r);
+  }
+  for (const auto& key : order) {
+    const Records& group = groups[key];
+    if (by_bytes(group).size() < 2) continue;  // headline only: the matrix already shows it
+    const std::string link = group.front()->test.link_class;
+    const std::string title = fmt::format("{} sweep, {}{}, GB/s", to_string(suite), key,
+                                          link.empty() ? "" : " (" + link + ")");
+    out.push_back(size_table(title, group, true, [](const Record& r, Notes& notes) {
+      return rate_cell(r, false, notes);
+    }));
+  }
+}
+
+// ---- (d) concurrent cases --------------------------------------------------------------------------
+
+std::string participants(const Case& c) {
+  const std::string all = fmt::format("{}", fmt::join(c.devices, ","));
+  const auto rest = [&] {
+    return fmt::format("{}", fmt::join(c.devices.begin() + (c.devices.empty() ? 0 : 1), c.devices.end(), ","));
+  };
+  switch (c.method) {
+    case Method::all_h2d: return "host -> " + all;
+    case Method::all_d2h: return all + " -> host";
+    case Method::scatter_ce: return c.devices.empty() ? "" : fmt::format("{} -> {}", c.devices.front(), rest());
+    case Method::gather_ce: return c.devices.empty() ? "" : fmt::format("{} -> {}", rest(), c.devices.front());
+    case Method::split_ce: return fmt::format("{} -> {}, {} streams", c.src, c.dst, c.streams);
+    default: return all;
+  }
+}
+
+std::string direction_cell(const Record& r) {
+  if (r.status != Status::ok) return "";
+  std::vector<std::string> parts;
+  for (const auto& d : r.directions) parts.push_back(fmt::format("{} {}", d.name, gbps(d.median_bytes_per_s)));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+void add_concurrent(const std::vector<Record>& records, Suite suite, std::vector<Table>& out) {
+  const Records group = select(records, [&](const Record& r) {
+    return r.test.suite == suite && is_concurrent(r.test) && !is_placeholder(r.test);
+  });
+  if (group.empty()) return;
+  Table t = make_table(fmt::format("{} concurrent transfers, aggregate GB/s (% of theoretical)",
+                                   to_string(suite)),
+                       {"method", "GPUs", "size", "GB/s", "per direction GB/s"}, 2);
+  t.align.back() = Align::left;
+  Notes notes;
+  for (const Record* r : group) {
+    t.rows.push_back({std::string(to_string(r->test.method)), participants(r->test),
+                      format_bytes(r->test.bytes), rate_cell(*r, true, notes), direction_cell(*r)});
+  }
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+// ---- (e) pipelined tuning ---------------------------------------------------------------------------
+
+void add_tuning(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records tuning = select(records, [](const Record& r) { return is_tuning_case(r.test); });
+  if (tuning.empty()) return;
+  const auto best = best_pipeline_tuning(records);
+  std::set<int> depths;
+  std::map<std::uint64_t, std::map<int, const Record*>> cells;
+  for (const Record* r : tuning) {
+    depths.insert(r->test.ring_depth);
+    cells[r->test.chunk_bytes][r->test.ring_depth] = r;
+  }
+  std::vector<std::string> header{"chunk"};
+  for (int d : depths) header.push_back(fmt::format("depth {}", d));
+  const Case& first = tuning.front()->test;
+  Table t = make_table(fmt::format("staged pipelined tuning, {}, {}, GB/s by chunk size and ring depth",
+                                   where(first), format_bytes(first.bytes)),
+                       std::move(header), 1);
+  Notes notes;
+  for (const auto& [chunk, row_cells] : cells) {
+    std::vector<std::string> row{format_bytes_binary(chunk)};
+    for (int d : depths) {
+      const auto it = row_cells.find(d);
+      if (it == row_cells.end()) {
+        row.emplace_back("-");
+        continue;
+      }
+      std::string cell = rate_cell(*it->second, false, notes);
+      if (best && best->chunk_bytes == chunk && best->ring_depth == d) cell += " (best)";
+      row.push_back(std::move(cell));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  notes.add("(best) = the combination every other pipelined case uses");
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+// ---- (f) latency --------------------------------------------------------------------------------------
+
+void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records copies = select(records, [](const Record& r) {
+    return r.test.suite == Suite::latency && !is_chase(r.test.method) && !is_placeholder(r.test);
+  });
+  if (!copies.empty()) {
+    // Copies of a few bytes are not tensors: no shape column here.
+    Table t = size_table("latency, µs per copy (median)", copies, false,
+                         [](const Record& r, Notes& notes) { return time_cell(r, 1e6, 2, notes); });
+    std::map<Method, std::string> endpoints;
+    for (const Record* r : copies) endpoints.emplace(r->test.method, where(r->test));
+    for (const auto& [m, w] : endpoints) t.notes.push_back(fmt::format("{}: {}", to_string(m), w));
+    out.push_back(std::move(t));
+  }
+  const Records chases = select(records, [](const Record& r) {
+    return is_chase(r.test.method) && !is_placeholder(r.test);
+  });
+  if (chases.empty()) return;
+  Table t = make_table("pointer chase, ns per dependent load (median)",
+                       {"method", "GPU -> memory", "working set", "ns per load", "best ns"}, 2);
+  Notes notes;
+  for (const Record* r : chases) {
+    const bool ok = r->status == Status::ok && r->time;
+    t.rows.push_back({std::string(to_string(r->test.method)), where(r->test),
+                      format_bytes_binary(r->test.bytes), time_cell(*r, 1e9, 1, notes),
+                      ok ? fmt::format("{:.1f}", r->time->min * 1e9) : ""});
+  }
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+// Suites or methods plan() skipped as a whole (too few GPUs): listed so the skip is visible.
+void add_not_run(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records skipped = select(records, [](const Record& r) { return is_placeholder(r.test); });
+  if (skipped.empty()) return;
+  Table t = make_table("not run", {"suite", "method", "reason"}, 3);
+  for (const Record* r : skipped) {
+    // Pair suites are skipped whole (one record stands for them); latency names each method.
+    const bool whole_suite = r->test.suite != Suite::latency;
+    t.rows.push_back({std::string(to_string(r->test.suite)),
+                      whole_suite ? "all" : std::string(to_string(r->test.method)),
+                      r->reason.empty() ? r->test.skip_reason : r->reason});
+  }
+  out.push_back(std::move(t));
+}
+
+}  // namespace
+
+std::vector<Table> bench_tables(const std::vector<Record>& records, const SystemInfo& system) {
+  const auto gpus = gpu_axis(records, system);
+  std::vector<Table> out;
+  for (Suite suite : all_suites()) {
+    add_matrices(records, suite, gpus, out);
+    if (suite == Suite::host) add_host_table(records, out);
+    if (suite == Suite::staged) add_tuning(records, out);
+    add_sweeps(records, suite, out);
+    add_concurrent(records, suite, out);
+    if (suite == Suite::latency) add_latency(records, out);
+  }
+  add_not_run(records, out);
+  return out;
+}
+
+Table bench_flat_table(const std::vector<Record>& records) {
+  Table t;
+  t.header = {"suite", "method", "metric", "src", "dst", "devices", "dtype", "bytes", "shape",
+              "streams", "chunk_bytes", "ring_depth", "link_class", "headline", "status", "reason",
+              "timing_mode", "samples", "ops_per_sample", "time_median_s", "time_min_s",
+              "time_q1_s", "time_q3_s", "time_max_s", "time_cv", "median_gbps", "best_gbps",
+              "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy"};
+  auto endpoint = [](int g) { return g == kHost ? std::string("host") : std::to_string(g); };
+  auto opt = [](std::optional<double> v, double scale) { return v ? number(*v / scale) : std::string(); };
+  auto stat = [](const Record& r, double Summary::*field) {
+    return r.time ? number((*r.time).*field) : std::string();
+  };
+  auto yes_no = [](bool v) { return std::string(v ? "yes" : "no"); };
+  for (const auto& r : records) {
+    const Case& c = r.test;
+    const auto& theoretical = c.theoretical_bytes_per_s;
+    const auto shape = shape_for_bytes(c.bytes, c.dtype);
+    t.rows.push_back({std::string(to_string(c.suite)), std::string(to_string(c.method)),
+                      std::string(to_string(metric_of(c.method))), endpoint(c.src), endpoint(c.dst),
+                      fmt::format("{}", fmt::join(c.devices, ";")), std::string(to_string(c.dtype)),
+                      std::to_string(c.bytes), shape ? format_shape(*shape) : "",
+                      std::to_string(c.streams), std::to_string(c.chunk_bytes),
+                      std::to_string(c.ring_depth), c.link_class, yes_no(c.headline),
+                      std::string(to_string(r.status)), r.reason, std::string(to_string(r.timing)),
+                      std::to_string(r.sample_seconds.size()), std::to_string(r.ops_per_sample),
+                      stat(r, &Summary::median), stat(r, &Summary::min), stat(r, &Summary::q1),
+                      stat(r, &Summary::q3), stat(r, &Summary::max), stat(r, &Summary::cv),
+                      opt(median_rate(r), 1e9), opt(best_rate(r), 1e9),
+                      theoretical.has_value() ? number(*theoretical / 1e9) : "",
+                      opt(efficiency(r), 1), yes_no(r.verified), std::to_string(r.mismatches),
+                      yes_no(noisy(r))});
+  }
+  return t;
+}
+
+}  // namespace gx

@@ -1,0 +1,68 @@
+#pragma once
+// options x topology x suites -> the cases `gpuxfer bench` runs, each with its theoretical rate
+// and, where it cannot run (one GPU, no P2P, does not fit), an explicit skip reason.
+// Host-only and deterministic, so every rule here is unit tested without a GPU.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/bench_model.hpp"
+#include "core/model.hpp"
+
+namespace gx {
+
+struct BenchOptions {
+  std::vector<Suite> suites;                // empty = all suites
+  std::vector<std::uint64_t> sizes;         // sweep sizes in bytes (already parsed)
+  std::uint64_t headline_bytes = 0;         // 0 = headline_bytes(dtype): 400 MB for f32
+  DType dtype = DType::f32;
+  bool all_pairs = false;                   // full sweep on every pair, not one per link class
+  int split_streams = 4;
+  std::vector<std::uint64_t> chunk_sizes;   // pipelined tuning grid; empty = kDefaultChunkSizes
+  std::vector<int> ring_depths;             // empty = kDefaultRingDepths
+  std::vector<std::uint64_t> latency_sizes; // empty = kDefaultLatencySizes
+};
+
+inline constexpr std::uint64_t kMiB = 1ull << 20;
+inline const std::vector<std::uint64_t> kDefaultChunkSizes{2 * kMiB, 4 * kMiB, 8 * kMiB,
+                                                           16 * kMiB, 32 * kMiB};
+inline const std::vector<int> kDefaultRingDepths{2, 3, 4};
+inline const std::vector<std::uint64_t> kDefaultLatencySizes{4, 64, 1024, 4096, 16384, 65536};
+// Pointer-chase working set: larger than the L2 of current parts (H100/H200: 50 MiB), so loads
+// reach memory; plan() doubles it until it exceeds every selected GPU's L2.
+inline constexpr std::uint64_t kChaseWorkingSetBytes = 64 * kMiB;
+// Guard bytes on each side of a transfer buffer (overrun checks during verification).
+inline constexpr std::uint64_t kGuardBytes = 4096;
+// Device buffers of a latency copy case: two of max(copy size, 64 KiB) on each GPU involved.
+inline constexpr std::uint64_t kLatencyBufferBytes = 64 * 1024;
+
+// "peer,host" or "all". Throws UsageError naming an unknown or repeated suite and listing the
+// allowed ones.
+[[nodiscard]] std::vector<Suite> parse_suites(std::string_view comma_list);
+
+// Cases in run order: suites peer, staged, host, async, latency; within a suite by method, then
+// pair / GPU, then size. Pipelined tuning cases (chunk_bytes != 0) precede the pipelined cases
+// that use the best of them (chunk_bytes == 0, ring_depth == 0).
+// GPUs are system.devices (the selection), taken in ascending ordinal order.
+// Throws UsageError for a zero chunk size, a ring depth or split stream count below 1.
+[[nodiscard]] std::vector<Case> plan(const BenchOptions& options, const SystemInfo& system);
+
+// Bytes a case allocates on each GPU (device ordinal -> bytes, ascending ordinal), used for
+// the fit check; exposed for tests.
+[[nodiscard]] std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c);
+
+// A pipelined case that measures one (chunk, ring depth) combination of the tuning grid.
+[[nodiscard]] bool is_tuning_case(const Case& c);
+
+struct PipelineTuning {
+  std::uint64_t chunk_bytes = 0;
+  int ring_depth = 0;
+  double median_bytes_per_s = 0;
+};
+// The tuning combination with the highest median rate among ok tuning records; nullopt when
+// none succeeded. The runner resolves chunk_bytes == 0 cases with it; the view marks it.
+[[nodiscard]] std::optional<PipelineTuning> best_pipeline_tuning(const std::vector<Record>& records);
+
+}  // namespace gx

@@ -1,0 +1,44 @@
+#pragma once
+// Launchers of gpuxfer's own kernels. Each enqueues on `stream` and checks the launch
+// (GX_CUDA_LAUNCH); none synchronizes.
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gx::kernels {
+
+// Spins until *flag != 0 (host-mapped memory) or timeout_ns pass; on timeout sets *timed_out.
+void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile int* timed_out,
+                 cudaStream_t stream);
+
+// Device-side copy by SMs, 16-byte vectors, `unroll` independent loads in flight per thread
+// before their stores; streaming cache hints (the data is touched once).
+struct SmCopyConfig {
+  int blocks_per_sm = 4;
+  int threads = 512;
+  int unroll = 8;  // 1, 2, 4, 8 or 16
+};
+void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
+                    const SmCopyConfig& config, cudaStream_t stream);
+
+// Seeded pattern: byte b of a buffer is byte (b & 3) of hash(seed, offset/4 + b/4), so any shift,
+// truncation or stale byte is caught. `offset` = index of the first byte within the pattern.
+void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
+                         cudaStream_t stream);
+// Adds the number of bytes differing from the pattern to *counter (device memory).
+void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed,
+                             std::size_t offset, unsigned long long* counter, cudaStream_t stream);
+
+// One thread follows `steps` links of a chain of 64-bit indices (dependent loads, L1 bypassed)
+// and stores the final index to *sink so the loop cannot be optimized away.
+void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* sink,
+                          cudaStream_t stream);
+
+// Busy-waits ns nanoseconds of GPU time (globaltimer): a kernel of known length for tests.
+void launch_sleep(std::uint64_t ns, cudaStream_t stream);
+
+// Launches every kernel once with a trivial size so lazy module loading stays out of timing.
+void preload(int device);
+
+}  // namespace gx::kernels

@@ -1,0 +1,163 @@
+#include "gpu/measure.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "gpu/kernels.hpp"
+
+namespace gx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Polls instead of blocking so a hung GPU becomes a TimeoutError, not a hung process.
+void wait_for_event(cudaEvent_t event, double timeout_seconds, const char* what) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_seconds);
+  while (true) {
+    const cudaError_t rc = cudaEventQuery(event);
+    if (rc == cudaSuccess) return;
+    if (rc != cudaErrorNotReady) GX_CUDA(rc);
+    if (Clock::now() > deadline) {
+      throw TimeoutError(fmt::format("{} did not finish within {:.0f} s", what, timeout_seconds));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+}
+
+std::uint64_t ops_for(double seconds_per_op, const MeasureSettings& s, int cap) {
+  if (!(seconds_per_op > 0)) return 1;
+  const double wanted = std::ceil(s.min_sample_seconds / seconds_per_op);
+  return static_cast<std::uint64_t>(std::clamp(wanted, 1.0, static_cast<double>(cap)));
+}
+
+}  // namespace
+
+Gate::Gate(int device) : device_(device), flags_(2 * sizeof(int)) {
+  auto* flags = static_cast<volatile int*>(flags_.data());
+  flags[0] = 1;
+  flags[1] = 0;
+}
+
+void Gate::close(const Stream& stream, double timeout_seconds) {
+  auto* flags = static_cast<volatile int*>(flags_.data());
+  flags[0] = 0;
+  flags[1] = 0;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  DeviceGuard guard(stream.device());
+  kernels::launch_gate(flags, static_cast<std::uint64_t>(timeout_seconds * 1e9), flags + 1,
+                       stream.get());
+}
+
+void Gate::open() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  static_cast<volatile int*>(flags_.data())[0] = 1;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+bool Gate::timed_out() const { return static_cast<const volatile int*>(flags_.data())[1] != 0; }
+
+Gate& Gates::of(int device) {
+  for (auto& g : gates_) {
+    if (g->device() == device) return *g;
+  }
+  gates_.push_back(std::make_unique<Gate>(device));
+  return *gates_.back();
+}
+
+void wait_for(const Stream& stream, double timeout_seconds) {
+  Event done(stream.device(), false);
+  done.record(stream);
+  wait_for_event(done.get(), timeout_seconds, "GPU work");
+}
+
+Measurement measure_device(Gates& gates, const std::vector<const Stream*>& streams,
+                           const std::function<void()>& enqueue, const MeasureSettings& settings) {
+  const Stream& primary = *streams.front();
+  Gate& gate = gates.of(primary.device());
+  Event start(primary.device());
+  Event stop(primary.device());
+  // Per-stream windows: each stream's own start (after it is released) and end, timed on its
+  // own device, since events of different devices cannot be compared.
+  std::vector<Event> stream_starts;
+  std::vector<Event> stream_ends;
+  for (const Stream* s : streams) {
+    stream_starts.emplace_back(s->device());
+    stream_ends.emplace_back(s->device());
+  }
+  std::vector<double> window(streams.size(), 0.0);
+
+  auto sample = [&](std::uint64_t ops) -> double {
+    // The gate must outlast the enqueueing; it opens as soon as enqueueing is done.
+    gate.close(primary, settings.timeout_seconds);
+    start.record(primary);
+    for (std::size_t i = 1; i < streams.size(); ++i) {
+      GX_CUDA(cudaStreamWaitEvent(streams[i]->get(), start.get(), 0));
+    }
+    for (std::size_t i = 0; i < streams.size(); ++i) stream_starts[i].record(*streams[i]);
+    try {
+      for (std::uint64_t k = 0; k < ops; ++k) enqueue();
+    } catch (...) {
+      gate.open();
+      throw;
+    }
+    for (std::size_t i = 0; i < streams.size(); ++i) stream_ends[i].record(*streams[i]);
+    for (std::size_t i = 1; i < streams.size(); ++i) {
+      GX_CUDA(cudaStreamWaitEvent(primary.get(), stream_ends[i].get(), 0));
+    }
+    stop.record(primary);
+    gate.open();
+    wait_for_event(stop.get(), settings.timeout_seconds, "a timed sample");
+    if (gate.timed_out()) {
+      throw TimeoutError(fmt::format(
+          "the spin gate timed out after {:.0f} s while {} operations were enqueued",
+          settings.timeout_seconds, ops));
+    }
+    float ms = 0;
+    GX_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+    for (std::size_t i = 0; i < streams.size() && streams.size() > 1; ++i) {
+      float stream_ms = 0;
+      GX_CUDA(cudaEventElapsedTime(&stream_ms, stream_starts[i].get(), stream_ends[i].get()));
+      window[i] = static_cast<double>(stream_ms) * 1e-3 / static_cast<double>(ops);
+    }
+    return static_cast<double>(ms) * 1e-3 / static_cast<double>(ops);
+  };
+
+  Measurement m;
+  m.mode = TimingMode::device;
+  m.warmup_ops = settings.warmup_ops;
+  for (int i = 0; i < settings.warmup_ops; ++i) enqueue();
+  for (const Stream* s : streams) wait_for(*s, settings.timeout_seconds);
+  // One gated operation estimates its duration; samples then hold enough operations.
+  m.ops_per_sample = ops_for(sample(1), settings, settings.max_ops_per_sample);
+  m.seconds_per_op.reserve(static_cast<std::size_t>(settings.samples));
+  if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
+  for (int i = 0; i < settings.samples; ++i) {
+    m.seconds_per_op.push_back(sample(m.ops_per_sample));
+    for (std::size_t k = 0; k < m.stream_seconds_per_op.size(); ++k) {
+      m.stream_seconds_per_op[k].push_back(window[k]);
+    }
+  }
+  return m;
+}
+
+Measurement measure_host(const std::function<void()>& operation, const MeasureSettings& settings) {
+  Measurement m;
+  m.mode = TimingMode::host;
+  m.warmup_ops = settings.warmup_ops;
+  for (int i = 0; i < settings.warmup_ops; ++i) operation();
+  auto sample = [&](std::uint64_t ops) {
+    const auto t0 = Clock::now();
+    for (std::uint64_t k = 0; k < ops; ++k) operation();
+    return std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(ops);
+  };
+  m.ops_per_sample = ops_for(sample(1), settings, 100000);
+  for (int i = 0; i < settings.samples; ++i) m.seconds_per_op.push_back(sample(m.ops_per_sample));
+  return m;
+}
+
+}  // namespace gx

@@ -1,0 +1,70 @@
+#pragma once
+// The one measurement function every suite uses (DESIGN §4).
+//  device mode: a spin gate holds the primary stream while the operations are enqueued, so
+//    launch overhead stays out of the timed region; CUDA events bracket the work on every
+//    stream; sample = elapsed / ops.
+//  host mode: steady_clock around "operation + wait" for anything that synchronizes the host.
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/bench_model.hpp"
+#include "gpu/raii.hpp"
+
+namespace gx {
+
+struct MeasureSettings {
+  int warmup_ops = 2;
+  int samples = 20;
+  double min_sample_seconds = 1e-3;  // ops per sample chosen so a sample lasts at least this
+  int max_ops_per_sample = 256;      // bounded so enqueueing never fills the launch queue
+  double timeout_seconds = 60.0;     // any single device wait longer than this is a hang
+};
+
+struct Measurement {
+  TimingMode mode = TimingMode::device;
+  int warmup_ops = 0;
+  std::uint64_t ops_per_sample = 0;
+  std::vector<double> seconds_per_op;
+  // Device mode with several streams: each stream's own busy window per op, in the order of
+  // the streams passed (what per-direction rates of concurrent cases are computed from).
+  std::vector<std::vector<double>> stream_seconds_per_op;
+};
+
+// One spin gate per device: a kernel spinning on a host-mapped flag, with its own timeout.
+class Gate {
+ public:
+  explicit Gate(int device);
+  // Blocks `stream` until open() (or until timeout_seconds pass on the GPU).
+  void close(const Stream& stream, double timeout_seconds);
+  void open();
+  // True when the last close() ended by timeout rather than open().
+  [[nodiscard]] bool timed_out() const;
+  [[nodiscard]] int device() const { return device_; }
+
+ private:
+  int device_;
+  PinnedBuffer flags_;  // [0] = open flag, [1] = timed-out flag
+};
+
+class Gates {
+ public:
+  Gate& of(int device);
+
+ private:
+  std::vector<std::unique_ptr<Gate>> gates_;
+};
+
+// Waits for all work on `stream` with a deadline; throws TimeoutError when it passes.
+void wait_for(const Stream& stream, double timeout_seconds);
+
+// `enqueue` enqueues ONE operation on any of `streams`; streams[0] is where timing starts/ends.
+[[nodiscard]] Measurement measure_device(Gates& gates, const std::vector<const Stream*>& streams,
+                                         const std::function<void()>& enqueue,
+                                         const MeasureSettings& settings);
+
+// `operation` performs one operation and waits for it.
+[[nodiscard]] Measurement measure_host(const std::function<void()>& operation,
+                                       const MeasureSettings& settings);
+
+}  // namespace gx

@@ -1,0 +1,76 @@
+#pragma once
+// What every suite shares during one bench run: the system, settings, streams, gates, buffer
+// pools (allocated once per size, reused), verifiers. Created once per run.
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/bench_model.hpp"
+#include "core/model.hpp"
+#include "core/plan.hpp"
+#include "gpu/kernels.hpp"
+#include "gpu/measure.hpp"
+#include "gpu/ops.hpp"
+#include "gpu/raii.hpp"
+
+namespace gx {
+
+// Guard bytes around every destination (kGuardBytes, core/plan.hpp, which budgets memory for
+// them): a copy that writes too much or too little is caught.
+
+enum class MemoryKind { device, pinned, pageable };
+
+// `bytes` usable at `data`, with kGuardBytes before and after it inside the allocation at `base`.
+struct Region {
+  MemoryKind kind = MemoryKind::device;
+  int device = kHost;  // owning GPU for device memory
+  unsigned char* base = nullptr;
+  unsigned char* data = nullptr;
+  std::size_t bytes = 0;
+};
+
+struct RunSettings {
+  MeasureSettings measure;
+  bool verify = true;
+  kernels::SmCopyConfig sm;
+  std::uint32_t seed = 0x6a09e667u;
+};
+
+class Context {
+ public:
+  Context(const SystemInfo& system, RunSettings settings);
+
+  [[nodiscard]] const SystemInfo& system() const { return system_; }
+  [[nodiscard]] const RunSettings& settings() const { return settings_; }
+  [[nodiscard]] Gates& gates() { return gates_; }
+  [[nodiscard]] int sm_count(int device) const;
+
+  // Stream `index` of `device`, created on first use.
+  const Stream& stream(int device, int index = 0);
+  // Pooled buffers keyed by (device, slot) or slot; regrown when a larger size is asked.
+  Region device_region(int device, int slot, std::size_t bytes);
+  Region pinned_region(int slot, std::size_t bytes);
+  Region pageable_region(int slot, std::size_t bytes);
+  Verifier& verifier(int device);
+  // Frees every pooled buffer (after an out-of-memory, before retrying at another size).
+  void release_buffers();
+
+  // The pipelined-staging parameters this run measured best (set by the tuning cases).
+  std::optional<std::pair<std::uint64_t, int>> best_pipeline;
+  // Seeds differ per case so stale data from an earlier case never passes verification.
+  std::uint32_t next_seed() { return settings_.seed + 0x9e3779b9u * ++seed_counter_; }
+
+ private:
+  const SystemInfo& system_;
+  RunSettings settings_;
+  Gates gates_;
+  std::map<std::pair<int, int>, std::unique_ptr<Stream>> streams_;
+  std::map<std::pair<int, int>, DeviceBuffer> device_buffers_;
+  std::map<int, PinnedBuffer> pinned_buffers_;
+  std::map<int, PageableBuffer> pageable_buffers_;
+  std::map<int, std::unique_ptr<Verifier>> verifiers_;
+  std::uint32_t seed_counter_ = 0;
+};
+
+}  // namespace gx

@@ -1,0 +1,89 @@
+#include "suites/runner.hpp"
+
+#include <fmt/format.h>
+
+#include "core/plan.hpp"
+#include "gpu/check.hpp"
+#include "suites/suites.hpp"
+
+namespace gx {
+namespace {
+
+Record skipped(const Case& c, std::string reason) {
+  Record r;
+  r.test = c;
+  r.status = Status::skipped;
+  r.reason = std::move(reason);
+  r.timing = timing_of(c.method);
+  return r;
+}
+
+SuiteRunner runner_for(Suite suite) {
+  for (const auto& entry : suite_registry()) {
+    if (entry.suite == suite) return entry.run;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const ProgressFn& progress,
+                     const std::atomic<int>* stop_requested) {
+  RunOutcome outcome;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    if (outcome.exit != ExitCode::ok) {
+      outcome.records.push_back(skipped(c, "not run: " + outcome.message));
+      continue;
+    }
+    if (stop_requested != nullptr && stop_requested->load() != 0) {
+      outcome.exit = stop_requested->load() == 15 ? ExitCode::interrupted_term : ExitCode::interrupted_int;
+      outcome.message = "the run was interrupted";
+      outcome.records.push_back(skipped(c, "not run: " + outcome.message));
+      continue;
+    }
+    if (progress) progress(i, cases.size(), c);
+    if (!c.skip_reason.empty()) {
+      outcome.records.push_back(skipped(c, c.skip_reason));
+      continue;
+    }
+    const SuiteRunner run = runner_for(c.suite);
+    try {
+      outcome.records.push_back(run(ctx, c));
+      // Pipelined tuning cases compete; the best so far serves the pipelined cases after them.
+      if (is_tuning_case(c)) {
+        if (const auto best = best_pipeline_tuning(outcome.records)) {
+          ctx.best_pipeline = std::make_pair(best->chunk_bytes, best->ring_depth);
+        }
+      }
+    } catch (const CudaError& e) {
+      if (e.code() == cudaErrorMemoryAllocation) {
+        (void)cudaGetLastError();
+        ctx.release_buffers();
+        outcome.records.push_back(skipped(c, fmt::format("out of memory at {} bytes: {}", c.bytes, e.what())));
+        continue;
+      }
+      Record r = skipped(c, e.what());
+      r.status = Status::error;
+      outcome.records.push_back(r);
+      if (e.sticky()) {
+        outcome.exit = ExitCode::device_error;
+        outcome.message = fmt::format("a sticky CUDA error ended the run ({})", cuda_error_text(e.code()));
+      } else {
+        (void)cudaGetLastError();
+      }
+    } catch (const TimeoutError& e) {
+      Record r = skipped(c, e.what());
+      r.status = Status::timeout;
+      outcome.records.push_back(r);
+      outcome.exit = ExitCode::watchdog;
+      outcome.message = fmt::format("a case timed out ({})", e.what());
+    } catch (const std::bad_alloc&) {
+      ctx.release_buffers();
+      outcome.records.push_back(skipped(c, "out of host memory at this size"));
+    }
+  }
+  return outcome;
+}
+
+}  // namespace gx

@@ -1,0 +1,168 @@
+// The measurement function and verification on a real GPU: a kernel of known length is timed
+// within 5 %, the gate's timeout fires, and a wrong copy is caught (value, length, guards).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/plan.hpp"
+#include "gpu/devices.hpp"
+#include "gpu/measure.hpp"
+#include "suites/context.hpp"
+#include "suites/runner.hpp"
+#include "suites/transfer.hpp"
+
+using namespace gx;
+
+namespace {
+
+SystemInfo first_gpus(int n) {
+  std::vector<int> all;
+  for (const auto& id : visible_devices()) {
+    if (static_cast<int>(all.size()) < n) all.push_back(id.index);
+  }
+  SystemInfo s = inventory(all);
+  enable_peer_access(s);
+  return s;
+}
+
+Case peer_case(int src, int dst, std::uint64_t bytes) {
+  Case c;
+  c.suite = Suite::peer;
+  c.method = Method::ce_write;
+  c.src = src;
+  c.dst = dst;
+  c.bytes = bytes;
+  return c;
+}
+
+}  // namespace
+
+TEST(Measure, SleepKernelOfKnownLengthWithin5Percent) {
+  Gates gates;
+  Stream stream(0);
+  MeasureSettings settings;
+  settings.samples = 10;
+  const std::uint64_t ns = 2'000'000;  // 2 ms
+  const Measurement m = measure_device(gates, {&stream}, [&] {
+    DeviceGuard guard(0);
+    kernels::launch_sleep(ns, stream.get());
+  }, settings);
+  ASSERT_EQ(m.seconds_per_op.size(), 10u);
+  EXPECT_EQ(m.ops_per_sample, 1u);
+  const Summary s = summarize(m.seconds_per_op);
+  EXPECT_NEAR(s.median, 2e-3, 0.05 * 2e-3);
+}
+
+TEST(Measure, HostModeTimesWaits) {
+  Stream stream(0);
+  MeasureSettings settings;
+  settings.samples = 5;
+  const Measurement m = measure_host([&] {
+    DeviceGuard guard(0);
+    kernels::launch_sleep(1'000'000, stream.get());
+    wait_for(stream, 10);
+  }, settings);
+  EXPECT_EQ(m.mode, TimingMode::host);
+  const Summary s = summarize(m.seconds_per_op);
+  EXPECT_GT(s.median, 0.95e-3);
+  EXPECT_LT(s.median, 1.5e-3);  // launch + wake-up overhead, never less than the kernel
+}
+
+TEST(Measure, GateTimesOutOnItsOwn) {
+  Gate gate(0);
+  Stream stream(0);
+  gate.close(stream, 0.05);  // never opened
+  wait_for(stream, 10);      // returns because the gate gave up after 50 ms
+  EXPECT_TRUE(gate.timed_out());
+  gate.close(stream, 10);
+  gate.open();
+  wait_for(stream, 10);
+  EXPECT_FALSE(gate.timed_out());
+}
+
+TEST(Measure, WaitForHasADeadline) {
+  Gate gate(0);
+  Stream stream(0);
+  gate.close(stream, 2.0);  // holds the stream for 2 s
+  EXPECT_THROW(wait_for(stream, 0.1), TimeoutError);
+  gate.open();
+  wait_for(stream, 10);
+}
+
+TEST(Verify, CorrectCopyPassesAndWrongCopiesAreCaught) {
+  const SystemInfo system = first_gpus(2);
+  RunSettings settings;
+  settings.measure.samples = 3;
+  Context ctx(system, settings);
+  const int src = 0;
+  const int dst = system.devices.size() > 1 ? 1 : 0;
+  const std::size_t bytes = (1u << 20) + 3;  // an odd size exercises the tails
+  const Case c = peer_case(src, dst, bytes);
+
+  Transfer good;
+  good.name = "good";
+  good.src = ctx.device_region(src, 0, bytes);
+  good.dst = ctx.device_region(dst, 1, bytes);
+  good.bytes = bytes;
+  good.stream = &ctx.stream(src);
+  good.engine = Engine::copy_peer;
+  TransferSet ok_set;
+  ok_set.transfers = {good};
+  const Record ok = run_transfer_set(ctx, c, ok_set);
+  EXPECT_EQ(ok.status, Status::ok) << ok.reason;
+  EXPECT_TRUE(ok.verified);
+  EXPECT_EQ(ok.mismatches, 0u);
+
+  // Too short: the last 16 bytes keep the poison.
+  TransferSet short_set;
+  short_set.verify_transfers = {good};
+  Transfer short_copy = good;
+  short_copy.bytes = bytes - 16;
+  short_set.transfers = {short_copy};
+  const Record too_short = run_transfer_set(ctx, c, short_set);
+  EXPECT_EQ(too_short.status, Status::failed);
+  EXPECT_EQ(too_short.mismatches, 16u);
+
+  // Shifted by one byte: every value is wrong and one byte lands in the guard.
+  TransferSet shifted_set;
+  shifted_set.verify_transfers = {good};
+  Transfer shifted = good;
+  shifted.dst.data += 1;
+  shifted_set.transfers = {shifted};
+  const Record shifted_record = run_transfer_set(ctx, c, shifted_set);
+  EXPECT_EQ(shifted_record.status, Status::failed);
+  EXPECT_GT(shifted_record.mismatches, bytes / 2);
+  EXPECT_NE(shifted_record.reason.find("verification failed"), std::string::npos);
+}
+
+TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
+  const SystemInfo system = first_gpus(2);
+  if (system.devices.size() < 2) GTEST_SKIP() << "needs 2 GPUs";
+  BenchOptions options;
+  options.sizes = {4096, 1u << 20};
+  options.headline_bytes = 64u << 20;
+  options.chunk_sizes = {4u << 20};
+  options.ring_depths = {2, 3};
+  options.latency_sizes = {4, 4096};
+  const std::vector<Case> cases = plan(options, system);
+  RunSettings settings;
+  settings.measure.samples = 3;
+  settings.measure.warmup_ops = 1;
+  Context ctx(system, settings);
+  for (const auto& d : system.devices) kernels::preload(d.index);
+  const RunOutcome outcome = run_cases(ctx, cases, nullptr, nullptr);
+  EXPECT_EQ(outcome.exit, ExitCode::ok) << outcome.message;
+  std::set<Method> seen;
+  for (const Record& r : outcome.records) {
+    SCOPED_TRACE(testing::Message() << to_string(r.test.method) << " " << r.test.src << "->" << r.test.dst
+                                    << " " << r.test.bytes);
+    EXPECT_EQ(r.status, Status::ok) << r.reason;
+    EXPECT_TRUE(r.verified);
+    ASSERT_TRUE(r.time.has_value());
+    EXPECT_GT(r.time->median, 0);
+    seen.insert(r.test.method);
+  }
+  for (Suite suite : all_suites()) {
+    for (Method m : methods_of(suite)) EXPECT_EQ(seen.count(m), 1u) << "never ran: " << to_string(m);
+  }
+}
