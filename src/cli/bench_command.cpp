@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/bench_view.hpp"
 #include "core/host.hpp"
 #include "core/plan.hpp"
@@ -35,6 +36,7 @@ struct BenchCliOptions {
   bool no_verify = false;
   int streams = 4;
   std::string progress = "auto";
+  std::string save_json;
   int sm_blocks_per_sm = 4;
   int sm_threads = 512;
   int sm_unroll = 8;
@@ -107,6 +109,7 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   const std::string started = utc_now_iso8601();
   // Every value is validated before any GPU work starts.
   const BenchOptions plan_options = to_plan_options(o);
+  if (!o.save_json.empty()) ensure_writable(o.save_json);
   RunSettings settings;
   check_range("--samples", o.samples == -1 ? 1 : o.samples, 1, 100000);
   check_range("--warmup", o.warmup, 0, 1000);
@@ -159,6 +162,10 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   if (outcome.exit != ExitCode::ok) {
     report["run"]["ended_early"] = Json{{"exit_code", static_cast<int>(outcome.exit)}, {"reason", outcome.message}};
   }
+  if (!o.save_json.empty()) {
+    write_file_atomically(o.save_json, report.dump(2) + "\n");
+    inform(options, fmt::format("gpuxfer: wrote {}", o.save_json));
+  }
   switch (options.format) {
     case OutputFormat::json: emit_json(options, report); break;
     case OutputFormat::csv: emit(options, render_csv(bench_flat_table(outcome.records))); break;
@@ -190,6 +197,8 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_flag("--no-verify", o->no_verify, "Skip verification (results are marked unverified)");
   sub->add_option("--streams", o->streams, "Streams for the split copy (default 4)");
   sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never");
+  sub->add_option("--save-json", o->save_json,
+                  "Also write the JSON report to FILE (atomically), whatever --format shows");
   sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM (default 4)");
   sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block (default 512)");
   sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread (default 8)");
