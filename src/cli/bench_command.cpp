@@ -40,6 +40,9 @@ struct BenchCliOptions {
   int sm_blocks_per_sm = 4;
   int sm_threads = 512;
   int sm_unroll = 8;
+  std::string sm_kernel = "vector";
+  std::string sm_chunk = "16KiB";
+  int sm_stages = 4;
 };
 
 // First SIGINT/SIGTERM: finish the current case, write what was measured, exit 130/143.
@@ -100,9 +103,12 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"timeout_seconds", r.measure.timeout_seconds},
               {"verify", r.verify},
               {"split_streams", p.split_streams},
-              {"sm_copy", Json{{"blocks_per_sm", r.sm.blocks_per_sm},
+              {"sm_copy", Json{{"kernel", r.sm.bulk ? "bulk" : "vector"},
+                               {"blocks_per_sm", r.sm.blocks_per_sm},
                                {"threads", r.sm.threads},
-                               {"unroll", r.sm.unroll}}}};
+                               {"unroll", r.sm.unroll},
+                               {"bulk_chunk", r.sm.bulk_chunk},
+                               {"stages", r.sm.stages}}}};
 }
 
 int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
@@ -128,11 +134,30 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   settings.measure.min_sample_seconds = parse_duration(o.min_sample_time);
   settings.measure.timeout_seconds = parse_duration(o.timeout);
   settings.verify = !o.no_verify;
-  settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll};
+  if (o.sm_kernel != "vector" && o.sm_kernel != "bulk") {
+    throw UsageError(fmt::format("invalid --sm-kernel '{}': allowed vector, bulk", o.sm_kernel));
+  }
+  const std::uint64_t sm_chunk = parse_size(o.sm_chunk);
+  if (sm_chunk % 16 != 0 || sm_chunk > 64 * 1024) {
+    throw UsageError(fmt::format("invalid --sm-chunk '{}': a multiple of 16 bytes, at most 64KiB", o.sm_chunk));
+  }
+  check_range("--sm-stages", o.sm_stages, 2, 8);
+  if (sm_chunk * static_cast<std::uint64_t>(o.sm_stages) > 200 * 1024) {
+    throw UsageError(fmt::format("invalid --sm-chunk x --sm-stages: {} x {} exceeds 200 KiB of shared memory",
+                                 o.sm_chunk, o.sm_stages));
+  }
+  settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
+                                      static_cast<int>(sm_chunk), o.sm_stages};
 
   const DeviceSpec spec = parse_device_spec(options.devices_text);
   const std::vector<int> selected = resolve_devices(spec, visible_devices());
   SystemInfo system = inventory(selected);
+  for (const auto& d : system.devices) {
+    if (settings.sm.bulk && d.cc_major < 9) {
+      throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}",
+                                   d.index, d.cc_major, d.cc_minor));
+    }
+  }
   enable_peer_access(system);
   const std::vector<Case> cases = plan(plan_options, system);
   if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
@@ -202,6 +227,10 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM (default 4)");
   sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block (default 512)");
   sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread (default 8)");
+  sub->add_option("--sm-kernel", o->sm_kernel,
+                  "SM copy kernel: vector (16-byte loads/stores, default) or bulk (Hopper bulk-copy engine)");
+  sub->add_option("--sm-chunk", o->sm_chunk, "bulk SM copy: bytes per bulk copy (default 16KiB)");
+  sub->add_option("--sm-stages", o->sm_stages, "bulk SM copy: shared-memory buffers per block (default 4)");
   sub->footer(
       "Examples:\n"
       "  gpuxfer bench                          # everything, default sweep, tables\n"

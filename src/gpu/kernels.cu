@@ -1,5 +1,7 @@
 #include "gpu/kernels.hpp"
 
+#include <algorithm>
+
 #include "core/pattern.hpp"
 #include "gpu/check.hpp"
 #include "gpu/raii.hpp"
@@ -39,6 +41,66 @@ __global__ void __launch_bounds__(1024) sm_copy_kernel(int4* __restrict__ dst, c
     for (int u = 0; u < Unroll; ++u) __stcs(dst + i + u * stride, v[u]);
   }
   for (; i < vectors; i += stride) __stcs(dst + i, __ldcs(src + i));
+}
+
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
+#define GX_HAS_BULK_COPY 1
+#endif
+
+// One thread per block streams its chunks through `stages` shared-memory buffers with the
+// bulk-copy engine: loads complete on an mbarrier, stores are tracked as bulk groups. Up to
+// stages-1 loads and 2 stores of each block are in flight at once.
+__global__ void __launch_bounds__(32) bulk_copy_kernel(unsigned char* dst, const unsigned char* src,
+                                                       std::size_t chunks, unsigned chunk, int stages) {
+#if defined(GX_HAS_BULK_COPY) && defined(__CUDA_ARCH__)
+  extern __shared__ __align__(128) unsigned char buffers[];
+  __shared__ __align__(8) std::uint64_t barriers[8];
+  if (threadIdx.x != 0) return;
+  const auto smem = [](const void* p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); };
+  for (int s = 0; s < stages; ++s) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(smem(&barriers[s])));
+  }
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+  const std::size_t mine = chunks > blockIdx.x ? (chunks - blockIdx.x + gridDim.x - 1) / gridDim.x : 0;
+  auto load = [&](std::size_t j) {
+    const int s = static_cast<int>(j % stages);
+    const std::size_t c = blockIdx.x + j * gridDim.x;
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem(&barriers[s])), "r"(chunk)
+                 : "memory");
+    asm volatile(
+        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
+            smem(buffers + static_cast<std::size_t>(s) * chunk)),
+        "l"(src + c * chunk), "r"(chunk), "r"(smem(&barriers[s]))
+        : "memory");
+  };
+  for (std::size_t j = 0; j < mine && j < static_cast<std::size_t>(stages - 1); ++j) load(j);
+  for (std::size_t j = 0; j < mine; ++j) {
+    const int s = static_cast<int>(j % stages);
+    const unsigned parity = static_cast<unsigned>((j / stages) & 1);
+    unsigned done = 0;
+    while (!done) {
+      asm volatile(
+          "{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+          : "=r"(done)
+          : "r"(smem(&barriers[s])), "r"(parity)
+          : "memory");
+    }
+    const std::size_t c = blockIdx.x + j * gridDim.x;
+    asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;" ::"l"(dst + c * chunk),
+                 "r"(smem(buffers + static_cast<std::size_t>(s) * chunk)), "r"(chunk)
+                 : "memory");
+    asm volatile("cp.async.bulk.commit_group;" ::: "memory");
+    // The next load reuses the buffer stored one iteration ago: wait until that store has read
+    // it (the store just issued may stay in flight).
+    const std::size_t next = j + static_cast<std::size_t>(stages) - 1;
+    if (next < mine) {
+      asm volatile("cp.async.bulk.wait_group.read 1;" ::: "memory");
+      load(next);
+    }
+  }
+  asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
+#endif
 }
 
 __global__ void copy_tail_kernel(unsigned char* dst, const unsigned char* src, std::size_t bytes) {
@@ -102,8 +164,40 @@ void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile in
   GX_CUDA_LAUNCH();
 }
 
+namespace {
+
+void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
+                      const SmCopyConfig& config, cudaStream_t stream) {
+  const auto chunk = static_cast<unsigned>(config.bulk_chunk);
+  const std::size_t chunks = bytes / chunk;
+  const std::size_t shared = static_cast<std::size_t>(config.stages) * chunk;
+  if (chunks > 0) {
+    GX_CUDA(cudaFuncSetAttribute(bulk_copy_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 static_cast<int>(shared)));
+    const std::size_t wanted = static_cast<std::size_t>(sm_count) * config.blocks_per_sm;
+    const int blocks = static_cast<int>(std::min(wanted, chunks));
+    bulk_copy_kernel<<<blocks, 32, shared, stream>>>(static_cast<unsigned char*>(dst),
+                                                     static_cast<const unsigned char*>(src), chunks, chunk,
+                                                     config.stages);
+    GX_CUDA_LAUNCH();
+  }
+  const std::size_t done = chunks * chunk;
+  if (done < bytes) {
+    SmCopyConfig rest = config;
+    rest.bulk = false;
+    launch_sm_copy(static_cast<unsigned char*>(dst) + done, static_cast<const unsigned char*>(src) + done,
+                   bytes - done, sm_count, rest, stream);
+  }
+}
+
+}  // namespace
+
 void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                     const SmCopyConfig& config, cudaStream_t stream) {
+  if (config.bulk) {
+    launch_bulk_copy(dst, src, bytes, sm_count, config, stream);
+    return;
+  }
   const std::size_t vectors = bytes / 16;
   const std::size_t tail = bytes - vectors * 16;
   if (vectors > 0) {
@@ -167,8 +261,11 @@ void preload(int device) {
   launch_fill_pattern(src, 4096, 1, 0, stream.get());
   launch_count_mismatches(src, 4096, 1, 0, counter, stream.get());
   for (int unroll : {1, 2, 4, 8, 16}) {
-    launch_sm_copy(dst, src, 4096 + 3, 1, SmCopyConfig{1, 64, unroll}, stream.get());
+    launch_sm_copy(dst, src, 4096 + 3, 1, SmCopyConfig{1, 64, unroll, false, 1024, 2}, stream.get());
   }
+  int major = 0;
+  GX_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  if (major >= 9) launch_sm_copy(dst, src, 4096 + 3, 1, SmCopyConfig{1, 32, 1, true, 1024, 2}, stream.get());
   launch_pointer_chase(chain, 1, chain + 8, stream.get());
   launch_sleep(1, stream.get());
   GX_CUDA(cudaStreamSynchronize(stream.get()));

@@ -14,10 +14,15 @@ void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile in
 
 // Device-side copy by SMs, 16-byte vectors, `unroll` independent loads in flight per thread
 // before their stores; streaming cache hints (the data is touched once).
+// `bulk` uses Hopper's bulk-copy engine instead (cp.async.bulk global -> shared -> global, one
+// thread per block driving `stages` chunks of `bulk_chunk` bytes in flight); sm_90+ only.
 struct SmCopyConfig {
   int blocks_per_sm = 4;
   int threads = 512;
   int unroll = 8;  // 1, 2, 4, 8 or 16
+  bool bulk = false;
+  int bulk_chunk = 16384;  // multiple of 16
+  int stages = 4;          // 2 to 8
 };
 void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                     const SmCopyConfig& config, cudaStream_t stream);

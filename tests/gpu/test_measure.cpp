@@ -166,3 +166,38 @@ TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
     for (Method m : methods_of(suite)) EXPECT_EQ(seen.count(m), 1u) << "never ran: " << to_string(m);
   }
 }
+
+TEST(Verify, SmCopyKernelsAreExactAtOddSizes) {
+  const SystemInfo system = first_gpus(2);
+  const int src = 0;
+  const int dst = system.devices.size() > 1 ? 1 : 0;
+  std::vector<kernels::SmCopyConfig> configs{{4, 512, 8, false, 16384, 4}, {2, 256, 16, false, 16384, 4}};
+  if (system.devices[0].cc_major >= 9) {
+    configs.push_back({2, 32, 1, true, 16384, 4});
+    configs.push_back({1, 32, 1, true, 32768, 6});
+  }
+  for (const auto& config : configs) {
+    RunSettings settings;
+    settings.measure.samples = 2;
+    settings.sm = config;
+    Context ctx(system, settings);
+    for (std::size_t bytes : {std::size_t{16}, std::size_t{4096 + 7}, std::size_t{(33u << 20) + 48}}) {
+      SCOPED_TRACE(testing::Message() << (config.bulk ? "bulk " : "vector ") << config.bulk_chunk << " "
+                                      << bytes);
+      Case c = peer_case(src, dst, bytes);
+      c.method = Method::sm_push;
+      Transfer t;
+      t.name = "sm";
+      t.src = ctx.device_region(src, 0, bytes);
+      t.dst = ctx.device_region(dst, 1, bytes);
+      t.bytes = bytes;
+      t.stream = &ctx.stream(src);
+      t.engine = Engine::sm;
+      TransferSet set;
+      set.transfers = {t};
+      const Record r = run_transfer_set(ctx, c, set);
+      EXPECT_EQ(r.status, Status::ok) << r.reason;
+      EXPECT_EQ(r.mismatches, 0u);
+    }
+  }
+}

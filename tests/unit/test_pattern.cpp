@@ -31,3 +31,15 @@ TEST(Pattern, NeverAllZeros) {
   for (auto c : b) zeros += c == 0;
   EXPECT_LT(zeros, b.size() / 100);  // ~1/256 expected
 }
+
+TEST(Pattern, LargeBuffersSplitAcrossThreadsAgreeWithBytewise) {
+  std::vector<unsigned char> big((40u << 20) + 5);
+  fill_pattern_host(big.data(), big.size(), 3, 1);
+  for (std::size_t b : {std::size_t{0}, std::size_t{1}, std::size_t{8u << 20}, big.size() - 1}) {
+    EXPECT_EQ(big[b], pattern_byte(3, 1 + b)) << b;
+  }
+  EXPECT_EQ(count_mismatches_host(big.data(), big.size(), 3, 1), 0u);
+  big[(16u << 20) + 2] ^= 0xff;
+  big[big.size() - 1] ^= 0x10;
+  EXPECT_EQ(count_mismatches_host(big.data(), big.size(), 3, 1), 2u);
+}

@@ -184,10 +184,14 @@ TEST(Plan, PairWithoutP2pSkipsPeerMethodsWithTheReason) {
   ASSERT_NE(find(cases, Method::sm_pull, 1, 0), nullptr);
   EXPECT_FALSE(find(cases, Method::sm_pull, 1, 0)->skip_reason.empty());
   EXPECT_TRUE(find(cases, Method::ce_write, 0, 1)->skip_reason.empty());
-  // The driver fallback and staging do not need P2P.
-  EXPECT_TRUE(find(cases, Method::ce_no_p2p, 1, 0)->skip_reason.empty());
-  EXPECT_TRUE(find(cases, Method::naive, 1, 0)->skip_reason.empty());
-  EXPECT_TRUE(find(cases, Method::pageable, 1, 0)->skip_reason.empty());
+  // The driver fallback and staging do not need P2P; being host-bound they run on the
+  // representative pair (0 -> 1) only.
+  for (Method m : {Method::ce_no_p2p, Method::naive, Method::pageable}) {
+    ASSERT_NE(find(cases, m, 0, 1), nullptr) << to_string(m);
+    EXPECT_TRUE(find(cases, m, 0, 1)->skip_reason.empty());
+    EXPECT_EQ(find(cases, m, 1, 0), nullptr);
+  }
+  EXPECT_TRUE(find(cases, Method::pipelined, 1, 0)->skip_reason.empty());
   // A bidirectional case needs both directions.
   const Case* bidir = find(cases, Method::bidir_ce, 0, 1);
   ASSERT_NE(bidir, nullptr);
@@ -313,7 +317,7 @@ TEST(Plan, PipelinedTuningComesFirstAtTheHeadlineOnTheRepresentative) {
   s.devices[1].pcie.max_bytes_per_s = 31.5e9;
   const auto slow = plan(options({Suite::staged}), s);
   EXPECT_DOUBLE_EQ(*find(slow, Method::naive, 0, 1)->theoretical_bytes_per_s, 31.5e9);
-  EXPECT_DOUBLE_EQ(*find(slow, Method::naive, 2, 3)->theoretical_bytes_per_s, kPcie);
+  EXPECT_DOUBLE_EQ(*find(slow, Method::pipelined, 2, 3)->theoretical_bytes_per_s, kPcie);
 }
 
 TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
@@ -404,7 +408,8 @@ TEST(Plan, DefaultsAndValidation) {
   o.suites = {Suite::peer};
   o.dtype = DType::f16;
   const auto cases = plan(o, nvlink_system(2));
-  ASSERT_EQ(cases.size(), methods_of(Suite::peer).size() * 2);  // headline only, both pairs
+  // Headline on both pairs, except ce_no_p2p (host-bound): the representative pair only.
+  ASSERT_EQ(cases.size(), methods_of(Suite::peer).size() * 2 - 1);
   EXPECT_EQ(cases[0].bytes, headline_bytes(DType::f16));
   EXPECT_EQ(cases[0].dtype, DType::f16);
 
@@ -417,4 +422,22 @@ TEST(Plan, DefaultsAndValidation) {
   bad = options();
   bad.chunk_sizes = {0};
   EXPECT_THROW((void)plan(bad, nvlink_system(2)), UsageError);
+}
+
+TEST(Plan, HostBoundPathsOnlyOnRepresentativePairs) {
+  BenchOptions o;
+  o.suites = {Suite::peer, Suite::staged};
+  o.sizes = {4096};
+  const auto cases = plan(o, nvlink_system(4));
+  for (Method m : {Method::ce_no_p2p, Method::naive, Method::pageable}) {
+    const auto picked = only(cases, m);
+    ASSERT_EQ(picked.size(), 2u) << to_string(m);  // one link class: headline + 4096 on GPU0->GPU1
+    for (const auto& c : picked) {
+      EXPECT_EQ(c.src, 0);
+      EXPECT_EQ(c.dst, 1);
+    }
+  }
+  EXPECT_EQ(only(cases, Method::ce_write).size(), 12u + 1u);  // every pair + the sweep size
+  o.all_pairs = true;
+  EXPECT_EQ(only(plan(o, nvlink_system(4)), Method::naive).size(), 24u);
 }
