@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/record_json.hpp"
 #include "core/report_json.hpp"
 #include "core/stats.hpp"
 #include "core/units.hpp"
@@ -46,6 +47,28 @@ void BM_SystemToJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SystemToJson)->Arg(8)->Arg(64);
+
+// Serializing a large report: 10 000 records of 20 samples each (an 8-GPU --all-pairs sweep is
+// about this size).
+void BM_RecordsToJson(benchmark::State& state) {
+  std::vector<gx::Record> records(static_cast<std::size_t>(state.range(0)));
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> dist(1e-3, 1e-5);
+  for (auto& r : records) {
+    r.test.method = gx::Method::ce_write;
+    r.test.src = 0;
+    r.test.dst = 1;
+    r.test.bytes = 400000000;
+    r.status = gx::Status::ok;
+    r.ops_per_sample = 1;
+    for (int i = 0; i < 20; ++i) r.sample_seconds.push_back(dist(rng));
+    r.time = gx::summarize(r.sample_seconds);
+    r.bytes_per_op = 4e8;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(gx::records_to_json(records).dump());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RecordsToJson)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 void BM_ParseSize(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(gx::parse_size("400MB"));

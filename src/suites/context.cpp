@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/host.hpp"
+
 namespace gx {
 
 Context::Context(const SystemInfo& system, RunSettings settings)
@@ -67,6 +69,12 @@ void Context::release_buffers() {
   device_buffers_.clear();
   pinned_buffers_.clear();
   pageable_buffers_.clear();
+}
+
+void bind_thread_near(const Context& context, int gpu) {
+  for (const auto& d : context.system().devices) {
+    if (d.index == gpu && d.cpu_affinity.has_value()) (void)bind_current_thread(*d.cpu_affinity);
+  }
 }
 
 }  // namespace gx

@@ -73,4 +73,9 @@ class Context {
   std::uint32_t seed_counter_ = 0;
 };
 
+// Pinned memory lands on the NUMA node of the allocating thread and copies are issued from it:
+// host-memory cases run on the GPU's own CPUs (NVML affinity), as the reference tools do.
+// Best effort: a container may refuse, and the figures are then what the scheduler gives.
+void bind_thread_near(const Context& context, int gpu);
+
 }  // namespace gx

@@ -2,7 +2,6 @@
 // GPUs at once (aggregate host bandwidth).
 #include <stdexcept>
 
-#include "core/host.hpp"
 #include "suites/suites.hpp"
 #include "suites/transfer.hpp"
 
@@ -35,14 +34,6 @@ Transfer to_host(Context& ctx, int gpu, std::size_t bytes, bool pinned, int stre
   return t;
 }
 
-// Pinned memory lands on the NUMA node of the allocating thread and copies are issued from it:
-// run near the GPU, as the reference tools do.
-void bind_near(const Context& ctx, int gpu) {
-  for (const auto& d : ctx.system().devices) {
-    if (d.index == gpu && d.cpu_affinity.has_value()) (void)bind_current_thread(*d.cpu_affinity);
-  }
-}
-
 }  // namespace
 
 Record run_host(Context& ctx, const Case& c) {
@@ -51,16 +42,16 @@ Record run_host(Context& ctx, const Case& c) {
   switch (c.method) {
     case Method::h2d_pinned:
     case Method::h2d_pageable:
-      bind_near(ctx, gpu);
+      bind_thread_near(ctx, gpu);
       set.transfers.push_back(to_device(ctx, gpu, c.bytes, c.method == Method::h2d_pinned, 0));
       break;
     case Method::d2h_pinned:
     case Method::d2h_pageable:
-      bind_near(ctx, gpu);
+      bind_thread_near(ctx, gpu);
       set.transfers.push_back(to_host(ctx, gpu, c.bytes, c.method == Method::d2h_pinned, 0));
       break;
     case Method::bidir_pinned:
-      bind_near(ctx, gpu);
+      bind_thread_near(ctx, gpu);
       set.transfers.push_back(to_device(ctx, gpu, c.bytes, true, 0));
       set.transfers.push_back(to_host(ctx, gpu, c.bytes, true, 1));
       break;

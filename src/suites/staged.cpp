@@ -70,6 +70,8 @@ Record run_pipelined(Context& ctx, Case c) {
 }  // namespace
 
 Record run_staged(Context& ctx, const Case& c) {
+  // Staging memory and the issuing thread belong near the source GPU (its CPUs and NUMA node).
+  bind_thread_near(ctx, c.src);
   if (c.method == Method::pipelined) return run_pipelined(ctx, c);
   if (c.method != Method::naive && c.method != Method::pageable) {
     throw std::logic_error("run_staged: not a staged method");

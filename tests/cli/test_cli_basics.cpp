@@ -115,3 +115,34 @@ TEST(CliBasics, OutputFileIsNotCreatedOnFailure) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << "no half-written result file";
 }
+
+TEST(CliBench, BadValuesAreOneLineAndExit2BeforeAnyGpuWork) {
+  expect_usage_error("bench --samples 0", "--samples 0");
+  expect_usage_error("bench --samples -5", "--samples");
+  expect_usage_error("bench --warmup -1", "--warmup -1");
+  expect_usage_error("bench --suites peer,bogus", "'bogus'");
+  expect_usage_error("bench --suites ''", "suite");
+  expect_usage_error("bench --sizes 0", "'0'");
+  expect_usage_error("bench --sizes -4KiB", "negative");
+  expect_usage_error("bench --sizes 4XB", "unknown unit");
+  expect_usage_error("bench --sizes 99999999999999999999", "too large");
+  expect_usage_error("bench --sizes 16K:1K:x2", "16K:1K:x2");
+  expect_usage_error("bench --shape 0x10", "'0x10'");
+  expect_usage_error("bench --shape 10000x", "'10000x'");
+  expect_usage_error("bench --dtype f8", "'f8'");
+  expect_usage_error("bench --min-sample-time 0", "duration");
+  expect_usage_error("bench --timeout -3s", "negative");
+  expect_usage_error("bench --streams 0", "--streams 0");
+  expect_usage_error("bench --progress sometimes", "'sometimes'");
+  expect_usage_error("bench --sm-unroll 3", "--sm-unroll 3");
+  expect_usage_error("bench --sm-kernel magic", "'magic'");
+  expect_usage_error("bench --sm-chunk 100", "multiple of 16");
+  expect_usage_error("bench --save-json /nonexistent-dir/r.json", "/nonexistent-dir");
+}
+
+TEST(CliBench, HelpShowsExamples) {
+  const auto r = run_gpuxfer("bench --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Examples"), std::string::npos);
+  EXPECT_NE(r.out.find("--sizes"), std::string::npos);
+}
