@@ -9,6 +9,7 @@
 
 #include "gpu/devices.hpp"
 #include "suites/context.hpp"
+#include "suites/pipeline.hpp"
 #include "suites/transfer.hpp"
 
 namespace gx {
@@ -123,28 +124,13 @@ void BM_StagedPipelined(benchmark::State& state) {
   const Region staging = ctx.pinned_region(100, chunk * ring);
   const Stream& down = ctx.stream(0, 1);
   const Stream& up = ctx.stream(1, 1);
-  std::vector<Event> copied_down;
-  std::vector<Event> copied_up;
-  for (int k = 0; k < ring; ++k) {
-    copied_down.emplace_back(0, false);
-    copied_up.emplace_back(1, false);
-  }
+  StagingPipeline pipeline(staging, chunk, ring, down, up);
   Event start(0);
   Event stop(1);
   Event stop_on_source(0);
   for (auto _ : state) {
     start.record(down);
-    std::size_t index = 0;
-    for (std::size_t offset = 0; offset < bytes; offset += chunk, ++index) {
-      const std::size_t n = std::min(chunk, bytes - offset);
-      const std::size_t k = index % ring;
-      if (index >= ring) stream_wait(down, copied_up[k]);
-      copy_async(staging.data + k * chunk, src.data + offset, n, down);
-      copied_down[k].record(down);
-      stream_wait(up, copied_down[k]);
-      copy_async(dst.data + offset, staging.data + k * chunk, n, up);
-      copied_up[k].record(up);
-    }
+    pipeline.enqueue(dst.data, src.data, bytes);
     // Join the end back onto the source device so both events are comparable.
     stop.record(up);
     stream_wait(down, stop);

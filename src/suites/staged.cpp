@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "suites/pipeline.hpp"
 #include "suites/suites.hpp"
 #include "suites/transfer.hpp"
 
@@ -28,12 +29,7 @@ Record run_pipelined(Context& ctx, Case c) {
   const Region staging = ctx.pinned_region(slot::staging, chunk * static_cast<std::size_t>(ring));
   const Stream& down = ctx.stream(c.src, 1);  // D2H
   const Stream& up = ctx.stream(c.dst, 1);    // H2D
-  std::vector<Event> copied_down;  // slot k holds chunk data
-  std::vector<Event> copied_up;    // slot k may be overwritten
-  for (int k = 0; k < ring; ++k) {
-    copied_down.emplace_back(c.src, false);
-    copied_up.emplace_back(c.dst, false);
-  }
+  StagingPipeline pipeline(staging, chunk, ring, down, up);
 
   TransferSet set;
   Transfer whole;
@@ -50,20 +46,7 @@ Record run_pipelined(Context& ctx, Case c) {
   h2d.name = "h2d";
   set.transfers = {d2h, h2d};  // the two timed streams
   set.bytes_per_op = static_cast<double>(c.bytes);
-  set.custom_enqueue = [&] {
-    std::size_t index = 0;
-    for (std::size_t offset = 0; offset < c.bytes; offset += chunk, ++index) {
-      const std::size_t n = std::min(chunk, static_cast<std::size_t>(c.bytes) - offset);
-      const std::size_t k = index % static_cast<std::size_t>(ring);
-      unsigned char* bounce = staging.data + k * chunk;
-      if (index >= static_cast<std::size_t>(ring)) stream_wait(down, copied_up[k]);
-      copy_async(bounce, src.data + offset, n, down);
-      copied_down[k].record(down);
-      stream_wait(up, copied_down[k]);
-      copy_async(dst.data + offset, bounce, n, up);
-      copied_up[k].record(up);
-    }
-  };
+  set.custom_enqueue = [&] { pipeline.enqueue(dst.data, src.data, c.bytes); };
   return run_transfer_set(ctx, c, set);
 }
 
