@@ -121,8 +121,9 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   check_range("--warmup", o.warmup, 0, 1000);
   check_range("--streams", o.streams, 1, 64);
   check_range("--sm-blocks-per-sm", o.sm_blocks_per_sm, 1, 32);
-  if (o.sm_threads % 32 != 0) check_range("--sm-threads (a multiple of 32)", o.sm_threads, 32, 0);
-  check_range("--sm-threads", o.sm_threads, 32, 1024);
+  if (o.sm_threads % 32 != 0 || o.sm_threads < 32 || o.sm_threads > 1024) {
+    throw UsageError(fmt::format("invalid --sm-threads {}: a multiple of 32 from 32 to 1024", o.sm_threads));
+  }
   if (o.sm_unroll != 1 && o.sm_unroll != 2 && o.sm_unroll != 4 && o.sm_unroll != 8 && o.sm_unroll != 16) {
     throw UsageError(fmt::format("invalid --sm-unroll {}: allowed 1, 2, 4, 8, 16", o.sm_unroll));
   }
@@ -160,6 +161,8 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   }
   enable_peer_access(system);
   const std::vector<Case> cases = plan(plan_options, system);
+  detail(options, fmt::format("gpuxfer: {} cases planned on {} GPU(s), {} samples each, verify {}", cases.size(),
+                              selected.size(), settings.measure.samples, settings.verify ? "on" : "off"));
   if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
 
   Context context(system, settings);
@@ -171,6 +174,10 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   const RunOutcome outcome = run_cases(
       context, cases,
       [&](std::size_t done, std::size_t total, const Case& next) {
+        if (options.verbose && !show_progress) {
+          detail(options, fmt::format("gpuxfer: [{}/{}] {} {} {} -> {} {}", done + 1, total, to_string(next.suite),
+                                      to_string(next.method), next.src, next.dst, format_bytes(next.bytes)));
+        }
         if (!show_progress) return;
         std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s %s %s", done + 1, total,
                      std::string(to_string(next.suite)).c_str(), std::string(to_string(next.method)).c_str(),

@@ -20,6 +20,8 @@ int run_list(GlobalOptions& options, const ListOptions& list) {
   const DeviceSpec spec = parse_device_spec(options.devices_text);
   const std::vector<int> selected = resolve_devices(spec, visible_devices());
   SystemInfo system = inventory(selected);
+  detail(options, fmt::format("gpuxfer: {} GPU(s) selected; NVML {}", selected.size(),
+                              system.nvml_version.has_value() ? *system.nvml_version : system.nvml_version.reason));
   if (!list.no_enable) enable_peer_access(system);
 
   switch (options.format) {

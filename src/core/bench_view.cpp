@@ -40,7 +40,7 @@ class Notes {
 // ---- record classification ------------------------------------------------------------------
 
 // The explicit skip plan() emits for a suite that needs more GPUs: no endpoints at all.
-bool is_placeholder(const Case& c) { return c.src == kHost && c.dst == kHost && c.devices.empty(); }
+bool is_suite_skip(const Case& c) { return c.src == kHost && c.dst == kHost && c.devices.empty(); }
 bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm; }
 // Shown as one row of the concurrent table rather than in a matrix or sweep.
 bool is_concurrent(const Case& c) { return !c.devices.empty() || c.method == Method::split_ce; }
@@ -192,7 +192,7 @@ void add_matrices(const std::vector<Record>& records, Suite suite, const std::ve
   for (Method m : methods_of(suite)) {
     if (!is_pair_method(m)) continue;
     const Records headline = select(records, [&](const Record& r) {
-      return r.test.method == m && r.test.headline && !is_placeholder(r.test) &&
+      return r.test.method == m && r.test.headline && !is_suite_skip(r.test) &&
              !is_tuning_case(r.test) && r.test.src != kHost && r.test.dst != kHost;
     });
     for (const auto& [bytes, group] : by_bytes(headline)) {
@@ -212,7 +212,7 @@ void add_matrices(const std::vector<Record>& records, Suite suite, const std::ve
 
 void add_host_table(const std::vector<Record>& records, std::vector<Table>& out) {
   const Records headline = select(records, [](const Record& r) {
-    return is_host_gpu_method(r.test.method) && r.test.headline && !is_placeholder(r.test);
+    return is_host_gpu_method(r.test.method) && r.test.headline && !is_suite_skip(r.test);
   });
   for (const auto& [bytes, group] : by_bytes(headline)) {
     const auto methods = methods_in(group);
@@ -270,7 +270,7 @@ std::string sweep_key(const Case& c) {
 void add_sweeps(const std::vector<Record>& records, Suite suite, std::vector<Table>& out) {
   const Records candidates = select(records, [&](const Record& r) {
     const Case& c = r.test;
-    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_placeholder(c) &&
+    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_suite_skip(c) &&
            !is_concurrent(c) && !is_tuning_case(c);
   });
   std::vector<std::string> order;
@@ -318,7 +318,7 @@ std::string direction_cell(const Record& r) {
 
 void add_concurrent(const std::vector<Record>& records, Suite suite, std::vector<Table>& out) {
   const Records group = select(records, [&](const Record& r) {
-    return r.test.suite == suite && is_concurrent(r.test) && !is_placeholder(r.test);
+    return r.test.suite == suite && is_concurrent(r.test) && !is_suite_skip(r.test);
   });
   if (group.empty()) return;
   Table t = make_table(fmt::format("{} concurrent transfers, aggregate GB/s (% of theoretical)",
@@ -376,7 +376,7 @@ void add_tuning(const std::vector<Record>& records, std::vector<Table>& out) {
 
 void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
   const Records copies = select(records, [](const Record& r) {
-    return r.test.suite == Suite::latency && !is_chase(r.test.method) && !is_placeholder(r.test);
+    return r.test.suite == Suite::latency && !is_chase(r.test.method) && !is_suite_skip(r.test);
   });
   if (!copies.empty()) {
     // Copies of a few bytes are not tensors: no shape column here.
@@ -388,7 +388,7 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
     out.push_back(std::move(t));
   }
   const Records chases = select(records, [](const Record& r) {
-    return is_chase(r.test.method) && !is_placeholder(r.test);
+    return is_chase(r.test.method) && !is_suite_skip(r.test);
   });
   if (chases.empty()) return;
   Table t = make_table("pointer chase, ns per dependent load (median)",
@@ -406,7 +406,7 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
 
 // Suites or methods plan() skipped as a whole (too few GPUs): listed so the skip is visible.
 void add_not_run(const std::vector<Record>& records, std::vector<Table>& out) {
-  const Records skipped = select(records, [](const Record& r) { return is_placeholder(r.test); });
+  const Records skipped = select(records, [](const Record& r) { return is_suite_skip(r.test); });
   if (skipped.empty()) return;
   Table t = make_table("not run", {"suite", "method", "reason"}, 3);
   for (const Record* r : skipped) {

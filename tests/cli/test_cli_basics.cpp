@@ -135,6 +135,7 @@ TEST(CliBench, BadValuesAreOneLineAndExit2BeforeAnyGpuWork) {
   expect_usage_error("bench --streams 0", "--streams 0");
   expect_usage_error("bench --progress sometimes", "'sometimes'");
   expect_usage_error("bench --sm-unroll 3", "--sm-unroll 3");
+  expect_usage_error("bench --sm-threads 100", "--sm-threads 100");
   expect_usage_error("bench --sm-kernel magic", "'magic'");
   expect_usage_error("bench --sm-chunk 100", "multiple of 16");
   expect_usage_error("bench --save-json /nonexistent-dir/r.json", "/nonexistent-dir");
