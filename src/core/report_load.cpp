@@ -1,0 +1,102 @@
+#include "core/report_load.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+#include "core/record_json.hpp"
+
+namespace gx {
+
+Json parse_json_capped(std::string_view text, const std::string& name, std::size_t max_depth) {
+  // The callback sees the depth of every element as it is parsed: refusing deep input there
+  // bounds the parser's recursion before it can exhaust the stack.
+  const Json::parser_callback_t guard = [&](int depth, Json::parse_event_t, Json&) {
+    if (static_cast<std::size_t>(depth) > max_depth) {
+      throw InputError(fmt::format("{}: JSON nested deeper than {} levels", name, max_depth));
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), guard);
+  } catch (const Json::parse_error& e) {
+    // e.byte locates the problem; nlohmann's what() is long, keep one line.
+    const bool truncated = std::string_view(e.what()).find("end of input") != std::string_view::npos;
+    throw InputError(fmt::format("{}: {} at byte {}", name,
+                                 truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON",
+                                 e.byte));
+  }
+}
+
+std::string read_file_capped(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open for reading", path));
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw InputError(fmt::format("{}: cannot read (not a regular file?)", path));
+  if (static_cast<std::size_t>(size) > max_bytes) {
+    throw InputError(fmt::format("{}: {} bytes, more than the {} a result may have", path, size, max_bytes));
+  }
+  in.seekg(0, std::ios::beg);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (size > 0 && !in.read(text.data(), size)) throw InputError(fmt::format("{}: read failed", path));
+  if (text.empty()) throw InputError(fmt::format("{}: empty file", path));
+  return text;
+}
+
+LoadedReport parse_report(std::string_view text, const std::string& name) {
+  const Json doc = parse_json_capped(text, name);
+  if (!doc.is_object()) throw InputError(fmt::format("{}: not a gpuxfer report (top level is not an object)", name));
+  const auto schema = doc.find("schema");
+  if (schema == doc.end() || !schema->is_string() || *schema != kReportSchema) {
+    throw InputError(fmt::format("{}: not a gpuxfer report (schema is not \"{}\")", name, kReportSchema));
+  }
+  LoadedReport report;
+  report.path = name;
+  try {
+    const Json& version = doc.at("schema_version");
+    report.schema_major = version.at("major").get<int>();
+    report.schema_minor = version.at("minor").get<int>();
+  } catch (const Json::exception&) {
+    throw InputError(fmt::format("{}: schema_version must be {{\"major\": int, \"minor\": int}}", name));
+  }
+  if (report.schema_major > kReportSchemaMajor) {
+    throw InputError(fmt::format("{}: schema version {}.{} is newer than this gpuxfer reads ({}.x); update gpuxfer",
+                                 name, report.schema_major, report.schema_minor, kReportSchemaMajor));
+  }
+  if (report.schema_major < kReportSchemaMajor) {
+    throw InputError(fmt::format("{}: schema version {}.{} is older than this gpuxfer reads ({}.x)", name,
+                                 report.schema_major, report.schema_minor, kReportSchemaMajor));
+  }
+  if (doc.contains("error")) {
+    const Json& error = doc["error"];
+    const std::string message =
+        error.is_object() && error.contains("message") && error["message"].is_string() ? error["message"].get<std::string>() : "?";
+    throw InputError(fmt::format("{}: is the error report of a failed run ({})", name, message));
+  }
+  try {
+    report.tool = doc.at("tool");
+    const Json& run = doc.at("run");
+    report.run.started_utc = run.at("started_utc").get<std::string>();
+    report.run.finished_utc = run.value("finished_utc", std::string());
+    report.run.hostname = run.value("hostname", std::string());
+    if (run.contains("argv")) report.run.argv = run.at("argv").get<std::vector<std::string>>();
+    if (run.contains("options")) report.run.options = run.at("options");
+  } catch (const Json::exception& e) {
+    throw InputError(fmt::format("{}: run section: {}", name, e.what()));
+  }
+  try {
+    report.system = system_from_json(doc.at("system"));
+    report.records = records_from_json(doc.at("records"));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", name, e.what()));
+  } catch (const Json::exception& e) {
+    throw InputError(fmt::format("{}: {}", name, e.what()));
+  }
+  return report;
+}
+
+LoadedReport load_report(const std::string& path) { return parse_report(read_file_capped(path), path); }
+
+}  // namespace gx
