@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "cli/bench_run.hpp"
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
 #include "core/bench_view.hpp"
@@ -21,29 +22,6 @@
 
 namespace gx::cli {
 namespace {
-
-struct BenchCliOptions {
-  std::string suites = "all";
-  std::string sizes;
-  std::string shape;
-  std::string dtype = "f32";
-  bool quick = false;
-  bool all_pairs = false;
-  int samples = -1;  // -1: 20, or 5 with --quick
-  int warmup = 2;
-  std::string min_sample_time = "1ms";
-  std::string timeout = "60s";
-  bool no_verify = false;
-  int streams = 4;
-  std::string progress = "auto";
-  std::string save_json;
-  int sm_blocks_per_sm = 4;
-  int sm_threads = 512;
-  int sm_unroll = 8;
-  std::string sm_kernel = "vector";
-  std::string sm_chunk = "16KiB";
-  int sm_stages = 4;
-};
 
 // First SIGINT/SIGTERM: finish the current case, write what was measured, exit 130/143.
 // A second one: leave at once.
@@ -111,7 +89,9 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
                                {"stages", r.sm.stages}}}};
 }
 
-int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
+}  // namespace
+
+BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after) {
   const std::string started = utc_now_iso8601();
   // Every value is validated before any GPU work starts.
   const BenchOptions plan_options = to_plan_options(o);
@@ -152,7 +132,9 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
 
   const DeviceSpec spec = parse_device_spec(options.devices_text);
   const std::vector<int> selected = resolve_devices(spec, visible_devices());
-  SystemInfo system = inventory(selected);
+  BenchRun result;
+  SystemInfo& system = result.system;
+  system = inventory(selected);
   for (const auto& d : system.devices) {
     if (settings.sm.bulk && d.cc_major < 9) {
       throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}",
@@ -160,7 +142,8 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
     }
   }
   enable_peer_access(system);
-  const std::vector<Case> cases = plan(plan_options, system);
+  result.cases = plan(plan_options, system);
+  const std::vector<Case>& cases = result.cases;
   detail(options, fmt::format("gpuxfer: {} cases planned on {} GPU(s), {} samples each, verify {}", cases.size(),
                               selected.size(), settings.measure.samples, settings.verify ? "on" : "off"));
   if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
@@ -171,7 +154,7 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   const bool show_progress = o.progress == "auto" && !options.quiet && ::isatty(STDERR_FILENO) == 1;
-  const RunOutcome outcome = run_cases(
+  RunOutcome outcome = run_cases(
       context, cases,
       [&](std::size_t done, std::size_t total, const Case& next) {
         if (options.verbose && !show_progress) {
@@ -190,23 +173,40 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   std::signal(SIGTERM, SIG_DFL);
 
   RunInfo run = make_run_info(options, started, options_json(o, plan_options, settings, selected));
-  Json report = make_report(run, system, records_to_json(outcome.records));
+  result.report = make_report(run, system, records_to_json(outcome.records));
   if (outcome.exit != ExitCode::ok) {
-    report["run"]["ended_early"] = Json{{"exit_code", static_cast<int>(outcome.exit)}, {"reason", outcome.message}};
+    result.report["run"]["ended_early"] =
+        Json{{"exit_code", static_cast<int>(outcome.exit)}, {"reason", outcome.message}};
   }
+  result.records = std::move(outcome.records);
+  result.exit = outcome.exit;
+  result.message = std::move(outcome.message);
+  if (after) {
+    const RerunFn rerun = [&context](const std::vector<Case>& more) {
+      return run_cases(context, more, ProgressFn{}, &g_stop_signal).records;
+    };
+    after(result, rerun);
+  }
+  return result;
+}
+
+namespace {
+
+int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
+  const BenchRun result = run_bench_cases(options, o);
   if (!o.save_json.empty()) {
-    write_file_atomically(o.save_json, report.dump(2) + "\n");
+    write_file_atomically(o.save_json, result.report.dump(2) + "\n");
     inform(options, fmt::format("gpuxfer: wrote {}", o.save_json));
   }
   switch (options.format) {
-    case OutputFormat::json: emit_json(options, report); break;
-    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(outcome.records))); break;
-    default: emit(options, render_tables(bench_tables(outcome.records, system), options.format, options.color)); break;
+    case OutputFormat::json: emit_json(options, result.report); break;
+    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(result.records))); break;
+    default: emit(options, render_tables(bench_tables(result.records, result.system), options.format, options.color)); break;
   }
-  if (outcome.exit != ExitCode::ok) {
-    std::fprintf(stderr, "gpuxfer: error: %s; results so far were written\n", outcome.message.c_str());
+  if (result.exit != ExitCode::ok) {
+    std::fprintf(stderr, "gpuxfer: error: %s; results so far were written\n", result.message.c_str());
   }
-  return static_cast<int>(outcome.exit);
+  return static_cast<int>(result.exit);
 }
 
 }  // namespace

@@ -92,6 +92,7 @@ struct Case {
   // cases (see plan.cpp). Efficiency = measured total rate / this.
   Known<double> theoretical_bytes_per_s;
   bool headline = false;        // part of the GPU x GPU (or per-GPU) matrix at the headline size
+  bool tuning = false;          // a pipelined tuning case: ranks one chunk size x ring depth
   std::string skip_reason;      // non-empty: planned as skipped, not run
 };
 

@@ -237,6 +237,7 @@ class Planner {
         Case c = pair_case(Method::pipelined, p, headline_);
         c.chunk_bytes = chunk;
         c.ring_depth = depth;
+        c.tuning = true;
         add(std::move(c));
       }
     }
@@ -593,7 +594,8 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
   return {need.begin(), need.end()};
 }
 
-bool is_tuning_case(const Case& c) { return c.method == Method::pipelined && c.chunk_bytes != 0; }
+// Not "chunk_bytes != 0": every pipelined record carries the chunk it ran with.
+bool is_tuning_case(const Case& c) { return c.method == Method::pipelined && c.tuning; }
 
 std::optional<PipelineTuning> best_pipeline_tuning(const std::vector<Record>& records) {
   std::optional<PipelineTuning> best;

@@ -59,6 +59,7 @@ Json efficiency_to_json(const Record& r) {
 // Reads one JSON object with typed, range-checked getters; every error names the full path.
 class Reader {
  public:
+  [[nodiscard]] const Json& json() const { return object_; }
   Reader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
     if (!object_.is_object()) {
       throw InputError(fmt::format("{}: expected an object (got {})", path_, object_.type_name()));
@@ -173,6 +174,9 @@ void read_identity(const Reader& r, Case& c) {
   c.ring_depth = r.integer("ring_depth", 0);
   c.link_class = r.string("link_class");
   c.headline = r.boolean("headline");
+  // Optional (false when absent), so reports written without it still read.
+  const auto tuning = r.json().find("tuning");
+  c.tuning = tuning != r.json().end() && tuning->is_boolean() && tuning->get<bool>();
 }
 
 void read_efficiency(const Reader& r, Case& c) {
@@ -270,6 +274,7 @@ Json record_to_json(const Record& r) {
   j["ring_depth"] = c.ring_depth;
   j["link_class"] = c.link_class;
   j["headline"] = c.headline;
+  j["tuning"] = c.tuning;
   j["status"] = to_string(r.status);
   j["reason"] = r.reason.empty() ? Json(nullptr) : Json(r.reason);
   j["measurement"] = measurement_to_json(r);

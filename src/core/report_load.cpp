@@ -26,6 +26,8 @@ Json parse_json_capped(std::string_view text, const std::string& name, std::size
     throw InputError(fmt::format("{}: {} at byte {}", name,
                                  truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON",
                                  e.byte));
+  } catch (const Json::out_of_range&) {  // nlohmann's error 406, a number beyond double: "1e400"
+    throw InputError(fmt::format("{}: malformed JSON (a number out of range)", name));
   }
 }
 
@@ -56,6 +58,8 @@ LoadedReport parse_report(std::string_view text, const std::string& name) {
   report.path = name;
   try {
     const Json& version = doc.at("schema_version");
+    // get<int>() of a float is a plain cast: undefined behaviour for 1e300.
+    if (!version.at("major").is_number_integer() || !version.at("minor").is_number_integer()) throw InputError(fmt::format("{}: schema_version must be {{\"major\": int, \"minor\": int}}", name));
     report.schema_major = version.at("major").get<int>();
     report.schema_minor = version.at("minor").get<int>();
   } catch (const Json::exception&) {

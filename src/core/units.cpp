@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 
@@ -159,7 +160,7 @@ double parse_duration(std::string_view text) {
   else if (unit == "ns") scale = 1e-9;
   else if (unit == "m" || unit == "min") scale = 60;
   else throw bad(fmt::format("unknown unit '{}'", unit));
-  const double value = std::stod(number) * scale;
+  const double value = std::strtod(number.c_str(), nullptr) * scale;  // no throw: huge -> inf, tiny -> 0
   if (!(value > 0)) throw bad("must be greater than 0");
   if (value > 86400) throw bad("longer than a day");
   return value;

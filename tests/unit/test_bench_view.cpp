@@ -152,6 +152,7 @@ TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
   for (int depth : {2, 3}) {
     Case t = make_case(Method::pipelined, 0, 1, kHeadline, false);
     t.chunk_bytes = 8 * kMiB;
+    t.tuning = true;
     t.ring_depth = depth;
     records.push_back(ok(t, depth == 3 ? 30.0 : 25.0));
   }

@@ -327,6 +327,7 @@ TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
     r.test.suite = Suite::staged;
     r.test.chunk_bytes = chunk;
     r.test.ring_depth = depth;
+    r.test.tuning = chunk != 0;
     r.status = status;
     r.bytes_per_op = 1e9;
     Summary t;
@@ -340,6 +341,10 @@ TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
                                           record(8 * kMiB, 3, 0.05, Status::ok),
                                           record(4 * kMiB, 4, 0.01, Status::failed),
                                           record(0, 0, 0.001, Status::ok)});  // not a tuning case
+  // A pipelined case that ran with this run's best setting carries its chunk but is no tuning case.
+  Record resolved = record(16 * kMiB, 2, 0.0001, Status::ok);
+  resolved.test.tuning = false;
+  EXPECT_EQ(best_pipeline_tuning({record(8 * kMiB, 3, 0.05, Status::ok), resolved})->chunk_bytes, 8 * kMiB);
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(best->chunk_bytes, 8 * kMiB);
   EXPECT_EQ(best->ring_depth, 3);

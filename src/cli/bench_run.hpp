@@ -1,0 +1,58 @@
+#pragma once
+// Running the transfer benchmark, shared by `bench` (which prints and saves the report) and
+// `check` (which judges the records, and may re-measure a pair while the GPUs are still set up).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "core/bench_model.hpp"
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/report_json.hpp"
+
+namespace gx::cli {
+
+struct BenchCliOptions {
+  std::string suites = "all";
+  std::string sizes;
+  std::string shape;
+  std::string dtype = "f32";
+  bool quick = false;
+  bool all_pairs = false;
+  int samples = -1;  // -1: 20, or 5 with --quick
+  int warmup = 2;
+  std::string min_sample_time = "1ms";
+  std::string timeout = "60s";
+  bool no_verify = false;
+  int streams = 4;
+  std::string progress = "auto";
+  std::string save_json;
+  int sm_blocks_per_sm = 4;
+  int sm_threads = 512;
+  int sm_unroll = 8;
+  std::string sm_kernel = "vector";
+  std::string sm_chunk = "16KiB";
+  int sm_stages = 4;
+};
+
+struct BenchRun {
+  SystemInfo system;
+  std::vector<Case> cases;       // as planned, in run order
+  std::vector<Record> records;   // one per case
+  ExitCode exit = ExitCode::ok;  // device_error, watchdog or interrupted when the run ended early
+  std::string message;           // why it ended early
+  Json report;                   // the whole report; run.ended_early set when it ended early
+};
+
+// Runs more cases (taken from BenchRun::cases) on the same, still set-up GPUs and context.
+using RerunFn = std::function<std::vector<Record>(const std::vector<Case>& cases)>;
+// Called once the report is built, while the GPUs are still set up.
+using AfterRunFn = std::function<void(BenchRun& run, const RerunFn& rerun)>;
+
+// Validates every option before any GPU work (UsageError, InputError for --save-json), then
+// inventories the selected GPUs (CannotRunError without a driver or GPU), enables P2P, plans and
+// runs the cases. SIGINT/SIGTERM end the run after the current case (exit 130/143 in `exit`).
+[[nodiscard]] BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after = {});
+
+}  // namespace gx::cli

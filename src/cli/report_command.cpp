@@ -1,0 +1,54 @@
+// gpuxfer report: one self-contained HTML page (inline SVG, no script) from result files.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "report/html_report.hpp"
+
+namespace gx::cli {
+namespace {
+
+struct ReportOptions {
+  std::vector<std::string> inputs;
+  std::string title;
+};
+
+int run_report(const GlobalOptions& options, const ReportOptions& report) {
+  if (options.format != OutputFormat::table) {
+    throw UsageError(fmt::format("report writes HTML only; --format {} does not apply", to_string(options.format)));
+  }
+  std::vector<gx::report::ReportSource> sources;
+  for (const auto& path : report.inputs) {
+    sources.push_back(gx::report::load_report_source(path));
+    detail(options, fmt::format("gpuxfer: {}: {} records", path, sources.back().report.records.size()));
+  }
+  gx::report::disambiguate_labels(sources);
+  gx::report::HtmlReportOptions html;
+  html.title = report.title;
+  emit(options, gx::report::render_html_report(sources, html));
+  return 0;
+}
+
+}  // namespace
+
+void register_report(CLI::App& app, GlobalOptions& options, int& exit_code) {
+  auto report = std::make_shared<ReportOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "report", "Render result files as one self-contained HTML page (inline SVG charts, no script)");
+  sub->add_option("results", report->inputs,
+                  "Result JSON files of gpuxfer bench; several are overlaid (one dash style per file)")
+      ->required()
+      ->type_name("RESULT.json");
+  sub->add_option("--title", report->title, "Page title (default: the file names)");
+  sub->footer(
+      "Writes HTML to stdout, or atomically to the file given with -o/--output.\n"
+      "Examples:\n"
+      "  gpuxfer report result.json -o report.html\n"
+      "  gpuxfer report h200x4.json h200x2.json -o compare.html   # overlaid sweeps\n"
+      "  gpuxfer report result.json --title 'node 17 after the BIOS update' > report.html");
+  sub->callback([&options, &exit_code, report] { exit_code = run_report(options, *report); });
+}
+
+}  // namespace gx::cli

@@ -1,0 +1,1063 @@
+#include "core/compare.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <tuple>
+
+#include "core/error.hpp"
+#include "core/stats.hpp"
+#include "core/units.hpp"
+
+namespace gx {
+
+// ---- statistics -------------------------------------------------------------------------------
+
+namespace {
+
+// Type 7 median of values that may be reordered.
+double median_in_place(std::vector<double>& v) {
+  const std::size_t n = v.size();
+  const std::size_t upper = n / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper), v.end());
+  const double hi = v[upper];
+  if (n % 2 == 1) return hi;
+  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper));
+  return lo + 0.5 * (hi - lo);
+}
+
+// Type 7 quantile of sorted, non-empty data.
+double quantile_sorted(const std::vector<double>& sorted, double p) {
+  const double h = static_cast<double>(sorted.size() - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  if (lo + 1 >= sorted.size()) return sorted.back();
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[lo + 1] - sorted[lo]);
+}
+
+// A uniform index below n from a generator whose output the standard fixes (mt19937_64), by
+// rejection, so the draws are the same with every standard library (uniform_int_distribution
+// is implementation-defined).
+std::size_t draw_index(std::mt19937_64& rng, std::size_t n) {
+  const auto bound = static_cast<std::uint64_t>(n);
+  const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod n
+  std::uint64_t x = rng();
+  while (x < threshold) x = rng();
+  return static_cast<std::size_t>(x % bound);
+}
+
+void check_groups(const std::vector<std::vector<double>>& groups, const char* what) {
+  if (groups.empty()) throw std::invalid_argument(std::string(what) + ": no groups");
+  for (const auto& g : groups) {
+    if (g.empty()) throw std::invalid_argument(std::string(what) + ": an empty group");
+    for (double x : g) {
+      if (!std::isfinite(x) || x <= 0) {
+        throw std::invalid_argument(std::string(what) + ": values must be finite and positive");
+      }
+    }
+  }
+}
+
+// One bootstrap replicate of median_of_medians.
+double resampled_median_of_medians(const std::vector<std::vector<double>>& groups, std::mt19937_64& rng,
+                                   std::vector<double>& scratch, std::vector<double>& medians) {
+  medians.clear();
+  for (const auto& g : groups) {
+    scratch.resize(g.size());
+    for (auto& x : scratch) x = g[draw_index(rng, g.size())];
+    medians.push_back(median_in_place(scratch));
+  }
+  return median_in_place(medians);
+}
+
+}  // namespace
+
+double median_of(std::vector<double> values) {
+  if (values.empty()) throw std::invalid_argument("median_of: no values");
+  return median_in_place(values);
+}
+
+double median_of_medians(const std::vector<std::vector<double>>& groups) {
+  if (groups.empty()) throw std::invalid_argument("median_of_medians: no groups");
+  std::vector<double> medians;
+  medians.reserve(groups.size());
+  for (const auto& g : groups) medians.push_back(median_of(g));
+  return median_in_place(medians);
+}
+
+double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.empty() || b.empty()) throw std::invalid_argument("mann_whitney_u: an empty sample");
+  std::vector<std::pair<double, int>> all;  // value, 0 for a / 1 for b
+  all.reserve(a.size() + b.size());
+  for (double x : a) all.emplace_back(x, 0);
+  for (double x : b) all.emplace_back(x, 1);
+  std::sort(all.begin(), all.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+  // Mid-ranks for ties; sum of t^3 - t over tie groups for the variance.
+  double rank_sum_a = 0;
+  double tie_term = 0;
+  for (std::size_t i = 0; i < all.size();) {
+    std::size_t j = i;
+    while (j < all.size() && all[j].first == all[i].first) ++j;
+    const double mid_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
+    for (std::size_t k = i; k < j; ++k) {
+      if (all[k].second == 0) rank_sum_a += mid_rank;
+    }
+    const auto t = static_cast<double>(j - i);
+    tie_term += t * t * t - t;
+    i = j;
+  }
+  const auto n1 = static_cast<double>(a.size());
+  const auto n2 = static_cast<double>(b.size());
+  const double n = n1 + n2;
+  MannWhitney r;
+  r.u = rank_sum_a - n1 * (n1 + 1) / 2;
+  const double mean = n1 * n2 / 2;
+  const double variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)));
+  if (!(variance > 0)) return r;  // every value equal: no evidence of a difference
+  const double deviation = std::max(0.0, std::fabs(r.u - mean) - 0.5);  // continuity correction
+  r.z = std::copysign(deviation / std::sqrt(variance), r.u - mean);
+  r.p_value = std::min(1.0, 2 * normal_upper_tail(std::fabs(r.z)));
+  return r;
+}
+
+Interval bootstrap_ratio_ci(const std::vector<std::vector<double>>& base,
+                            const std::vector<std::vector<double>>& newer, bool lower_is_better,
+                            const BootstrapOptions& options) {
+  check_groups(base, "bootstrap_ratio_ci (base)");
+  check_groups(newer, "bootstrap_ratio_ci (new)");
+  if (options.resamples < 1 || !(options.confidence > 0 && options.confidence < 1)) {
+    throw std::invalid_argument("bootstrap_ratio_ci: resamples >= 1 and 0 < confidence < 1");
+  }
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> ratios;
+  ratios.reserve(static_cast<std::size_t>(options.resamples));
+  std::vector<double> scratch;
+  std::vector<double> medians;
+  for (int i = 0; i < options.resamples; ++i) {
+    const double b = resampled_median_of_medians(base, rng, scratch, medians);
+    const double n = resampled_median_of_medians(newer, rng, scratch, medians);
+    ratios.push_back(lower_is_better ? b / n : n / b);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  const double tail = (1 - options.confidence) / 2;
+  return Interval{quantile_sorted(ratios, tail), quantile_sorted(ratios, 1 - tail)};
+}
+
+double geometric_mean(const std::vector<double>& values) {
+  if (values.empty()) throw std::invalid_argument("geometric_mean: no values");
+  double sum_log = 0;
+  for (double x : values) {
+    if (!std::isfinite(x) || x <= 0) throw std::invalid_argument("geometric_mean: values must be > 0");
+    sum_log += std::log(x);
+  }
+  return std::exp(sum_log / static_cast<double>(values.size()));
+}
+
+double parse_tolerance(std::string_view text) {
+  const auto bad = [&](std::string_view why) {
+    return UsageError(
+        fmt::format("invalid --tolerance '{}': {}; write a percentage (5%) or a fraction (0.05)", text, why));
+  };
+  std::string s(text);
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.pop_back();
+  if (s.empty()) throw bad("empty");
+  // Plain decimal numbers only: strtod would also take "inf", "nan", hex and leading spaces.
+  if (s.find_first_not_of("0123456789.") != std::string::npos) {
+    throw bad(s.front() == '-' ? "negative" : "not a number");
+  }
+  char* end = nullptr;
+  const double value = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(value)) throw bad("not a number");
+  const double fraction = percent ? value / 100 : value;
+  if (!percent && value >= 1) throw bad("a fraction must be below 1 (did you mean " + s + "%?)");
+  if (fraction >= 1) throw bad("must be below 100%");
+  return fraction;
+}
+
+std::string_view to_string(CompareVerdict verdict) {
+  switch (verdict) {
+    case CompareVerdict::faster:
+      return "faster";
+    case CompareVerdict::slower:
+      return "slower";
+    case CompareVerdict::same:
+      return "same";
+    case CompareVerdict::noisy:
+      return "noisy";
+    case CompareVerdict::not_compared:
+      return "not_compared";
+  }
+  return "?";
+}
+
+CompareVerdict decide_verdict(double ratio, Interval ci, std::optional<double> p_value, double base_cv,
+                              double new_cv, const VerdictRule& rule) {
+  const double upper = 1 + rule.tolerance;
+  const double lower = 1 - rule.tolerance;
+  const bool significant = p_value.has_value() && *p_value < rule.alpha;
+  if (significant && ci.low > upper) return CompareVerdict::faster;
+  if (significant && ci.high < lower) return CompareVerdict::slower;
+  if (ci.low >= lower && ci.high <= upper) return CompareVerdict::same;
+  const bool beyond = ratio > upper || ratio < lower;
+  if (beyond && (!significant || std::max(base_cv, new_cv) > rule.cv_limit)) return CompareVerdict::noisy;
+  return CompareVerdict::same;
+}
+
+// ---- matching ---------------------------------------------------------------------------------
+
+std::string_view to_string(Matching matching) {
+  return matching == Matching::exact_pair ? "exact_pair" : "link_class";
+}
+
+namespace {
+
+std::optional<std::string> known_text(const Known<std::string>& k) {
+  return k.has_value() ? std::optional<std::string>(*k) : std::nullopt;
+}
+std::optional<std::string> known_cuda(const Known<int>& k) {
+  return k.has_value() ? std::optional<std::string>(format_cuda_version(*k)) : std::nullopt;
+}
+
+}  // namespace
+
+SideSummary summarize_side(const LoadedReport& report) {
+  SideSummary s;
+  s.path = report.path;
+  s.hostname = !report.system.hostname.empty() ? report.system.hostname : report.run.hostname;
+  s.started_utc = report.run.started_utc;
+  if (report.tool.is_object() && report.tool.contains("version") && report.tool["version"].is_string()) {
+    s.tool_version = report.tool["version"].get<std::string>();
+  }
+  for (const auto& d : report.system.devices) {
+    auto it = std::find_if(s.gpus.begin(), s.gpus.end(), [&](const auto& g) { return g.first == d.name; });
+    if (it == s.gpus.end()) {
+      s.gpus.emplace_back(d.name, 1);
+    } else {
+      ++it->second;
+    }
+    s.uuids.push_back(d.uuid);
+  }
+  s.driver = known_text(report.system.driver_release);
+  s.cuda_driver = known_cuda(report.system.cuda_driver_version);
+  s.cuda_runtime = known_cuda(report.system.cuda_runtime_version);
+  s.records = report.records.size();
+  return s;
+}
+
+std::string gpu_names(const SideSummary& side) {
+  if (side.gpus.empty()) return "none";
+  std::vector<std::string> parts;
+  for (const auto& [name, count] : side.gpus) parts.push_back(fmt::format("{}x {}", count, name));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+Matching choose_matching(const SystemInfo& base, const SystemInfo& newer) {
+  auto uuids = [](const SystemInfo& s) {
+    std::set<std::string> out;
+    for (const auto& d : s.devices) out.insert(d.uuid);
+    return out;
+  };
+  const auto a = uuids(base);
+  const auto b = uuids(newer);
+  const bool known = !a.empty() && a.count("") == 0;
+  return known && a == b ? Matching::exact_pair : Matching::link_class;
+}
+
+namespace {
+
+bool is_bidir(Method m) {
+  return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::bidir_pinned;
+}
+
+std::string direction_of(const Case& c) {
+  if (!c.devices.empty()) {
+    const std::string gpus = fmt::format("{} GPUs", c.devices.size());
+    if (c.method == Method::all_h2d) return "host -> " + gpus;
+    if (c.method == Method::all_d2h) return gpus + " -> host";
+    return gpus;
+  }
+  auto kind = [](int endpoint) { return endpoint == kHost ? "host" : "gpu"; };
+  return fmt::format("{} {} {}", kind(c.src), is_bidir(c.method) ? "<->" : "->", kind(c.dst));
+}
+
+// Pipelined records that are part of the tuning grid: several (chunk, ring depth) settings
+// measured for one pair and size outside the headline matrix. Every other pipelined record
+// used the run's best setting ("tuned"). Reports do not mark the grid, so it is recognised.
+std::vector<bool> tuning_grid(const std::vector<Record>& records) {
+  std::map<std::tuple<int, int, std::vector<int>, DType, std::uint64_t>,
+           std::set<std::pair<std::uint64_t, int>>>
+      settings;
+  auto group = [](const Case& c) { return std::make_tuple(c.src, c.dst, c.devices, c.dtype, c.bytes); };
+  for (const auto& r : records) {
+    if (r.test.method == Method::pipelined && !r.test.headline) {
+      settings[group(r.test)].emplace(r.test.chunk_bytes, r.test.ring_depth);
+    }
+  }
+  std::vector<bool> grid(records.size(), false);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Case& c = records[i].test;
+    grid[i] = c.method == Method::pipelined && !c.headline && settings[group(c)].size() > 1;
+  }
+  return grid;
+}
+
+std::string endpoint_id(const SystemInfo& system, int index) {
+  if (index == kHost) return "host";
+  for (const auto& d : system.devices) {
+    if (d.index == index && !d.uuid.empty()) return d.uuid;
+  }
+  return fmt::format("#{}", index);
+}
+
+MatchKey make_key(const Record& r, bool grid, const SystemInfo& system, Matching matching) {
+  const Case& c = r.test;
+  MatchKey k;
+  k.suite = c.suite;
+  k.method = c.method;
+  k.metric = metric_of(c.method);
+  k.link_class = !c.link_class.empty() ? c.link_class : (c.src == c.dst && c.src != kHost) ? "local" : "-";
+  k.direction = direction_of(c);
+  k.participants = static_cast<int>(c.devices.size());
+  k.dtype = c.dtype;
+  k.bytes = c.bytes;
+  k.streams = c.streams;
+  k.tuned = c.method == Method::pipelined && !grid;
+  k.chunk_bytes = k.tuned ? 0 : c.chunk_bytes;
+  k.ring_depth = k.tuned ? 0 : c.ring_depth;
+  k.exact = matching == Matching::exact_pair;
+  k.src = c.src;
+  k.dst = c.dst;
+  k.devices = c.devices;
+  k.id = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(k.suite), to_string(k.method), k.link_class,
+                     k.direction, k.participants, to_string(k.dtype), k.bytes, k.streams,
+                     k.tuned ? std::string("tuned") : fmt::format("{}x{}", k.chunk_bytes, k.ring_depth));
+  if (k.exact) {
+    std::vector<std::string> devices;
+    for (int d : c.devices) devices.push_back(endpoint_id(system, d));
+    k.id += fmt::format("|{}|{}|{}", endpoint_id(system, c.src), endpoint_id(system, c.dst),
+                        fmt::join(devices, ","));
+  }
+  return k;
+}
+
+// Display and row order: suite, method, where, link, dtype, size, variant.
+auto order_of(const MatchKey& k) {
+  return std::make_tuple(static_cast<int>(k.suite), static_cast<int>(k.method), k.exact ? k.src : 0,
+                         k.exact ? k.dst : 0, k.exact ? k.devices : std::vector<int>{}, k.direction,
+                         k.link_class, k.participants, static_cast<int>(k.dtype), k.tuned, k.bytes, k.streams,
+                         k.chunk_bytes, k.ring_depth);
+}
+bool key_less(const MatchKey& a, const MatchKey& b) { return order_of(a) < order_of(b); }
+
+struct Bucket {
+  MatchKey key;
+  std::vector<const Record*> records;
+};
+
+std::map<std::string, Bucket> collect(const LoadedReport& report, Matching matching) {
+  const std::vector<bool> grid = tuning_grid(report.records);
+  std::map<std::string, Bucket> buckets;
+  for (std::size_t i = 0; i < report.records.size(); ++i) {
+    MatchKey key = make_key(report.records[i], grid[i], report.system, matching);
+    auto [it, inserted] = buckets.try_emplace(key.id);
+    if (inserted) it->second.key = std::move(key);
+    it->second.records.push_back(&report.records[i]);
+  }
+  return buckets;
+}
+
+std::string status_text(const Record& r) {
+  std::string reason = r.reason.empty() ? r.test.skip_reason : r.reason;
+  if (reason.empty() && r.status == Status::failed && r.mismatches > 0) {
+    reason = fmt::format("{} mismatches", r.mismatches);
+  }
+  if (r.status == Status::ok) reason = "no samples";
+  return reason.empty() ? std::string(to_string(r.status))
+                        : fmt::format("{}: {}", to_string(r.status), reason);
+}
+
+// "4 B", "64 KiB", "256 MiB", "400 MB": exact binary or decimal multiples without decimals.
+std::string size_label(std::uint64_t bytes) {
+  constexpr std::uint64_t kKi = 1024;
+  constexpr std::uint64_t kMi = kKi * kKi;
+  constexpr std::uint64_t kGi = kMi * kKi;
+  if (bytes < kKi) return fmt::format("{} B", bytes);
+  if (bytes % kGi == 0) return fmt::format("{} GiB", bytes / kGi);
+  if (bytes % kMi == 0) return fmt::format("{} MiB", bytes / kMi);
+  if (bytes % 1000000000 == 0) return fmt::format("{} GB", bytes / 1000000000);
+  if (bytes % 1000000 == 0) return fmt::format("{} MB", bytes / 1000000);
+  if (bytes % kKi == 0) return fmt::format("{} KiB", bytes / kKi);
+  if (bytes % 1000 == 0) return fmt::format("{} kB", bytes / 1000);
+  return format_bytes(bytes);
+}
+
+std::string setting_text(std::uint64_t chunk_bytes, int ring_depth) {
+  return fmt::format("{} x{}", size_label(chunk_bytes), ring_depth);
+}
+
+SideStats side_stats(const Bucket& bucket) {
+  SideStats s;
+  std::set<std::string> settings;
+  std::vector<double> pooled;
+  for (const Record* r : bucket.records) {
+    const bool bandwidth = bucket.key.metric == Metric::bandwidth;
+    const bool usable = r->status == Status::ok && !r->sample_seconds.empty() &&
+                        std::all_of(r->sample_seconds.begin(), r->sample_seconds.end(),
+                                    [](double x) { return std::isfinite(x) && x > 0; }) &&
+                        (!bandwidth || r->bytes_per_op > 0);
+    if (!usable) {
+      if (s.not_ok == 0 && s.status.empty()) s.status = status_text(*r);
+      ++s.not_ok;
+      continue;
+    }
+    std::vector<double> values;
+    values.reserve(r->sample_seconds.size());
+    for (double seconds : r->sample_seconds)
+      values.push_back(bandwidth ? r->bytes_per_op / seconds : seconds);
+    pooled.insert(pooled.end(), values.begin(), values.end());
+    s.samples_by_record.push_back(std::move(values));
+    if (bucket.key.tuned && r->test.chunk_bytes != 0) {
+      settings.insert(setting_text(r->test.chunk_bytes, r->test.ring_depth));
+    }
+  }
+  s.records = s.samples_by_record.size();
+  s.samples = pooled.size();
+  if (s.records > 0) {
+    s.status = "ok";
+    s.median = median_of_medians(s.samples_by_record);
+    s.cv = summarize(pooled).cv;
+  }
+  s.setting = fmt::format("{}", fmt::join(settings, ", "));
+  return s;
+}
+
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::string side_note(const char* side, const SideStats& s) {
+  if (s.not_ok == 0) return "";
+  const std::size_t total = s.records + s.not_ok;
+  return fmt::format("{}: {} of {} record{} not measured ({})", side, s.not_ok, total, total == 1 ? "" : "s",
+                     s.status == "ok" ? "see the report" : s.status);
+}
+
+CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, const CompareOptions& options) {
+  CompareRow row;
+  row.key = key;
+  row.base = std::move(base);
+  row.newer = std::move(newer);
+  std::vector<std::string> notes;
+  for (const auto& n : {side_note("BASE", row.base), side_note("NEW", row.newer)}) {
+    if (!n.empty()) notes.push_back(n);
+  }
+  row.note = fmt::format("{}", fmt::join(notes, "; "));
+  if (row.base.records == 0 || row.newer.records == 0) return row;  // not compared
+
+  const bool lower_is_better = key.metric == Metric::latency;
+  row.compared = true;
+  row.ratio = lower_is_better ? row.base.median / row.newer.median : row.newer.median / row.base.median;
+  BootstrapOptions bootstrap = options.bootstrap;
+  bootstrap.seed ^= fnv1a(key.id);  // per key: a row's interval does not depend on the others
+  row.ci =
+      bootstrap_ratio_ci(row.base.samples_by_record, row.newer.samples_by_record, lower_is_better, bootstrap);
+  if (row.base.samples >= options.min_test_samples && row.newer.samples >= options.min_test_samples) {
+    std::vector<double> a;
+    std::vector<double> b;
+    for (const auto& g : row.base.samples_by_record) a.insert(a.end(), g.begin(), g.end());
+    for (const auto& g : row.newer.samples_by_record) b.insert(b.end(), g.begin(), g.end());
+    row.p_value = mann_whitney_u(a, b).p_value;
+  }
+  row.verdict = decide_verdict(row.ratio, row.ci, row.p_value, row.base.cv, row.newer.cv,
+                               VerdictRule{options.tolerance, options.alpha, options.cv_limit});
+  return row;
+}
+
+}  // namespace
+
+Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer,
+                           const CompareOptions& options) {
+  Comparison out;
+  out.base = summarize_side(base);
+  out.newer = summarize_side(newer);
+  out.options = options;
+  out.matching = choose_matching(base.system, newer.system);
+  const auto base_buckets = collect(base, out.matching);
+  const auto new_buckets = collect(newer, out.matching);
+
+  for (const auto& [id, bucket] : base_buckets) {
+    const auto match = new_buckets.find(id);
+    if (match == new_buckets.end()) {
+      out.only_in_base.push_back(OneSided{bucket.key, side_stats(bucket)});
+    } else {
+      out.rows.push_back(compare_row(bucket.key, side_stats(bucket), side_stats(match->second), options));
+    }
+  }
+  for (const auto& [id, bucket] : new_buckets) {
+    if (base_buckets.count(id) == 0) out.only_in_new.push_back(OneSided{bucket.key, side_stats(bucket)});
+  }
+  std::sort(out.rows.begin(), out.rows.end(),
+            [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
+  auto by_key = [](const OneSided& a, const OneSided& b) { return key_less(a.key, b.key); };
+  std::sort(out.only_in_base.begin(), out.only_in_base.end(), by_key);
+  std::sort(out.only_in_new.begin(), out.only_in_new.end(), by_key);
+
+  for (Suite suite : all_suites()) {
+    SuiteSummary s;
+    s.suite = suite;
+    std::vector<double> ratios;
+    for (const auto& row : out.rows) {
+      if (row.key.suite != suite) continue;
+      switch (row.verdict) {
+        case CompareVerdict::faster:
+          ++s.faster;
+          break;
+        case CompareVerdict::slower:
+          ++s.slower;
+          break;
+        case CompareVerdict::same:
+          ++s.same;
+          break;
+        case CompareVerdict::noisy:
+          ++s.noisy;
+          break;
+        case CompareVerdict::not_compared:
+          ++s.not_compared;
+          break;
+      }
+      if (row.compared) ratios.push_back(row.ratio);
+    }
+    s.compared = ratios.size();
+    for (const auto& o : out.only_in_base) s.only_in_base += o.key.suite == suite;
+    for (const auto& o : out.only_in_new) s.only_in_new += o.key.suite == suite;
+    if (!ratios.empty()) s.geomean = geometric_mean(ratios);
+    if (s.compared + s.not_compared + s.only_in_base + s.only_in_new > 0) out.suites.push_back(s);
+  }
+  return out;
+}
+
+FailOn parse_fail_on(std::string_view text) {
+  if (text == "never" || text == "none") return FailOn::never;
+  if (text == "slower") return FailOn::slower;
+  if (text == "any") return FailOn::any;
+  throw UsageError(fmt::format("invalid --fail-on '{}': allowed slower, any, never", text));
+}
+
+std::string_view to_string(FailOn fail_on) {
+  switch (fail_on) {
+    case FailOn::never:
+      return "never";
+    case FailOn::slower:
+      return "slower";
+    case FailOn::any:
+      return "any";
+  }
+  return "never";
+}
+
+std::size_t count_failures(const Comparison& c, FailOn fail_on) {
+  if (fail_on == FailOn::never) return 0;
+  std::size_t n = 0;
+  for (const auto& row : c.rows) {
+    if (row.verdict == CompareVerdict::slower) ++n;
+    if (fail_on == FailOn::any && row.base.records > 0 && row.newer.records == 0) ++n;
+  }
+  if (fail_on == FailOn::any) {
+    for (const auto& o : c.only_in_base) n += o.side.records > 0;
+  }
+  return n;
+}
+
+// ---- renderings -------------------------------------------------------------------------------
+
+namespace {
+
+std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
+
+// Where: "GPU0 -> GPU1" on the same machine, "gpu -> gpu" across machines.
+std::string path_label(const MatchKey& k) {
+  if (!k.exact) return k.direction;
+  if (!k.devices.empty()) return fmt::format("GPUs {}", fmt::join(k.devices, ","));
+  return fmt::format("{} {} {}", gpu_label(k.src), is_bidir(k.method) ? "<->" : "->", gpu_label(k.dst));
+}
+
+std::string case_label(const MatchKey& k, const SideStats* base, const SideStats* newer) {
+  std::string text = size_label(k.bytes);
+  if (k.dtype != DType::f32) text += fmt::format(" {}", to_string(k.dtype));
+  if (k.streams > 1) text += fmt::format(", {} streams", k.streams);
+  if (k.method == Method::pipelined) {
+    if (!k.tuned) {
+      text += ", grid " + setting_text(k.chunk_bytes, k.ring_depth);
+    } else {
+      const std::string a = base != nullptr ? base->setting : "";
+      const std::string b = newer != nullptr ? newer->setting : "";
+      if (base != nullptr && newer != nullptr && a != b) {
+        text += fmt::format(", tuned {} / {}", a.empty() ? "?" : a, b.empty() ? "?" : b);
+      } else if (!a.empty() || !b.empty()) {
+        text += ", tuned " + (a.empty() ? b : a);
+      } else {
+        text += ", tuned";
+      }
+    }
+  }
+  return text;
+}
+
+// Rates keep three significant digits below 1 GB/s too (a 4-byte copy moves ~2 MB/s).
+std::string rate_label(double bytes_per_s) {
+  if (!std::isfinite(bytes_per_s) || bytes_per_s < 0) return "-";
+  if (bytes_per_s >= 1e9) return format_rate(bytes_per_s);
+  const char* unit = "B/s";
+  double v = bytes_per_s;
+  if (v >= 1e6) {
+    v /= 1e6;
+    unit = "MB/s";
+  } else if (v >= 1e3) {
+    v /= 1e3;
+    unit = "kB/s";
+  }
+  const int decimals = v >= 100 ? 1 : v >= 10 ? 2 : 3;
+  return fmt::format("{:.{}f} {}", v, decimals, unit);
+}
+
+std::string value_label(Metric metric, double value) {
+  return metric == Metric::latency ? format_duration(value) : rate_label(value);
+}
+
+std::string side_value(const MatchKey& k, const SideStats& s) {
+  if (s.records == 0) {
+    const auto colon = s.status.find(':');
+    return colon == std::string::npos ? s.status : s.status.substr(0, colon);
+  }
+  return value_label(k.metric, s.median);
+}
+
+std::string ratio_label(double ratio) { return fmt::format("{:.3f}", ratio); }
+std::string ci_label(Interval ci) { return fmt::format("{:.3f}-{:.3f}", ci.low, ci.high); }
+std::string p_label(std::optional<double> p) {
+  if (!p) return "-";
+  return *p < 0.001 ? "<0.001" : fmt::format("{:.3f}", *p);
+}
+std::string percent_label(double fraction) { return fmt::format("{:g}%", fraction * 100); }
+
+std::string verdict_cell(const CompareRow& row) {
+  if (row.compared) return std::string(to_string(row.verdict));
+  return "not compared";
+}
+
+std::string matching_note(const Comparison& c) {
+  if (c.matching == Matching::exact_pair) {
+    return "Matching: same machine (the same GPU UUIDs in both reports): records matched by exact "
+           "endpoints (GPUs by UUID), method, size and settings.";
+  }
+  return "Matching: different machines: records matched by suite, method, direction, link class, "
+         "endpoint kinds (gpu/host), dtype, size and settings, never by GPU index; the records of "
+         "one key are pooled (value: median of the per-record medians; test: every sample), "
+         "'records' says how many each side pooled (BASE / NEW).";
+}
+
+std::string verdict_note(const Comparison& c) {
+  const auto& o = c.options;
+  return fmt::format(
+      "Verdict: tolerance +-{}; {:g}% bootstrap CI of the ratio ({} resamples, fixed seed); "
+      "faster/slower: CI entirely outside the tolerance and two-sided Mann-Whitney U p < {:g} "
+      "(both sides >= {} samples); same: CI within the tolerance; noisy: change beyond the "
+      "tolerance but not significant, or cv of a side > {}.",
+      percent_label(o.tolerance), o.bootstrap.confidence * 100, o.bootstrap.resamples, o.alpha,
+      o.min_test_samples, percent_label(o.cv_limit));
+}
+
+Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns) {
+  Table t;
+  t.title = std::move(title);
+  t.align.assign(header.size(), Align::right);
+  for (std::size_t i = 0; i < left_columns && i < header.size(); ++i) t.align[i] = Align::left;
+  t.header = std::move(header);
+  return t;
+}
+
+std::string new_name(std::size_t index, std::size_t count) {
+  return count == 1 ? "NEW" : fmt::format("NEW {}", index + 1);
+}
+
+std::string or_unknown(const std::optional<std::string>& v) { return v ? *v : "unknown"; }
+
+Table reports_table(const std::vector<Comparison>& comparisons) {
+  Table t = make_table("Reports",
+                       {"side", "file", "host", "GPUs", "NVIDIA driver", "CUDA driver", "CUDA runtime",
+                        "gpuxfer", "started (UTC)", "records"},
+                       9);
+  t.align.back() = Align::right;
+  auto add = [&](const std::string& side, const SideSummary& s) {
+    t.rows.push_back({side, s.path, s.hostname.empty() ? "?" : s.hostname, gpu_names(s), or_unknown(s.driver),
+                      or_unknown(s.cuda_driver), or_unknown(s.cuda_runtime),
+                      s.tool_version.empty() ? "?" : s.tool_version, s.started_utc,
+                      std::to_string(s.records)});
+  };
+  if (!comparisons.empty()) add("BASE", comparisons.front().base);
+  for (std::size_t i = 0; i < comparisons.size(); ++i)
+    add(new_name(i, comparisons.size()), comparisons[i].newer);
+  t.notes.push_back(ratio_convention());
+  return t;
+}
+
+Table summary_table(const Comparison& c, const std::string& who) {
+  Table t = make_table(fmt::format("Summary by suite ({} vs BASE)", who),
+                       {"suite", "matched", "geomean NEW/BASE", "faster", "slower", "same", "noisy",
+                        "not compared", "only in BASE", "only in NEW"},
+                       1);
+  std::vector<double> all_ratios;
+  for (const auto& row : c.rows) {
+    if (row.compared) all_ratios.push_back(row.ratio);
+  }
+  SuiteSummary total;
+  auto add = [&](const std::string& name, const SuiteSummary& s) {
+    t.rows.push_back({name, std::to_string(s.compared), s.geomean ? ratio_label(*s.geomean) : "-",
+                      std::to_string(s.faster), std::to_string(s.slower), std::to_string(s.same),
+                      std::to_string(s.noisy), std::to_string(s.not_compared), std::to_string(s.only_in_base),
+                      std::to_string(s.only_in_new)});
+  };
+  for (const auto& s : c.suites) {
+    add(std::string(to_string(s.suite)), s);
+    total.compared += s.compared;
+    total.faster += s.faster;
+    total.slower += s.slower;
+    total.same += s.same;
+    total.noisy += s.noisy;
+    total.not_compared += s.not_compared;
+    total.only_in_base += s.only_in_base;
+    total.only_in_new += s.only_in_new;
+  }
+  if (!all_ratios.empty()) total.geomean = geometric_mean(all_ratios);
+  if (c.suites.size() > 1) add("all", total);
+  t.notes.push_back(matching_note(c));
+  t.notes.push_back(verdict_note(c));
+  return t;
+}
+
+Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool several) {
+  Table t = make_table(
+      several ? fmt::format("{}: {} vs BASE", to_string(suite), who) : fmt::format("{}", to_string(suite)),
+      {"method", c.matching == Matching::exact_pair ? "pair" : "direction", "link", "size", "records", "BASE",
+       "NEW", "NEW/BASE", fmt::format("{:g}% CI", c.options.bootstrap.confidence * 100), "p", "verdict"},
+      4);
+  t.align.back() = Align::left;
+  std::set<std::string> seen;
+  for (const auto& row : c.rows) {
+    if (row.key.suite != suite) continue;
+    const MatchKey& k = row.key;
+    t.rows.push_back({std::string(to_string(k.method)), path_label(k), k.link_class,
+                      case_label(k, &row.base, &row.newer),
+                      fmt::format("{} / {}", row.base.records, row.newer.records), side_value(k, row.base),
+                      side_value(k, row.newer), row.compared ? ratio_label(row.ratio) : "-",
+                      row.compared ? ci_label(row.ci) : "-", row.compared ? p_label(row.p_value) : "-",
+                      verdict_cell(row)});
+    if (!row.note.empty()) {
+      const std::string note =
+          fmt::format("{} {} {}: {}", to_string(k.method), path_label(k), size_label(k.bytes), row.note);
+      if (seen.insert(note).second) t.notes.push_back(note);
+    }
+  }
+  return t;
+}
+
+Table one_sided_table(const std::vector<OneSided>& keys, const std::string& title, Matching matching) {
+  Table t = make_table(title,
+                       {"suite", "method", matching == Matching::exact_pair ? "pair" : "direction", "link",
+                        "size", "records", "median", "status"},
+                       5);
+  t.align.back() = Align::left;
+  for (const auto& o : keys) {
+    const MatchKey& k = o.key;
+    t.rows.push_back({std::string(to_string(k.suite)), std::string(to_string(k.method)), path_label(k),
+                      k.link_class, case_label(k, &o.side, nullptr),
+                      std::to_string(o.side.records + o.side.not_ok),
+                      o.side.records > 0 ? value_label(k.metric, o.side.median) : "-", o.side.status});
+  }
+  return t;
+}
+
+bool is_rows_table(const Table& t) { return !t.header.empty() && t.header.back() == "verdict"; }
+
+// Colors the verdict at the end of each row line of a text table rendered with color.
+std::string color_verdicts(const Table& t, std::string text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  const std::size_t first_row = (t.title.empty() ? 0 : 1) + 1;  // title, header; no rule in color
+  for (std::size_t i = 0; i < t.rows.size() && first_row + i < lines.size(); ++i) {
+    const std::string& verdict = t.rows[i].back();
+    std::string& line = lines[first_row + i];
+    const bool faster = verdict == "faster";
+    const bool slower = verdict == "slower";
+    if ((!faster && !slower) || line.size() < verdict.size() ||
+        line.compare(line.size() - verdict.size(), verdict.size(), verdict) != 0) {
+      continue;
+    }
+    line.resize(line.size() - verdict.size());
+    line +=
+        fmt::format(fmt::fg(faster ? fmt::terminal_color::green : fmt::terminal_color::red), "{}", verdict);
+  }
+  std::string out;
+  for (const auto& line : lines) out += line + '\n';
+  return out;
+}
+
+Json side_json(const SideSummary& s) {
+  Json gpus = Json::array();
+  for (const auto& [name, count] : s.gpus) gpus.push_back(Json{{"name", name}, {"count", count}});
+  auto opt = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+  return Json{{"file", s.path},
+              {"hostname", s.hostname},
+              {"started_utc", s.started_utc},
+              {"tool_version", s.tool_version},
+              {"gpus", gpus},
+              {"gpu_uuids", s.uuids},
+              {"driver", opt(s.driver)},
+              {"cuda_driver", opt(s.cuda_driver)},
+              {"cuda_runtime", opt(s.cuda_runtime)},
+              {"records", s.records}};
+}
+
+Json key_json(const MatchKey& k) {
+  Json j{{"suite", to_string(k.suite)},
+         {"method", to_string(k.method)},
+         {"metric", to_string(k.metric)},
+         {"direction", k.direction},
+         {"link_class", k.link_class},
+         {"participants", k.participants},
+         {"dtype", to_string(k.dtype)},
+         {"bytes", k.bytes},
+         {"streams", k.streams},
+         {"tuned", k.tuned},
+         {"chunk_bytes", k.tuned ? Json(nullptr) : Json(k.chunk_bytes)},
+         {"ring_depth", k.tuned ? Json(nullptr) : Json(k.ring_depth)}};
+  if (k.exact) {
+    auto endpoint = [](int e) { return e == kHost ? Json(nullptr) : Json(e); };
+    j["endpoints"] = Json{{"src", endpoint(k.src)}, {"dst", endpoint(k.dst)}, {"devices", k.devices}};
+  } else {
+    j["endpoints"] = nullptr;
+  }
+  return j;
+}
+
+Json stats_json(const MatchKey& k, const SideStats& s) {
+  Json j{{"records", s.records},
+         {"samples", s.samples},
+         {"not_measured", s.not_ok},
+         {"status", s.status},
+         {"median", s.records > 0 ? Json(s.median) : Json(nullptr)},
+         {"cv", s.records > 0 ? Json(s.cv) : Json(nullptr)}};
+  if (k.tuned) j["setting"] = s.setting.empty() ? Json(nullptr) : Json(s.setting);
+  return j;
+}
+
+const char* unit_of(const MatchKey& k) { return k.metric == Metric::latency ? "s" : "B/s"; }
+
+Json suite_json(const SuiteSummary& s) {
+  return Json{{"suite", to_string(s.suite)},
+              {"matched", s.compared},
+              {"geomean_ratio", s.geomean ? Json(*s.geomean) : Json(nullptr)},
+              {"faster", s.faster},
+              {"slower", s.slower},
+              {"same", s.same},
+              {"noisy", s.noisy},
+              {"not_compared", s.not_compared},
+              {"only_in_base", s.only_in_base},
+              {"only_in_new", s.only_in_new}};
+}
+
+std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
+
+}  // namespace
+
+std::string ratio_convention() {
+  return "NEW/BASE > 1 means NEW is faster: bandwidth records compare median rates (NEW / BASE), "
+         "latency records median times inverted (BASE / NEW).";
+}
+
+std::vector<Table> compare_tables(const std::vector<Comparison>& comparisons) {
+  std::vector<Table> tables;
+  tables.push_back(reports_table(comparisons));
+  const bool several = comparisons.size() > 1;
+  for (std::size_t i = 0; i < comparisons.size(); ++i) {
+    const Comparison& c = comparisons[i];
+    const std::string who = new_name(i, comparisons.size());
+    tables.push_back(summary_table(c, who));
+    for (const auto& s : c.suites) {
+      if (s.compared + s.not_compared == 0) continue;
+      tables.push_back(rows_table(c, s.suite, who, several));
+    }
+    if (!c.only_in_base.empty()) {
+      tables.push_back(
+          one_sided_table(c.only_in_base, fmt::format("Only in BASE (not in {})", who), c.matching));
+    }
+    if (!c.only_in_new.empty()) {
+      tables.push_back(one_sided_table(c.only_in_new, fmt::format("Only in {}", who), c.matching));
+    }
+  }
+  return tables;
+}
+
+std::string render_comparisons(const std::vector<Comparison>& comparisons, OutputFormat format, bool color) {
+  if (format == OutputFormat::csv) return render_csv(compare_flat_table(comparisons));
+  const auto tables = compare_tables(comparisons);
+  std::string out;
+  if (format == OutputFormat::markdown) out += "## gpuxfer compare\n\n";
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) out += '\n';
+    if (format == OutputFormat::markdown) {
+      out += render_markdown(tables[i]);
+    } else {
+      std::string text = render_text(tables[i], color);
+      out += color && is_rows_table(tables[i]) ? color_verdicts(tables[i], std::move(text)) : text;
+    }
+  }
+  return out;
+}
+
+Table compare_flat_table(const std::vector<Comparison>& comparisons) {
+  Table t;
+  t.header = {"base_file",    "new_file",    "matching",     "suite",       "method",       "metric",
+              "direction",    "link_class",  "participants", "src",         "dst",          "devices",
+              "dtype",        "bytes",       "streams",      "chunk_bytes", "ring_depth",   "tuned",
+              "base_setting", "new_setting", "base_records", "new_records", "base_samples", "new_samples",
+              "unit",         "base_median", "new_median",   "base_cv",     "new_cv",       "ratio",
+              "ci_low",       "ci_high",     "p_value",      "verdict",     "note"};
+  for (const auto& c : comparisons) {
+    auto add = [&](const MatchKey& k, const SideStats* base, const SideStats* newer, const CompareRow* row,
+                   const std::string& verdict) {
+      auto endpoint = [&](int e) {
+        return !k.exact ? std::string() : e == kHost ? "host" : std::to_string(e);
+      };
+      auto num = [](const SideStats* s, double v) {
+        return s != nullptr && s->records > 0 ? csv_number(v) : "";
+      };
+      auto count = [](const SideStats* s, std::size_t v) { return s != nullptr ? std::to_string(v) : "0"; };
+      const bool compared = row != nullptr && row->compared;
+      t.rows.push_back({c.base.path,
+                        c.newer.path,
+                        std::string(to_string(c.matching)),
+                        std::string(to_string(k.suite)),
+                        std::string(to_string(k.method)),
+                        std::string(to_string(k.metric)),
+                        k.direction,
+                        k.link_class,
+                        std::to_string(k.participants),
+                        endpoint(k.src),
+                        endpoint(k.dst),
+                        k.exact ? fmt::format("{}", fmt::join(k.devices, " ")) : "",
+                        std::string(to_string(k.dtype)),
+                        std::to_string(k.bytes),
+                        std::to_string(k.streams),
+                        k.tuned ? "" : std::to_string(k.chunk_bytes),
+                        k.tuned ? "" : std::to_string(k.ring_depth),
+                        k.tuned ? "true" : "false",
+                        base != nullptr ? base->setting : "",
+                        newer != nullptr ? newer->setting : "",
+                        count(base, base != nullptr ? base->records : 0),
+                        count(newer, newer != nullptr ? newer->records : 0),
+                        count(base, base != nullptr ? base->samples : 0),
+                        count(newer, newer != nullptr ? newer->samples : 0),
+                        unit_of(k),
+                        num(base, base != nullptr ? base->median : 0),
+                        num(newer, newer != nullptr ? newer->median : 0),
+                        num(base, base != nullptr ? base->cv : 0),
+                        num(newer, newer != nullptr ? newer->cv : 0),
+                        compared ? csv_number(row->ratio) : "",
+                        compared ? csv_number(row->ci.low) : "",
+                        compared ? csv_number(row->ci.high) : "",
+                        compared && row->p_value ? csv_number(*row->p_value) : "",
+                        verdict,
+                        row != nullptr ? row->note : ""});
+    };
+    for (const auto& row : c.rows)
+      add(row.key, &row.base, &row.newer, &row, std::string(to_string(row.verdict)));
+    for (const auto& o : c.only_in_base) add(o.key, &o.side, nullptr, nullptr, "only_in_base");
+    for (const auto& o : c.only_in_new) add(o.key, nullptr, &o.side, nullptr, "only_in_new");
+  }
+  return t;
+}
+
+Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on) {
+  Json doc;
+  doc["schema"] = kCompareSchema;
+  doc["schema_version"] = Json{{"major", kCompareSchemaMajor}, {"minor", kCompareSchemaMinor}};
+  doc["tool"] = tool_to_json();
+  doc["convention"] = ratio_convention();
+  const CompareOptions opts = comparisons.empty() ? CompareOptions{} : comparisons.front().options;
+  doc["settings"] = Json{{"tolerance", opts.tolerance},
+                         {"alpha", opts.alpha},
+                         {"cv_limit", opts.cv_limit},
+                         {"min_test_samples", opts.min_test_samples},
+                         {"confidence", opts.bootstrap.confidence},
+                         {"resamples", opts.bootstrap.resamples},
+                         {"seed", opts.bootstrap.seed},
+                         {"fail_on", to_string(fail_on)}};
+  doc["base"] = comparisons.empty() ? Json(nullptr) : side_json(comparisons.front().base);
+  Json list = Json::array();
+  for (const auto& c : comparisons) {
+    Json j;
+    j["new"] = side_json(c.newer);
+    j["matching"] = to_string(c.matching);
+    Json suites = Json::array();
+    for (const auto& s : c.suites) suites.push_back(suite_json(s));
+    j["suites"] = std::move(suites);
+    std::vector<double> ratios;
+    for (const auto& row : c.rows) {
+      if (row.compared) ratios.push_back(row.ratio);
+    }
+    j["geomean_ratio"] = ratios.empty() ? Json(nullptr) : Json(geometric_mean(ratios));
+    Json rows = Json::array();
+    for (const auto& row : c.rows) {
+      Json r = key_json(row.key);
+      r["unit"] = unit_of(row.key);
+      r["base"] = stats_json(row.key, row.base);
+      r["new"] = stats_json(row.key, row.newer);
+      r["ratio"] = row.compared ? Json(row.ratio) : Json(nullptr);
+      r["ci"] = row.compared ? Json{{"low", row.ci.low}, {"high", row.ci.high}} : Json(nullptr);
+      r["p_value"] = row.compared && row.p_value ? Json(*row.p_value) : Json(nullptr);
+      r["verdict"] = to_string(row.verdict);
+      r["note"] = row.note.empty() ? Json(nullptr) : Json(row.note);
+      rows.push_back(std::move(r));
+    }
+    j["rows"] = std::move(rows);
+    auto one_sided = [](const std::vector<OneSided>& keys) {
+      Json a = Json::array();
+      for (const auto& o : keys) {
+        Json r = key_json(o.key);
+        r["unit"] = unit_of(o.key);
+        r["stats"] = stats_json(o.key, o.side);
+        a.push_back(std::move(r));
+      }
+      return a;
+    };
+    j["only_in_base"] = one_sided(c.only_in_base);
+    j["only_in_new"] = one_sided(c.only_in_new);
+    j["failures"] = count_failures(c, fail_on);
+    list.push_back(std::move(j));
+  }
+  doc["comparisons"] = std::move(list);
+  return doc;
+}
+
+}  // namespace gx
