@@ -50,9 +50,7 @@ void time_with_events(benchmark::State& state, const Stream& stream, const std::
     op();
     stop.record(stream);
     wait_for(stream, 60);
-    float ms = 0;
-    GX_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
-    state.SetIterationTime(static_cast<double>(ms) * 1e-3);
+    state.SetIterationTime(elapsed_seconds(start, stop));
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
 }
@@ -136,9 +134,7 @@ void BM_StagedPipelined(benchmark::State& state) {
     stream_wait(down, stop);
     stop_on_source.record(down);
     wait_for(down, 60);
-    float ms = 0;
-    GX_CUDA(cudaEventElapsedTime(&ms, start.get(), stop_on_source.get()));
-    state.SetIterationTime(static_cast<double>(ms) * 1e-3);
+    state.SetIterationTime(elapsed_seconds(start, stop_on_source));
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
 }

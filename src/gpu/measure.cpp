@@ -126,14 +126,10 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
           "the spin gate timed out after {:.0f} s while {} operations were enqueued",
           settings.timeout_seconds, ops));
     }
-    float ms = 0;
-    GX_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
     for (std::size_t i = 0; i < streams.size() && streams.size() > 1; ++i) {
-      float stream_ms = 0;
-      GX_CUDA(cudaEventElapsedTime(&stream_ms, stream_starts[i].get(), stream_ends[i].get()));
-      window[i] = static_cast<double>(stream_ms) * 1e-3 / static_cast<double>(ops);
+      window[i] = elapsed_seconds(stream_starts[i], stream_ends[i]) / static_cast<double>(ops);
     }
-    return static_cast<double>(ms) * 1e-3 / static_cast<double>(ops);
+    return elapsed_seconds(start, stop) / static_cast<double>(ops);
   };
 
   Measurement m;

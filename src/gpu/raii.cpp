@@ -26,6 +26,14 @@ Event::Event(int device, bool timing) : device_(device) {
 
 void Event::record(const Stream& stream) { GX_CUDA(cudaEventRecord(get(), stream.get())); }
 
+double elapsed_seconds(const Event& start, const Event& stop) {
+  float ms = 0;
+  GX_CUDA(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+  return static_cast<double>(ms) * 1e-3;
+}
+
+void clear_cuda_error() noexcept { (void)cudaGetLastError(); }
+
 DeviceBuffer::DeviceBuffer(int device, std::size_t bytes) : device_(device), bytes_(bytes) {
   DeviceGuard guard(device);
   void* p = nullptr;

@@ -91,6 +91,13 @@ class Event {
   Owner<cudaEvent_t, EventTraits> handle_;
 };
 
+// Seconds between two recorded events of the same device (cudaEventElapsedTime).
+[[nodiscard]] double elapsed_seconds(const Event& start, const Event& stop);
+
+// Clears a pending non-sticky CUDA error (after an expected failure such as out-of-memory),
+// so it does not surface at the next launch check.
+void clear_cuda_error() noexcept;
+
 // Device memory on one GPU. Throws CudaError (cudaErrorMemoryAllocation) when it does not fit.
 class DeviceBuffer {
  public:

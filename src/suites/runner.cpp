@@ -4,6 +4,7 @@
 
 #include "core/plan.hpp"
 #include "gpu/check.hpp"
+#include "gpu/raii.hpp"
 #include "suites/suites.hpp"
 
 namespace gx {
@@ -58,7 +59,7 @@ RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const Progres
       }
     } catch (const CudaError& e) {
       if (e.code() == cudaErrorMemoryAllocation) {
-        (void)cudaGetLastError();
+        clear_cuda_error();
         ctx.release_buffers();
         outcome.records.push_back(skipped(c, fmt::format("out of memory at {} bytes: {}", c.bytes, e.what())));
         continue;
@@ -70,7 +71,7 @@ RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const Progres
         outcome.exit = ExitCode::device_error;
         outcome.message = fmt::format("a sticky CUDA error ended the run ({})", cuda_error_text(e.code()));
       } else {
-        (void)cudaGetLastError();
+        clear_cuda_error();
       }
     } catch (const TimeoutError& e) {
       Record r = skipped(c, e.what());
