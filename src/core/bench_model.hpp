@@ -74,6 +74,12 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] const std::vector<Method>& methods_of(Suite suite);
 [[nodiscard]] const std::vector<Suite>& all_suites();
 
+// Groupings every reader of records needs (views, report, compare, plan), defined once.
+[[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm
+[[nodiscard]] bool is_chase(Method m);         // pointer chases
+[[nodiscard]] bool is_pair_method(Method m);   // one GPU -> another: peer, staged, bidir
+[[nodiscard]] bool is_host_gpu_method(Method m);  // host suite, one GPU at a time
+
 // One planned measurement.
 struct Case {
   Suite suite = Suite::peer;
@@ -95,6 +101,13 @@ struct Case {
   bool tuning = false;          // a pipelined tuning case: ranks one chunk size x ring depth
   std::string skip_reason;      // non-empty: planned as skipped, not run
 };
+
+// plan()'s explicit skip for a suite that needs more GPUs: no endpoints at all.
+[[nodiscard]] bool is_suite_skip(const Case& c);
+// Several transfers at once (all GPUs, scatter/gather, a split copy): a row, not a matrix cell.
+[[nodiscard]] bool is_concurrent(const Case& c);
+// The GPU of a host-suite case (h2d: dst; d2h and bidir: src).
+[[nodiscard]] int host_gpu(const Case& c);
 
 // Rate of one direction (or one participant) of a concurrent case.
 struct DirectionRate {

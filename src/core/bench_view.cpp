@@ -39,20 +39,6 @@ class Notes {
 
 // ---- record classification ------------------------------------------------------------------
 
-// The explicit skip plan() emits for a suite that needs more GPUs: no endpoints at all.
-bool is_suite_skip(const Case& c) { return c.src == kHost && c.dst == kHost && c.devices.empty(); }
-bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm; }
-// Shown as one row of the concurrent table rather than in a matrix or sweep.
-bool is_concurrent(const Case& c) { return !c.devices.empty() || c.method == Method::split_ce; }
-bool is_chase(Method m) {
-  return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local;
-}
-bool is_pair_method(Method m) {
-  const Suite s = suite_of(m);
-  return s == Suite::peer || s == Suite::staged || is_bidir(m);
-}
-bool is_host_gpu_method(Method m) { return suite_of(m) == Suite::host && m != Method::all_h2d && m != Method::all_d2h; }
-int host_gpu(const Case& c) { return c.src != kHost ? c.src : c.dst; }
 
 Records select(const std::vector<Record>& records, const std::function<bool(const Record&)>& keep) {
   Records out;

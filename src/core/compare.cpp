@@ -274,9 +274,8 @@ Matching choose_matching(const SystemInfo& base, const SystemInfo& newer) {
 
 namespace {
 
-bool is_bidir(Method m) {
-  return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::bidir_pinned;
-}
+// Both directions at once, bidir_pinned (GPU <-> host) included.
+bool both_directions(Method m) { return is_bidir(m) || m == Method::bidir_pinned; }
 
 std::string direction_of(const Case& c) {
   if (!c.devices.empty()) {
@@ -286,7 +285,7 @@ std::string direction_of(const Case& c) {
     return gpus;
   }
   auto kind = [](int endpoint) { return endpoint == kHost ? "host" : "gpu"; };
-  return fmt::format("{} {} {}", kind(c.src), is_bidir(c.method) ? "<->" : "->", kind(c.dst));
+  return fmt::format("{} {} {}", kind(c.src), both_directions(c.method) ? "<->" : "->", kind(c.dst));
 }
 
 // Pipelined records that are part of the tuning grid: several (chunk, ring depth) settings
@@ -592,7 +591,7 @@ std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU
 std::string path_label(const MatchKey& k) {
   if (!k.exact) return k.direction;
   if (!k.devices.empty()) return fmt::format("GPUs {}", fmt::join(k.devices, ","));
-  return fmt::format("{} {} {}", gpu_label(k.src), is_bidir(k.method) ? "<->" : "->", gpu_label(k.dst));
+  return fmt::format("{} {} {}", gpu_label(k.src), both_directions(k.method) ? "<->" : "->", gpu_label(k.dst));
 }
 
 std::string case_label(const MatchKey& k, const SideStats* base, const SideStats* newer) {

@@ -45,7 +45,6 @@ bool needs_p2p(Method m) {
   }
 }
 
-bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm; }
 bool is_h2d(Method m) { return m == Method::h2d_pinned || m == Method::h2d_pageable; }
 
 Known<double> latency_rate() { return Known<double>::unknown("latency: not a bandwidth measurement"); }
