@@ -11,11 +11,10 @@
 #include "core/plan.hpp"
 #include "core/sweep.hpp"
 #include "core/units.hpp"
+#include "core/record_select.hpp"
 
 namespace gx {
 namespace {
-
-using Records = std::vector<const Record*>;
 
 constexpr const char* kNoisyNote = "* noisy: coefficient of variation above 5 %";
 
@@ -39,18 +38,7 @@ class Notes {
 
 // ---- record classification ------------------------------------------------------------------
 
-
-Records select(const std::vector<Record>& records, const std::function<bool(const Record&)>& keep) {
-  Records out;
-  for (const auto& r : records) {
-    if (keep(r)) out.push_back(&r);
-  }
-  return out;
-}
-
 // ---- cells --------------------------------------------------------------------------------
-
-std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
 
 std::string where(const Case& c) {
   if (!c.devices.empty()) return fmt::format("GPUs {}", fmt::join(c.devices, ","));
@@ -114,28 +102,6 @@ std::string shape_label(std::uint64_t bytes, DType dtype) {
 }
 
 // ---- table scaffolding ------------------------------------------------------------------------
-
-Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns) {
-  Table t;
-  t.title = std::move(title);
-  t.align.assign(header.size(), Align::right);
-  for (std::size_t i = 0; i < left_columns && i < header.size(); ++i) t.align[i] = Align::left;
-  t.header = std::move(header);
-  return t;
-}
-
-// Methods of `records`, in enum (plan) order.
-std::vector<Method> methods_in(const Records& records) {
-  std::set<Method> set;
-  for (const Record* r : records) set.insert(r->test.method);
-  return {set.begin(), set.end()};
-}
-
-std::map<std::uint64_t, Records> by_bytes(const Records& records) {
-  std::map<std::uint64_t, Records> groups;
-  for (const Record* r : records) groups[r->test.bytes].push_back(r);
-  return groups;
-}
 
 // GPU axis of the matrices: the inventory's GPUs plus any a record names.
 std::vector<int> gpu_axis(const std::vector<Record>& records, const SystemInfo& system) {

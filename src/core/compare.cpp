@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/stats.hpp"
 #include "core/units.hpp"
+#include "core/record_select.hpp"
 
 namespace gx {
 
@@ -585,8 +586,6 @@ std::size_t count_failures(const Comparison& c, FailOn fail_on) {
 
 namespace {
 
-std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
-
 // Where: "GPU0 -> GPU1" on the same machine, "gpu -> gpu" across machines.
 std::string path_label(const MatchKey& k) {
   if (!k.exact) return k.direction;
@@ -678,15 +677,6 @@ std::string verdict_note(const Comparison& c) {
       "tolerance but not significant, or cv of a side > {}.",
       percent_label(o.tolerance), o.bootstrap.confidence * 100, o.bootstrap.resamples, o.alpha,
       o.min_test_samples, percent_label(o.cv_limit));
-}
-
-Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns) {
-  Table t;
-  t.title = std::move(title);
-  t.align.assign(header.size(), Align::right);
-  for (std::size_t i = 0; i < left_columns && i < header.size(); ++i) t.align[i] = Align::left;
-  t.header = std::move(header);
-  return t;
 }
 
 std::string new_name(std::size_t index, std::size_t count) {

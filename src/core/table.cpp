@@ -9,6 +9,15 @@
 
 namespace gx {
 
+Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns) {
+  Table t;
+  t.title = std::move(title);
+  t.align.assign(header.size(), Align::right);
+  for (std::size_t i = 0; i < left_columns && i < header.size(); ++i) t.align[i] = Align::left;
+  t.header = std::move(header);
+  return t;
+}
+
 std::string_view to_string(OutputFormat format) {
   switch (format) {
     case OutputFormat::table: return "table";

@@ -19,6 +19,10 @@ struct Table {
 
 enum class OutputFormat { table, json, csv, markdown };
 
+// A table whose first `left_columns` columns are left-aligned and the rest right-aligned
+// (labels first, numbers after).
+[[nodiscard]] Table make_table(std::string title, std::vector<std::string> header, std::size_t left_columns);
+
 [[nodiscard]] std::string_view to_string(OutputFormat format);
 // Throws UsageError naming the value and the allowed formats.
 [[nodiscard]] OutputFormat parse_output_format(std::string_view text);

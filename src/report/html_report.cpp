@@ -11,12 +11,11 @@
 #include "core/build_info.hpp"
 #include "core/plan.hpp"
 #include "core/units.hpp"
+#include "core/record_select.hpp"
 #include "report/html.hpp"
 
 namespace gx::report {
 namespace {
-
-using Records = std::vector<const Record*>;
 
 // ---- record classification (as the text view groups them) -----------------------------------
 
@@ -25,26 +24,6 @@ using Records = std::vector<const Record*>;
 bool is_compute_suite(Suite s) {
   const std::string_view name = to_string(s);
   return name == "elementwise" || name == "gemm";
-}
-
-Records select(const std::vector<Record>& records, const std::function<bool(const Record&)>& keep) {
-  Records out;
-  for (const auto& r : records) {
-    if (keep(r)) out.push_back(&r);
-  }
-  return out;
-}
-
-std::map<std::uint64_t, Records> by_bytes(const Records& records) {
-  std::map<std::uint64_t, Records> groups;
-  for (const Record* r : records) groups[r->test.bytes].push_back(r);
-  return groups;
-}
-
-std::vector<Method> methods_in(const Records& records) {
-  std::set<Method> set;
-  for (const Record* r : records) set.insert(r->test.method);
-  return {set.begin(), set.end()};
 }
 
 std::vector<int> gpu_axis(const LoadedReport& report) {
@@ -58,8 +37,6 @@ std::vector<int> gpu_axis(const LoadedReport& report) {
 }
 
 // ---- text ------------------------------------------------------------------------------------------
-
-std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
 
 std::string where(const Case& c) {
   if (!c.devices.empty()) return fmt::format("GPUs {}", fmt::join(c.devices, ","));
