@@ -57,7 +57,7 @@ fi
 # not pay for the second's (nlohmann-heavy) files.
 core_of() {
   case "$1" in
-    fuzz_parsers) echo units sweep device_select topology table plan bench_model stats model ;;
+    fuzz_parsers) echo units sweep device_select topology table plan peak bench_model stats model ;;
     fuzz_report_reader) echo units sweep bench_model stats model report_load report_json record_json ;;
   esac
 }

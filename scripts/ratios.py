@@ -28,6 +28,9 @@ PINNED_VS_TORCH = 0.99       # pinned H2D / D2H >= 0.99x PyTorch's
 PIPELINED_VS_D2H = 0.93      # pipelined staging >= 0.93x gpuxfer's own pinned D2H
 PIPELINED_VS_NAIVE = 1.8     # pipelined staging >= 1.8x gpuxfer's own naive staging
 B2B_US = 2.0                 # 4 B peer copies back to back <= 2.0 us per copy
+ELEMENTWISE_VS_TORCH = 1.0   # elementwise >= PyTorch's same op
+GEMM_VS_TORCH = 0.98         # GEMM >= 0.98x PyTorch's x @ y, per precision
+TF = 1e12
 
 
 class InputError(Exception):
@@ -96,6 +99,7 @@ class GxRecord:
         if self.latency is None and self.suite == "latency":
             self.latency = median_of(merged.get("time_s"))
         self.chunk = merged.get("chunk_bytes")
+        self.gemm_n = merged.get("gemm_n")
 
     @property
     def ok(self):
@@ -158,6 +162,35 @@ def gx_cell(rec, latency=False):
     if v is None:
         return None, "no %s in record" % ("latency" if latency else "rate")
     return v, fmt_us(v) if latency else fmt_gbps(v)
+
+
+def fmt_tflops(v):
+    return "%.1f TFLOP/s" % (v / TF)
+
+
+def gx_flops_cell(rec):
+    if rec is None:
+        return None, "not measured"
+    if not rec.ok or rec.rate is None:
+        c = Cell((None, "%s%s" % (rec.status, ": " + rec.reason if rec.reason else "")))
+        c.status = rec.status
+        return c
+    return rec.rate, fmt_tflops(rec.rate)
+
+
+def ref_flops_cell(res):
+    if res is None or "error" in res or "skipped" in res:
+        return ref_cell(res)
+    v = res.get("tflops_median")
+    return (v * TF, fmt_tflops(v * TF)) if v else (None, "no rate")
+
+
+def ref_rw_cell(res):
+    """PyTorch's local copy_ counts bytes once; gpuxfer's copy counts read + written."""
+    if res is None or "error" in res or "skipped" in res:
+        return ref_cell(res)
+    v = res.get("gbps_rw_median")
+    return (v * GB, fmt_gbps(v * GB) + " (read + written)") if v else (None, "no rate")
 
 
 def ref_cell(res, latency=False):
@@ -322,6 +355,30 @@ def build(data, size, small, common, gated):
         t.add("latency peer_roundtrip %d B vs torch small_peer_to" % small, where,
               gx_cell(data.gx_find("latency", "peer_roundtrip", s, d, {small}), latency=True),
               ref_cell(data.ref_find("small_peer_to", s, d), latency=True), latency=True)
+
+    # compute on one GPU (reference_torch.py --compute): the same op, size and GPU
+    compute_gpus = sorted({s for (n, s, d) in data.ref
+                           if n.startswith(("ew_", "gemm_", "local_copy_")) and s is not None and s == d})
+    for g in compute_gpus:
+        where = "GPU %d" % g
+        for method, name in (("scale", "ew_mul2"), ("sqrt", "ew_sqrt"), ("axpy", "ew_add_alpha")):
+            rec = data.gx_find("elementwise", method, g, g, sizes)
+            for rname, res, info in ref_variants(name, g, g):
+                t.add("elementwise %s vs torch %s" % (method, rname), where, gx_cell(rec), ref_cell(res),
+                      ratio_target=None if info else ELEMENTWISE_VS_TORCH)
+        copy = data.gx_find("elementwise", "copy", g, g, sizes)
+        for rname, res, info in ref_variants("local_copy_", g, g):
+            t.add("elementwise copy vs torch %s" % rname, where, gx_cell(copy), ref_rw_cell(res),
+                  ratio_target=None if info else ELEMENTWISE_VS_TORCH)
+        for prec in ("fp32", "tf32", "bf16", "fp16"):
+            for rname, res, info in ref_variants("gemm_" + prec, g, g):
+                n = res.get("n") if isinstance(res, dict) else None
+                found = [r for r in data.gx if r.suite == "gemm" and r.method == "gemm_" + prec
+                         and r.src == g and r.dst == g and (n is None or r.gemm_n == n)]
+                ok = [r for r in found if r.ok]
+                rec = ok[0] if ok else (found[0] if found else None)
+                t.add("gemm %s N=%s vs torch %s" % (prec, n, rname), where, gx_flops_cell(rec),
+                      ref_flops_cell(res), ratio_target=None if info else GEMM_VS_TORCH)
     return t
 
 

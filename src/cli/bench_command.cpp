@@ -17,6 +17,7 @@
 #include "core/record_json.hpp"
 #include "core/sweep.hpp"
 #include "gpu/devices.hpp"
+#include "gpu/elementwise.hpp"
 #include "gpu/kernels.hpp"
 #include "suites/runner.hpp"
 
@@ -55,6 +56,16 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
                              : default_transfer_sweep(p.dtype);
   p.all_pairs = o.all_pairs;
   p.split_streams = o.streams;
+  if (!o.gemm_n.empty()) {
+    p.gemm_sizes = parse_sizes(o.gemm_n);
+    for (std::uint64_t n : p.gemm_sizes) {
+      if (n > kMaxGemmN) {
+        throw UsageError(fmt::format("invalid --gemm-n '{}': N = {} is above the largest allowed, {}", o.gemm_n,
+                                     n, kMaxGemmN));
+      }
+    }
+  }
+  p.gemm_precisions = parse_gemm_precisions(o.precisions);
   if (o.quick) {
     // Acceptance-check mode: the tuning grid shrinks to the usual winners.
     p.chunk_sizes = {8ull << 20, 16ull << 20};
@@ -62,6 +73,14 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
     p.latency_sizes = {4, 65536};
   }
   return p;
+}
+
+Json precision_names(const BenchOptions& p) {
+  Json names = Json::array();
+  for (Method m : p.gemm_precisions.empty() ? methods_of(Suite::gemm) : p.gemm_precisions) {
+    names.push_back(std::string(to_string(m).substr(5)));
+  }
+  return names;
 }
 
 Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSettings& r,
@@ -81,6 +100,8 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"timeout_seconds", r.measure.timeout_seconds},
               {"verify", r.verify},
               {"split_streams", p.split_streams},
+              {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
+              {"gemm_precisions", precision_names(p)},
               {"sm_copy", Json{{"kernel", r.sm.bulk ? "bulk" : "vector"},
                                {"blocks_per_sm", r.sm.blocks_per_sm},
                                {"threads", r.sm.threads},
@@ -149,7 +170,10 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
 
   Context context(system, settings);
-  for (int device : selected) kernels::preload(device);
+  for (int device : selected) {
+    kernels::preload(device);
+    preload_elementwise(device);
+  }
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
@@ -213,8 +237,10 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
 
 void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto o = std::make_shared<BenchCliOptions>();
-  CLI::App* sub = app.add_subcommand("bench", "Measure transfers: peer, staged, host, async, latency");
-  sub->add_option("--suites", o->suites, "Comma list of suites: peer, staged, host, async, latency, or all");
+  CLI::App* sub = app.add_subcommand(
+      "bench", "Measure transfers (peer, staged, host, async, latency) and compute (elementwise, gemm, overlap)");
+  sub->add_option("--suites", o->suites,
+                  "Comma list of suites: peer, staged, host, async, latency, elementwise, gemm, overlap, or all");
   sub->add_option("--sizes", o->sizes,
                   "Sweep sizes: list (4KiB,1MiB,400MB) or range MIN:MAX:xF / MIN:MAX:+STEP; "
                   "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests)");
@@ -238,12 +264,16 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "SM copy kernel: vector (16-byte loads/stores, default) or bulk (Hopper bulk-copy engine)");
   sub->add_option("--sm-chunk", o->sm_chunk, "bulk SM copy: bytes per bulk copy (default 16KiB)");
   sub->add_option("--sm-stages", o->sm_stages, "bulk SM copy: shared-memory buffers per block (default 4)");
+  sub->add_option("--gemm-n", o->gemm_n,
+                  "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2); default 10000");
+  sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
   sub->footer(
       "Examples:\n"
       "  gpuxfer bench                          # everything, default sweep, tables\n"
       "  gpuxfer bench --quick --format json -o node.json\n"
       "  gpuxfer bench --suites peer --sizes 1MiB:400MB:x4 --devices 0,1\n"
-      "  gpuxfer bench --suites host,staged --shape 8192x8192 --dtype bf16");
+      "  gpuxfer bench --suites host,staged --shape 8192x8192 --dtype bf16\n"
+      "  gpuxfer bench --suites gemm --precisions bf16,fp16 --gemm-n 4096,8192,10000");
   sub->callback([&options, &exit_code, o] { exit_code = run_bench(options, *o); });
 }
 

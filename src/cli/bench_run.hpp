@@ -34,6 +34,8 @@ struct BenchCliOptions {
   std::string sm_kernel = "vector";
   std::string sm_chunk = "16KiB";
   int sm_stages = 4;
+  std::string gemm_n;             // empty: 10000
+  std::string precisions = "all";
 };
 
 struct BenchRun {

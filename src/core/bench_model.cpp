@@ -1,5 +1,6 @@
 #include "core/bench_model.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace gx {
@@ -16,11 +17,12 @@ struct MethodInfo {
 
 constexpr auto kBw = Metric::bandwidth;
 constexpr auto kLat = Metric::latency;
+constexpr auto kFlops = Metric::throughput;
 constexpr auto kDev = TimingMode::device;
 constexpr auto kHostTimed = TimingMode::host;
 
 // In enum order, which is also the order methods are planned and shown in.
-constexpr std::array<MethodInfo, 28> kMethods{{
+constexpr std::array<MethodInfo, 39> kMethods{{
     {Method::ce_write, "ce_write", Suite::peer, kBw, kDev},
     {Method::ce_read, "ce_read", Suite::peer, kBw, kDev},
     {Method::sm_push, "sm_push", Suite::peer, kBw, kDev},
@@ -49,20 +51,32 @@ constexpr std::array<MethodInfo, 28> kMethods{{
     {Method::chase_peer, "chase_peer", Suite::latency, kLat, kDev},
     {Method::chase_host, "chase_host", Suite::latency, kLat, kDev},
     {Method::chase_local, "chase_local", Suite::latency, kLat, kDev},
+    {Method::scale, "scale", Suite::elementwise, kBw, kDev},
+    {Method::sqrt, "sqrt", Suite::elementwise, kBw, kDev},
+    {Method::axpy, "axpy", Suite::elementwise, kBw, kDev},
+    {Method::triad, "triad", Suite::elementwise, kBw, kDev},
+    {Method::copy, "copy", Suite::elementwise, kBw, kDev},
+    {Method::gemm_fp32, "gemm_fp32", Suite::gemm, kFlops, kDev},
+    {Method::gemm_tf32, "gemm_tf32", Suite::gemm, kFlops, kDev},
+    {Method::gemm_bf16, "gemm_bf16", Suite::gemm, kFlops, kDev},
+    {Method::gemm_fp16, "gemm_fp16", Suite::gemm, kFlops, kDev},
+    {Method::copy_gemm, "copy_gemm", Suite::overlap, Metric::overlap, kDev},
+    {Method::h2d_gemm, "h2d_gemm", Suite::overlap, Metric::overlap, kDev},
 }};
 
 constexpr bool in_enum_order() {
   for (std::size_t i = 0; i < kMethods.size(); ++i) {
     if (static_cast<std::size_t>(kMethods[i].method) != i) return false;
   }
-  return kMethods.size() == static_cast<std::size_t>(Method::chase_local) + 1;
+  return kMethods.size() == static_cast<std::size_t>(Method::h2d_gemm) + 1;
 }
 static_assert(in_enum_order(), "kMethods must list every Method once, in enum order");
 
 const MethodInfo& info(Method method) { return kMethods[static_cast<std::size_t>(method)]; }
 
-constexpr std::array<Suite, 5> kSuites{Suite::peer, Suite::staged, Suite::host, Suite::async,
-                                       Suite::latency};
+constexpr std::array<Suite, 8> kSuites{Suite::peer,    Suite::staged,      Suite::host,
+                                       Suite::async,   Suite::latency,     Suite::elementwise,
+                                       Suite::gemm,    Suite::overlap};
 
 template <class Enum, std::size_t N>
 std::optional<Enum> parse_enum(std::string_view text, const std::array<Enum, N>& values) {
@@ -81,6 +95,9 @@ std::string_view to_string(Suite suite) {
     case Suite::host: return "host";
     case Suite::async: return "async";
     case Suite::latency: return "latency";
+    case Suite::elementwise: return "elementwise";
+    case Suite::gemm: return "gemm";
+    case Suite::overlap: return "overlap";
   }
   return "?";
 }
@@ -88,7 +105,13 @@ std::string_view to_string(Suite suite) {
 std::string_view to_string(Method method) { return info(method).name; }
 
 std::string_view to_string(Metric metric) {
-  return metric == Metric::latency ? "latency" : "bandwidth";
+  switch (metric) {
+    case Metric::bandwidth: return "bandwidth";
+    case Metric::latency: return "latency";
+    case Metric::throughput: return "throughput";
+    case Metric::overlap: return "overlap";
+  }
+  return "?";
 }
 
 std::string_view to_string(TimingMode mode) { return mode == TimingMode::host ? "host" : "device"; }
@@ -162,11 +185,88 @@ std::optional<double> best_rate(const Record& record) {
   return record.bytes_per_op / time->min;
 }
 
+namespace {
+std::optional<Summary> throughput_time(const Record& record) {
+  if (record.status != Status::ok || !record.time) return std::nullopt;
+  if (metric_of(record.test.method) != Metric::throughput) return std::nullopt;
+  return record.time;
+}
+}  // namespace
+
+std::optional<double> median_flop_rate(const Record& record) {
+  const auto time = throughput_time(record);
+  if (!time || time->median <= 0) return std::nullopt;
+  return record.flops_per_op / time->median;
+}
+
+std::optional<double> best_flop_rate(const Record& record) {
+  const auto time = throughput_time(record);
+  if (!time || time->min <= 0) return std::nullopt;
+  return record.flops_per_op / time->min;
+}
+
+const Known<double>& theoretical_rate(const Case& c) {
+  return metric_of(c.method) == Metric::throughput ? c.theoretical_flops_per_s : c.theoretical_bytes_per_s;
+}
+
 std::optional<double> efficiency(const Record& record) {
-  const auto rate = median_rate(record);
-  const auto& theoretical = record.test.theoretical_bytes_per_s;
+  const auto rate = metric_of(record.test.method) == Metric::throughput ? median_flop_rate(record)
+                                                                         : median_rate(record);
+  const auto& theoretical = theoretical_rate(record.test);
   if (!rate || !theoretical.has_value() || *theoretical <= 0) return std::nullopt;
   return *rate / *theoretical;
+}
+
+std::optional<double> overlap_efficiency(const OverlapTimes& t) {
+  const double shorter = std::min(t.copy_alone, t.compute_alone);
+  if (!(shorter > 0) || !(t.together > 0)) return std::nullopt;
+  return (t.copy_alone + t.compute_alone - t.together) / shorter;
+}
+
+std::optional<double> copy_slowdown(const OverlapTimes& t) {
+  if (!(t.copy_alone > 0) || !(t.copy_shared > 0)) return std::nullopt;
+  return t.copy_shared / t.copy_alone;
+}
+
+std::optional<double> compute_slowdown(const OverlapTimes& t) {
+  if (!(t.compute_alone > 0) || !(t.compute_shared > 0)) return std::nullopt;
+  return t.compute_shared / t.compute_alone;
+}
+
+bool is_elementwise(Method m) { return suite_of(m) == Suite::elementwise; }
+bool is_gemm(Method m) { return suite_of(m) == Suite::gemm; }
+bool is_overlap(Method m) { return suite_of(m) == Suite::overlap; }
+
+int elementwise_arrays_touched(Method m) {
+  switch (m) {
+    case Method::scale:
+    case Method::sqrt:
+    case Method::copy: return 2;
+    case Method::axpy:
+    case Method::triad: return 3;
+    default: return 0;
+  }
+}
+
+double elementwise_bytes_per_op(Method m, std::uint64_t tensor_bytes) {
+  return static_cast<double>(elementwise_arrays_touched(m)) * static_cast<double>(tensor_bytes);
+}
+
+double gemm_flops(std::uint64_t n) {
+  const auto d = static_cast<double>(n);
+  return 2.0 * d * d * d;
+}
+
+DType gemm_dtype(Method m) {
+  switch (m) {
+    case Method::gemm_bf16: return DType::bf16;
+    case Method::gemm_fp16: return DType::f16;
+    default: return DType::f32;
+  }
+}
+
+std::uint64_t gemm_operand_bytes(Method m, std::uint64_t n) {
+  return 3 * n * n * dtype_bytes(gemm_dtype(m));
 }
 
 bool noisy(const Record& record) { return record.time.has_value() && is_noisy(*record.time); }

@@ -15,7 +15,7 @@ namespace gx {
 
 inline constexpr int kHost = -1;  // an endpoint that is host memory, not a GPU
 
-enum class Suite { peer, staged, host, async, latency };
+enum class Suite { peer, staged, host, async, latency, elementwise, gemm, overlap };
 
 enum class Method {
   // peer: one GPU -> another GPU, P2P enabled unless said
@@ -51,9 +51,24 @@ enum class Method {
   chase_peer,  // pointer chase by one thread over peer memory: ns per dependent load
   chase_host,  // pointer chase over pinned host memory
   chase_local, // pointer chase over the GPU's own memory (the baseline)
+  // elementwise: gpuxfer's own kernels over one tensor on one GPU (bytes = read + written)
+  scale,  // y = 2 * x (PyTorch `x * 2`)
+  sqrt,   // y = sqrt(x)
+  axpy,   // y += a * x
+  triad,  // z = x + a * y
+  copy,   // y = x, device-local
+  // gemm: cuBLASLt C = A * B, N x N x N
+  gemm_fp32,  // FP32 with TF32 disabled
+  gemm_tf32,  // FP32 storage, TF32 tensor cores
+  gemm_bf16,  // BF16 inputs and output, FP32 accumulation
+  gemm_fp16,  // FP16 inputs and output, FP32 accumulation
+  // overlap: a transfer while GEMMs run, each alone and together
+  copy_gemm,  // peer copy src -> dst while both GPUs run GEMM
+  h2d_gemm,   // pinned host -> GPU copy while that GPU runs GEMM
 };
 
-enum class Metric { bandwidth, latency };
+// bandwidth: B/s; latency: seconds per operation; throughput: FLOP/s; overlap: overlap efficiency.
+enum class Metric { bandwidth, latency, throughput, overlap };
 enum class TimingMode { device, host };
 enum class Status { ok, failed, skipped, timeout, error };
 
@@ -79,6 +94,22 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] bool is_chase(Method m);         // pointer chases
 [[nodiscard]] bool is_pair_method(Method m);   // one GPU -> another: peer, staged, bidir
 [[nodiscard]] bool is_host_gpu_method(Method m);  // host suite, one GPU at a time
+[[nodiscard]] bool is_elementwise(Method m);
+[[nodiscard]] bool is_gemm(Method m);
+[[nodiscard]] bool is_overlap(Method m);
+
+// Elementwise byte accounting (README "Metrics"), defined once: bytes read + written per
+// element. scale, sqrt, copy: read x, write y (2); axpy: read x and y, write y (3); triad: read
+// x and y, write z (3). Multiply by the element size. 0 for other methods.
+[[nodiscard]] int elementwise_arrays_touched(Method m);
+// Inputs and outputs of one elementwise op of `bytes` per tensor: bytes x arrays touched.
+[[nodiscard]] double elementwise_bytes_per_op(Method m, std::uint64_t tensor_bytes);
+// 2 * N^3: one multiply and one add per term of every dot product.
+[[nodiscard]] double gemm_flops(std::uint64_t n);
+// Element type of a GEMM precision's A and B (fp32 and tf32 store f32).
+[[nodiscard]] DType gemm_dtype(Method m);
+// Bytes of A, B and C of an N x N GEMM (the memory it needs, and what each op touches at least once).
+[[nodiscard]] std::uint64_t gemm_operand_bytes(Method m, std::uint64_t n);
 
 // One planned measurement.
 struct Case {
@@ -99,6 +130,9 @@ struct Case {
   Known<double> theoretical_bytes_per_s;
   bool headline = false;        // part of the GPU x GPU (or per-GPU) matrix at the headline size
   bool tuning = false;          // a pipelined tuning case: ranks one chunk size x ring depth
+  std::uint64_t gemm_n = 0;     // gemm and overlap: the N of N x N x N
+  // gemm: the devices' peak FLOP/s for this precision, all participants together (core/peak).
+  Known<double> theoretical_flops_per_s;
   std::string skip_reason;      // non-empty: planned as skipped, not run
 };
 
@@ -111,9 +145,35 @@ struct Case {
 
 // Rate of one direction (or one participant) of a concurrent case.
 struct DirectionRate {
-  std::string name;  // "0->1", "1->0", "h2d", "d2h", "to 2"
+  std::string name;  // "0->1", "1->0", "h2d", "d2h", "to 2", "GPU 1"
   double bytes_per_op = 0;
   double median_bytes_per_s = 0;
+  double flops_per_op = 0;  // gemm participants; 0 for transfers
+  double median_flops_per_s = 0;
+};
+
+// An overlap case: median seconds per op of each operation alone and together (README "Overlap").
+struct OverlapTimes {
+  double copy_alone = 0;     // the transfer with nothing else running
+  double compute_alone = 0;  // the GEMMs with nothing else running
+  double together = 0;       // both started together: until the later one ends
+  double copy_shared = 0;    // the transfer's own span while sharing
+  double compute_shared = 0; // the GEMMs' own span while sharing
+};
+// (t_copy + t_compute - t_together) / min(t_copy, t_compute): 1 = the shorter operation is fully
+// hidden behind the longer, 0 = none of it is (they ran one after the other). Clamped to [0, 1]
+// only by the measurement itself, never here, so an anomaly stays visible.
+[[nodiscard]] std::optional<double> overlap_efficiency(const OverlapTimes& t);
+// shared / alone: 1 = unaffected by the other operation; 1.25 = 25 % slower while sharing.
+[[nodiscard]] std::optional<double> copy_slowdown(const OverlapTimes& t);
+[[nodiscard]] std::optional<double> compute_slowdown(const OverlapTimes& t);
+
+// A GEMM's verification: largest |C - reference| / sum_k |A_ik B_kj| over sampled entries,
+// reference in float64; ok when max_error <= bound (the bound is per precision, src/gpu/blas).
+struct Accuracy {
+  double max_error = 0;
+  double bound = 0;
+  int samples = 0;  // entries of C checked
 };
 
 // One case as measured.
@@ -129,14 +189,23 @@ struct Record {
   std::vector<double> sample_seconds;  // seconds per operation, one value per sample
   std::optional<Summary> time;         // of sample_seconds
   double bytes_per_op = 0;             // every direction together
+  double flops_per_op = 0;             // gemm: every participant together; 0 otherwise
   std::vector<DirectionRate> directions;
+  std::optional<OverlapTimes> overlap;  // overlap cases only
+  std::optional<Accuracy> accuracy;     // gemm: the verification's error and its bound
 };
 
 // Derived figures, computed in one place.
 [[nodiscard]] std::optional<double> median_rate(const Record& record);  // B/s
 [[nodiscard]] std::optional<double> best_rate(const Record& record);    // B/s from the fastest sample
-// median rate / theoretical_bytes_per_s; nullopt when unknown or not a bandwidth record.
+// FLOP/s of ok throughput (gemm) records.
+[[nodiscard]] std::optional<double> median_flop_rate(const Record& record);
+[[nodiscard]] std::optional<double> best_flop_rate(const Record& record);
+// Bandwidth: median rate / theoretical_bytes_per_s; throughput: median FLOP/s /
+// theoretical_flops_per_s; nullopt when unknown or for other metrics.
 [[nodiscard]] std::optional<double> efficiency(const Record& record);
+// The theoretical figure efficiency() divides by, with the reason when unknown.
+[[nodiscard]] const Known<double>& theoretical_rate(const Case& c);
 [[nodiscard]] bool noisy(const Record& record);  // cv > 5 %
 
 }  // namespace gx

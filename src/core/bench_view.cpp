@@ -356,14 +356,153 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
   out.push_back(std::move(t));
 }
 
+// ---- (g) compute: elementwise, gemm, overlap ----------------------------------------------------
+
+std::string yes_no_mark(const Record& r) {
+  if (r.status != Status::ok) return "";
+  return r.verified ? "yes" : "no";
+}
+
+std::string percent(std::optional<double> fraction) {
+  return fraction ? fmt::format("{:.0f}%", *fraction * 100) : "-";
+}
+
+std::string compute_where(const Case& c) {
+  return c.devices.empty() ? gpu_label(c.src) : fmt::format("{} at once", fmt::join(c.devices, ","));
+}
+
+// The per-device figures of a concurrent compute case: "0: 3950, 1: 3948".
+std::string per_device_cell(const Record& r, bool flops) {
+  if (r.status != Status::ok || r.directions.empty()) return "";
+  std::vector<std::string> parts;
+  for (const auto& d : r.directions) {
+    parts.push_back(flops ? fmt::format("{} {:.1f}", d.name, d.median_flops_per_s / 1e12)
+                          : fmt::format("{} {}", d.name, gbps(d.median_bytes_per_s)));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// One row per device x kernel at each size: GB/s, % of the device's theoretical memory
+// bandwidth, % of the same device's measured local copy at that size, verified.
+void add_elementwise(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records group = select(records, [](const Record& r) {
+    return is_elementwise(r.test.method) && !is_suite_skip(r.test);
+  });
+  if (group.empty()) return;
+  std::map<std::pair<std::string, std::uint64_t>, const Record*> copies;
+  for (const Record* r : group) {
+    if (r->test.method == Method::copy && r->status == Status::ok) {
+      copies[{compute_where(r->test), r->test.bytes}] = r;
+    }
+  }
+  Table t = make_table("elementwise, GB/s (bytes read + written; % of theoretical memory bandwidth, of the "
+                       "measured local copy)",
+                       {"GPU", "kernel", "size", "shape", "GB/s", "% of memory", "% of copy", "verified",
+                        "per GPU GB/s"},
+                       4);
+  t.align.back() = Align::left;
+  Notes notes;
+  for (const Record* r : group) {
+    const Case& c = r->test;
+    std::string of_copy = "-";
+    const auto copy = copies.find({compute_where(c), c.bytes});
+    if (copy != copies.end() && r->status == Status::ok) {
+      const auto mine = median_rate(*r);
+      const auto base = median_rate(*copy->second);
+      if (mine && base && *base > 0) of_copy = fmt::format("{:.0f}%", *mine / *base * 100);
+    }
+    if (r->status == Status::ok && !efficiency(*r)) notes.add("no %: " + c.theoretical_bytes_per_s.reason);
+    t.rows.push_back({compute_where(c), std::string(to_string(c.method)), format_bytes(c.bytes),
+                      shape_label(c.bytes, c.dtype) + " " + std::string(to_string(c.dtype)),
+                      rate_cell(*r, false, notes), r->status == Status::ok ? percent(efficiency(*r)) : "",
+                      r->status == Status::ok ? of_copy : "", yes_no_mark(*r), per_device_cell(*r, false)});
+  }
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+std::string flops_cell(const Record& r, Notes& notes) {
+  if (r.status != Status::ok) return status_cell(r, notes);
+  const auto rate = median_flop_rate(r);
+  if (!rate) return "-";
+  return mark_noisy(r, fmt::format("{:.1f}", *rate / 1e12), notes);
+}
+
+void add_gemm(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records group = select(records, [](const Record& r) {
+    return is_gemm(r.test.method) && !is_suite_skip(r.test);
+  });
+  if (group.empty()) return;
+  Table t = make_table("gemm, TFLOP/s (2·N³ per GEMM; % of the precision's peak)",
+                       {"GPU", "precision", "N", "TFLOP/s", "% of peak", "max error (bound)", "verified",
+                        "per GPU TFLOP/s"},
+                       3);
+  t.align.back() = Align::left;
+  Notes notes;
+  for (const Record* r : group) {
+    const Case& c = r->test;
+    const bool ok = r->status == Status::ok;
+    if (ok && !efficiency(*r)) notes.add("no % of peak: " + c.theoretical_flops_per_s.reason);
+    const std::string error =
+        r->accuracy ? fmt::format("{:.1e} ({:.0e})", r->accuracy->max_error, r->accuracy->bound) : "-";
+    t.rows.push_back({compute_where(c), std::string(to_string(c.method).substr(5)), std::to_string(c.gemm_n),
+                      flops_cell(*r, notes), ok ? percent(efficiency(*r)) : "", error, yes_no_mark(*r),
+                      per_device_cell(*r, true)});
+  }
+  notes.add("error: largest |C - float64 reference| / sum |A·B| over sampled entries of C");
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+void add_overlap(const std::vector<Record>& records, std::vector<Table>& out) {
+  const Records group = select(records, [](const Record& r) {
+    return is_overlap(r.test.method) && !is_suite_skip(r.test);
+  });
+  if (group.empty()) return;
+  Table t = make_table("overlap, a copy while GEMMs run: ms per operation alone and together",
+                       {"method", "copy", "N", "copy alone", "GEMM alone", "together", "efficiency",
+                        "copy slowdown", "GEMM slowdown"},
+                       3);
+  Notes notes;
+  for (const Record* r : group) {
+    const Case& c = r->test;
+    std::vector<std::string> row{std::string(to_string(c.method)),
+                                 fmt::format("{} {}", where(c), format_bytes(c.bytes)),
+                                 std::to_string(c.gemm_n)};
+    if (r->status != Status::ok || !r->overlap) {
+      row.push_back(status_cell(*r, notes));
+      row.resize(9);
+    } else {
+      const OverlapTimes& o = *r->overlap;
+      auto ms = [](double s) { return fmt::format("{:.2f}", s * 1e3); };
+      auto ratio = [](std::optional<double> v) { return v ? fmt::format("{:.2f}x", *v) : "-"; };
+      const auto e = overlap_efficiency(o);
+      row.insert(row.end(), {ms(o.copy_alone), ms(o.compute_alone), ms(o.together),
+                             e ? fmt::format("{:.2f}", *e) : "-", ratio(copy_slowdown(o)),
+                             ratio(compute_slowdown(o))});
+      if (noisy(*r)) {
+        notes.add(kNoisyNote);
+        row[5] += "*";
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  notes.add("efficiency = (copy alone + GEMM alone - together) / min(copy alone, GEMM alone): 1 = the "
+            "shorter one fully hidden, 0 = no overlap");
+  notes.add("slowdown = the operation's own time while sharing / alone");
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
 // Suites or methods plan() skipped as a whole (too few GPUs): listed so the skip is visible.
 void add_not_run(const std::vector<Record>& records, std::vector<Table>& out) {
   const Records skipped = select(records, [](const Record& r) { return is_suite_skip(r.test); });
   if (skipped.empty()) return;
   Table t = make_table("not run", {"suite", "method", "reason"}, 3);
   for (const Record* r : skipped) {
-    // Pair suites are skipped whole (one record stands for them); latency names each method.
-    const bool whole_suite = r->test.suite != Suite::latency;
+    // Pair suites are skipped whole (one record stands for them); others name each method.
+    const Suite suite = r->test.suite;
+    const bool whole_suite = suite == Suite::peer || suite == Suite::staged || suite == Suite::async;
     t.rows.push_back({std::string(to_string(r->test.suite)),
                       whole_suite ? "all" : std::string(to_string(r->test.method)),
                       r->reason.empty() ? r->test.skip_reason : r->reason});
@@ -380,6 +519,10 @@ std::vector<Table> bench_tables(const std::vector<Record>& records, const System
     add_matrices(records, suite, gpus, out);
     if (suite == Suite::host) add_host_table(records, out);
     if (suite == Suite::staged) add_tuning(records, out);
+    if (suite == Suite::elementwise) add_elementwise(records, out);
+    if (suite == Suite::gemm) add_gemm(records, out);
+    if (suite == Suite::overlap) add_overlap(records, out);
+    if (suite == Suite::elementwise || suite == Suite::gemm || suite == Suite::overlap) continue;
     add_sweeps(records, suite, out);
     add_concurrent(records, suite, out);
     if (suite == Suite::latency) add_latency(records, out);
@@ -394,7 +537,8 @@ Table bench_flat_table(const std::vector<Record>& records) {
               "streams", "chunk_bytes", "ring_depth", "link_class", "headline", "status", "reason",
               "timing_mode", "samples", "ops_per_sample", "time_median_s", "time_min_s",
               "time_q1_s", "time_q3_s", "time_max_s", "time_cv", "median_gbps", "best_gbps",
-              "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy"};
+              "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy", "gemm_n",
+              "median_tflops", "best_tflops", "peak_tflops", "max_error", "overlap_efficiency"};
   auto endpoint = [](int g) { return g == kHost ? std::string("host") : std::to_string(g); };
   auto opt = [](std::optional<double> v, double scale) { return v ? number(*v / scale) : std::string(); };
   auto stat = [](const Record& r, double Summary::*field) {
@@ -418,7 +562,11 @@ Table bench_flat_table(const std::vector<Record>& records) {
                       opt(median_rate(r), 1e9), opt(best_rate(r), 1e9),
                       theoretical.has_value() ? number(*theoretical / 1e9) : "",
                       opt(efficiency(r), 1), yes_no(r.verified), std::to_string(r.mismatches),
-                      yes_no(noisy(r))});
+                      yes_no(noisy(r)), c.gemm_n != 0 ? std::to_string(c.gemm_n) : "",
+                      opt(median_flop_rate(r), 1e12), opt(best_flop_rate(r), 1e12),
+                      c.theoretical_flops_per_s.has_value() ? number(*c.theoretical_flops_per_s / 1e12) : "",
+                      r.accuracy ? number(r.accuracy->max_error) : "",
+                      r.overlap ? opt(overlap_efficiency(*r.overlap), 1) : ""});
   }
   return t;
 }

@@ -664,7 +664,7 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
       f.expected = "selects >= 1 record";
       f.note = fmt::format("rule {} selects no record", rule.number);
       if (rule.threshold == ExpectThreshold::min_tflops)
-        f.note += " (min_tflops applies to compute records; this result has none)";
+        f.note += " (min_tflops applies to gemm records)";
       out.push_back(std::move(f));
       continue;
     }
@@ -685,6 +685,23 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
           f.measured_value = r->time->median;
           f.measured = format_duration(r->time->median);
           f.verdict = r->time->median <= maximum ? CheckVerdict::pass : CheckVerdict::fail;
+        }
+      } else if (rule.threshold == ExpectThreshold::min_tflops) {
+        const double minimum = rule.value * 1e12;
+        f.unit = "FLOP/s";
+        f.comparison = ">=";
+        f.expected_value = minimum;
+        f.expected = fmt::format(">= {} TFLOP/s", rule.value);
+        const auto rate = median_flop_rate(*r);
+        if (!rate) {
+          f.verdict = CheckVerdict::fail;
+          f.measured = std::string(to_string(r->status));
+          f.note = not_measured(*r) + "; " + f.note;
+        } else {
+          f.measured_value = *rate;
+          f.measured = fmt::format("{:.1f} TFLOP/s", *rate / 1e12);
+          f.verdict = *rate >= minimum ? CheckVerdict::pass : CheckVerdict::fail;
+          if (const auto eff = efficiency(*r)) f.note += fmt::format("; {} of peak", percent(*eff));
         }
       } else {
         const double minimum = rule.value * 1e9;

@@ -105,7 +105,8 @@ bool rule_selects(const ExpectRule& rule, const Record& record) {
       if (metric != Metric::latency) return false;
       break;
     case ExpectThreshold::min_tflops:
-      return false;  // no compute records in this schema yet
+      if (metric != Metric::throughput) return false;
+      break;
   }
   if (is_tuning_case(c)) return false;
   if (rule.suite && c.suite != *rule.suite) return false;
@@ -252,10 +253,16 @@ ExpectRule parse_rule(const Json& json, const std::string& name, int number, boo
     r.fail("selects by nothing: give suite, method, link_class, src/dst or gpu");
   }
   if (rule.method && rule.threshold == ExpectThreshold::min_gbps && metric_of(*rule.method) != Metric::bandwidth) {
-    r.fail(fmt::format("method {} measures latency: use max_us", to_string(*rule.method)));
+    r.fail(fmt::format("method {} does not measure bandwidth: use {}", to_string(*rule.method),
+                       metric_of(*rule.method) == Metric::throughput ? "min_tflops" : "max_us"));
   }
   if (rule.method && rule.threshold == ExpectThreshold::max_us && metric_of(*rule.method) != Metric::latency) {
-    r.fail(fmt::format("method {} measures bandwidth: use min_gbps", to_string(*rule.method)));
+    r.fail(fmt::format("method {} does not measure latency: use {}", to_string(*rule.method),
+                       metric_of(*rule.method) == Metric::throughput ? "min_tflops" : "min_gbps"));
+  }
+  if (rule.method && rule.threshold == ExpectThreshold::min_tflops && metric_of(*rule.method) != Metric::throughput) {
+    r.fail(fmt::format("method {} does not measure FLOP/s: min_tflops applies to gemm methods",
+                       to_string(*rule.method)));
   }
   return rule;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/peak.hpp"
 #include "core/sweep.hpp"
 
 namespace gx {
@@ -67,6 +68,9 @@ class Planner {
     depths_ = options.ring_depths.empty() ? kDefaultRingDepths : options.ring_depths;
     std::sort(depths_.begin(), depths_.end());
     depths_.erase(std::unique(depths_.begin(), depths_.end()), depths_.end());
+    gemm_sizes_ = sorted_unique(options.gemm_sizes.empty() ? std::vector<Bytes>{kDefaultGemmN}
+                                                            : options.gemm_sizes);
+    gemm_headline_ = gemm_sizes_.back();
     validate();
     for (const auto& d : system.devices) gpus_.push_back(d.index);
     std::sort(gpus_.begin(), gpus_.end());
@@ -89,6 +93,10 @@ class Planner {
     }
     if (depths_.front() < 1) {
       throw UsageError(fmt::format("invalid ring depth {}: must be at least 1", depths_.front()));
+    }
+    if (gemm_sizes_.front() < 1 || gemm_sizes_.back() > kMaxGemmN) {
+      const Bytes bad = gemm_sizes_.front() < 1 ? gemm_sizes_.front() : gemm_sizes_.back();
+      throw UsageError(fmt::format("invalid GEMM size N = {}: allowed 1 to {}", bad, kMaxGemmN));
     }
     if (options_.split_streams < 1) {
       throw UsageError(
@@ -142,7 +150,14 @@ class Planner {
       add(too_few_gpus(methods_of(suite).front()));
       return;
     }
-    for (Method m : methods_of(suite)) plan_method(m);
+    for (Method m : methods_of(suite)) {
+      if (is_gemm(m) && !options_.gemm_precisions.empty() &&
+          std::find(options_.gemm_precisions.begin(), options_.gemm_precisions.end(), m) ==
+              options_.gemm_precisions.end()) {
+        continue;
+      }
+      plan_method(m);
+    }
   }
 
   void plan_method(Method m) {
@@ -169,6 +184,17 @@ class Planner {
       case Method::chase_peer:
       case Method::chase_host:
       case Method::chase_local: plan_latency(m); return;
+      case Method::scale:
+      case Method::sqrt:
+      case Method::axpy:
+      case Method::triad:
+      case Method::copy: plan_elementwise(m); return;
+      case Method::gemm_fp32:
+      case Method::gemm_tf32:
+      case Method::gemm_bf16:
+      case Method::gemm_fp16: plan_gemm(m); return;
+      case Method::copy_gemm: plan_copy_overlap(); return;
+      case Method::h2d_gemm: plan_h2d_overlap(); return;
       default: plan_pairs(m); return;
     }
   }
@@ -334,6 +360,118 @@ class Planner {
     return set;
   }
 
+  // ---- compute: elementwise, gemm, overlap -------------------------------------------------------
+
+  // Each kernel on each GPU alone (the size sweep on the first GPU), then on all GPUs at once:
+  // what data-parallel training does.
+  void plan_elementwise(Method m) {
+    for (int gpu : gpus_) {
+      for (Bytes size : sizes_for(gpu == gpus_.front())) {
+        Case c = make(m, gpu, gpu, size);
+        c.theoretical_bytes_per_s = memory_rate(gpu);
+        c.headline = size == headline_;
+        add(std::move(c));
+      }
+    }
+    if (gpus_.size() < 2) return;
+    Case c = make(m, kHost, kHost, headline_);
+    c.devices = gpus_;
+    c.headline = true;
+    std::vector<Known<double>> rates;
+    for (int gpu : gpus_) rates.push_back(memory_rate(gpu));
+    c.theoretical_bytes_per_s = sum(rates);
+    add(std::move(c));
+  }
+
+  void plan_gemm(Method m) {
+    for (int gpu : gpus_) {
+      for (Bytes n : gemm_sizes_) {
+        if (gpu != gpus_.front() && n != gemm_headline_) continue;
+        Case c = gemm_case(m, gpu, gpu, n);
+        c.theoretical_flops_per_s = peak(gpu, m);
+        c.skip_reason = unsupported(gpu, m);
+        add(std::move(c));
+      }
+    }
+    if (gpus_.size() < 2) return;
+    Case c = gemm_case(m, kHost, kHost, gemm_headline_);
+    c.devices = gpus_;
+    std::vector<Known<double>> peaks;
+    for (int gpu : gpus_) {
+      peaks.push_back(peak(gpu, m));
+      if (c.skip_reason.empty()) c.skip_reason = unsupported(gpu, m);
+    }
+    c.theoretical_flops_per_s = sum(peaks);
+    add(std::move(c));
+  }
+
+  Case gemm_case(Method m, int src, int dst, Bytes n) const {
+    Case c = make(m, src, dst, gemm_operand_bytes(m, n));
+    c.dtype = gemm_dtype(m);
+    c.gemm_n = n;
+    c.headline = n == gemm_headline_;
+    c.theoretical_bytes_per_s = Known<double>::unknown("gemm: a FLOP/s measurement");
+    return c;
+  }
+
+  // The headline tensor copied GPU -> GPU (copy engine, P2P) while both GPUs run GEMMs: on the
+  // representative pair of each link class (every pair with --all-pairs).
+  void plan_copy_overlap() {
+    if (gpus_.size() < 2) {
+      add(too_few_gpus(Method::copy_gemm));
+      return;
+    }
+    for (const auto& p : pairs_) {
+      if (!is_sweep_pair(p, false)) continue;
+      Case c = overlap_case(Method::copy_gemm, p.src, p.dst);
+      c.link_class = p.link.name;
+      c.skip_reason = p2p_reason(p);
+      for (int gpu : {p.src, p.dst}) {
+        if (c.skip_reason.empty()) c.skip_reason = unsupported(gpu, kOverlapGemm);
+      }
+      add(std::move(c));
+    }
+  }
+
+  // Pinned host -> GPU copy of the headline tensor while that GPU runs GEMMs: on the first GPU
+  // (every GPU with --all-pairs).
+  void plan_h2d_overlap() {
+    for (int gpu : gpus_) {
+      if (gpu != gpus_.front() && !options_.all_pairs) continue;
+      Case c = overlap_case(Method::h2d_gemm, kHost, gpu);
+      c.link_class = "PCIe";
+      c.skip_reason = unsupported(gpu, kOverlapGemm);
+      add(std::move(c));
+    }
+  }
+
+  Case overlap_case(Method m, int src, int dst) const {
+    Case c = make(m, src, dst, headline_);
+    c.gemm_n = gemm_headline_;
+    c.headline = true;
+    c.theoretical_bytes_per_s = Known<double>::unknown("overlap: a ratio of times, not a rate");
+    return c;
+  }
+
+  Known<double> memory_rate(int gpu) const {
+    const DeviceInfo* d = device(gpu);
+    if (d == nullptr) return Known<double>::unknown(fmt::format("GPU {} not in the inventory", gpu));
+    if (d->memory_bandwidth_bytes_per_s.has_value()) return d->memory_bandwidth_bytes_per_s;
+    return Known<double>::unknown(fmt::format("memory bandwidth of GPU {} unknown: {}", gpu,
+                                              d->memory_bandwidth_bytes_per_s.reason));
+  }
+
+  Known<double> peak(int gpu, Method m) const {
+    const DeviceInfo* d = device(gpu);
+    if (d == nullptr) return Known<double>::unknown(fmt::format("GPU {} not in the inventory", gpu));
+    return peak_flops(*d, m);
+  }
+
+  std::string unsupported(int gpu, Method m) const {
+    const DeviceInfo* d = device(gpu);
+    return d == nullptr ? std::string() : gemm_unsupported_on(*d, m);
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   Case make(Method m, int src, int dst, Bytes bytes) const {
@@ -495,6 +633,8 @@ class Planner {
   Bytes headline_ = 0;
   std::vector<Bytes> sweep_;
   std::vector<Bytes> latency_sizes_;
+  std::vector<Bytes> gemm_sizes_;
+  Bytes gemm_headline_ = kDefaultGemmN;
   std::vector<Bytes> chunks_;
   std::vector<int> depths_;
   std::vector<int> gpus_;
@@ -542,6 +682,41 @@ std::vector<Suite> parse_suites(std::string_view comma_list) {
   return all ? all_suites() : suites;
 }
 
+std::vector<Method> parse_gemm_precisions(std::string_view comma_list) {
+  std::string allowed;
+  for (Method m : methods_of(Suite::gemm)) allowed += std::string(to_string(m).substr(5)) + ", ";
+  allowed += "all";
+  std::vector<Method> out;
+  bool all = false;
+  std::string_view rest = comma_list;
+  while (true) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) {
+      throw UsageError(fmt::format("invalid precision list '{}': empty item (allowed {})", comma_list, allowed));
+    }
+    if (item == "all") {
+      all = true;
+    } else {
+      const std::string name = item.substr(0, 5) == "gemm_" ? std::string(item) : "gemm_" + std::string(item);
+      const auto m = parse_method(name);
+      if (!m || !is_gemm(*m)) throw UsageError(fmt::format("unknown precision '{}': allowed {}", item, allowed));
+      if (std::find(out.begin(), out.end(), *m) != out.end()) {
+        throw UsageError(fmt::format("precision '{}' given twice in '{}'", item, comma_list));
+      }
+      out.push_back(*m);
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (all && !out.empty()) {
+    throw UsageError(fmt::format("invalid precision list '{}': 'all' cannot be combined with others", comma_list));
+  }
+  return all ? methods_of(Suite::gemm) : out;
+}
+
 std::vector<Case> plan(const BenchOptions& options, const SystemInfo& system) {
   return Planner(options, system).run();
 }
@@ -585,6 +760,34 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
     case Method::chase_peer:
     case Method::chase_local: add(c.dst, c.bytes); break;  // the memory being read
     case Method::chase_host: break;                        // pinned host memory only
+    case Method::scale:
+    case Method::sqrt:
+    case Method::axpy:
+    case Method::triad:
+    case Method::copy: {
+      // x and y; triad writes a third tensor. Concurrent cases: the same on every GPU.
+      const Bytes per_gpu = sat_mul(c.method == Method::triad ? 3 : 2, c.bytes);
+      if (c.devices.empty()) add(c.src, per_gpu);
+      for (int d : c.devices) add(d, per_gpu);
+      break;
+    }
+    case Method::gemm_fp32:
+    case Method::gemm_tf32:
+    case Method::gemm_bf16:
+    case Method::gemm_fp16: {
+      const Bytes per_gpu = sat_add(c.bytes, kGemmWorkspaceBytes);
+      if (c.devices.empty()) add(c.src, per_gpu);
+      for (int d : c.devices) add(d, per_gpu);
+      break;
+    }
+    case Method::copy_gemm:
+    case Method::h2d_gemm: {
+      const Bytes gemm = sat_add(gemm_operand_bytes(kOverlapGemm, std::min(c.gemm_n, kMaxGemmN)),
+                                 kGemmWorkspaceBytes);
+      add(c.src, sat_add(buffer, gemm));
+      add(c.dst, sat_add(buffer, gemm));
+      break;
+    }
     default:  // one source and one destination buffer (host endpoints add nothing)
       add(c.src, buffer);
       add(c.dst, buffer);

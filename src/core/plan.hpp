@@ -23,7 +23,18 @@ struct BenchOptions {
   std::vector<std::uint64_t> chunk_sizes;   // pipelined tuning grid; empty = kDefaultChunkSizes
   std::vector<int> ring_depths;             // empty = kDefaultRingDepths
   std::vector<std::uint64_t> latency_sizes; // empty = kDefaultLatencySizes
+  std::vector<std::uint64_t> gemm_sizes;    // N of N x N x N GEMMs; empty = {kDefaultGemmN}
+  std::vector<Method> gemm_precisions;      // empty = every gemm method
 };
+
+// The seed tensor, 10000 x 10000: GEMM N by default, and the N of the overlap cases' GEMMs.
+inline constexpr std::uint64_t kDefaultGemmN = 10000;
+// Largest N accepted (a 100000^2 f32 matrix is 40 GB; fit is checked per device on top).
+inline constexpr std::uint64_t kMaxGemmN = 100000;
+// cuBLASLt workspace per GEMM (src/gpu/blas), counted in the fit check.
+inline constexpr std::uint64_t kGemmWorkspaceBytes = 64ull << 20;
+// The precision overlap cases compute in: what mixed-precision training runs.
+inline constexpr Method kOverlapGemm = Method::gemm_bf16;
 
 inline constexpr std::uint64_t kMiB = 1ull << 20;
 inline const std::vector<std::uint64_t> kDefaultChunkSizes{2 * kMiB, 4 * kMiB, 8 * kMiB,
@@ -42,7 +53,12 @@ inline constexpr std::uint64_t kLatencyBufferBytes = 64 * 1024;
 // allowed ones.
 [[nodiscard]] std::vector<Suite> parse_suites(std::string_view comma_list);
 
-// Cases in run order: suites peer, staged, host, async, latency; within a suite by method, then
+// "fp32,bf16" (gemm precisions, also accepted with the gemm_ prefix) or "all". Throws UsageError
+// naming an unknown or repeated precision.
+[[nodiscard]] std::vector<Method> parse_gemm_precisions(std::string_view comma_list);
+
+// Cases in run order: suites peer, staged, host, async, latency, elementwise, gemm, overlap;
+// within a suite by method, then
 // pair / GPU, then size. Pipelined tuning cases (chunk_bytes != 0) precede the pipelined cases
 // that use the best of them (chunk_bytes == 0, ring_depth == 0).
 // GPUs are system.devices (the selection), taken in ascending ordinal order.

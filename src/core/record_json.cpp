@@ -32,14 +32,33 @@ Json measurement_to_json(const Record& r) {
               {"samples", r.sample_seconds.size()},
               {"ops_per_sample", r.ops_per_sample},
               {"bytes_per_op", r.bytes_per_op},
+              {"flops_per_op", r.flops_per_op},
               {"verified", r.verified},
               {"mismatches", r.mismatches}};
 }
 
 Json rate_to_json(const Record& r) {
+  if (metric_of(r.test.method) == Metric::throughput) {
+    const auto median = median_flop_rate(r);
+    if (!median) return nullptr;
+    return Json{{"unit", "FLOP/s"}, {"median", *median}, {"best", optional_number(best_flop_rate(r))}};
+  }
   const auto median = median_rate(r);
   if (!median) return nullptr;
   return Json{{"unit", "B/s"}, {"median", *median}, {"best", optional_number(best_rate(r))}};
+}
+
+Json overlap_to_json(const Record& r) {
+  if (!r.overlap) return nullptr;
+  const OverlapTimes& t = *r.overlap;
+  return Json{{"copy_alone_s", t.copy_alone},
+              {"compute_alone_s", t.compute_alone},
+              {"together_s", t.together},
+              {"copy_shared_s", t.copy_shared},
+              {"compute_shared_s", t.compute_shared},
+              {"efficiency", optional_number(overlap_efficiency(t))},
+              {"copy_slowdown", optional_number(copy_slowdown(t))},
+              {"compute_slowdown", optional_number(compute_slowdown(t))}};
 }
 
 Json latency_to_json(const Record& r) {
@@ -52,7 +71,15 @@ Json efficiency_to_json(const Record& r) {
   Json j;
   j["theoretical_bytes_per_s"] = theoretical.has_value() ? Json(*theoretical) : Json(nullptr);
   j["fraction"] = optional_number(efficiency(r));
-  if (!theoretical.has_value()) j["unknown"] = Json{{"theoretical_bytes_per_s", theoretical.reason}};
+  Json unknown = Json::object();
+  if (!theoretical.has_value()) unknown["theoretical_bytes_per_s"] = theoretical.reason;
+  // Throughput records (schema 1.2): the peak FLOP/s the fraction is of.
+  if (metric_of(r.test.method) == Metric::throughput) {
+    const auto& peak = r.test.theoretical_flops_per_s;
+    j["theoretical_flops_per_s"] = peak.has_value() ? Json(*peak) : Json(nullptr);
+    if (!peak.has_value()) unknown["theoretical_flops_per_s"] = peak.reason;
+  }
+  if (!unknown.empty()) j["unknown"] = std::move(unknown);
   return j;
 }
 
@@ -155,7 +182,8 @@ std::optional<DType> parse_dtype_name(std::string_view text) {
 
 void read_identity(const Reader& r, Case& c) {
   c.method = r.enumeration<Method>("method", parse_method, allowed_methods());
-  c.suite = r.enumeration<Suite>("suite", parse_suite, "peer, staged, host, async, latency");
+  c.suite = r.enumeration<Suite>("suite", parse_suite,
+                                 "peer, staged, host, async, latency, elementwise, gemm, overlap");
   if (c.suite != suite_of(c.method)) {
     r.fail("suite", fmt::format("'{}' does not hold method '{}' (its suite is {})", to_string(c.suite),
                                 to_string(c.method), to_string(suite_of(c.method))));
@@ -177,22 +205,38 @@ void read_identity(const Reader& r, Case& c) {
   // Optional (false when absent), so reports written without it still read.
   const auto tuning = r.json().find("tuning");
   c.tuning = tuning != r.json().end() && tuning->is_boolean() && tuning->get<bool>();
+  // Schema 1.2; 0 when absent.
+  if (r.json().contains("gemm_n")) c.gemm_n = r.unsigned_integer("gemm_n");
+}
+
+double optional_number_in(const Reader& r, const char* key) {
+  return r.json().contains(key) && !r.json().at(key).is_null() ? r.number(key) : 0.0;
+}
+
+std::string unknown_reason(const Reader& r, const char* key) {
+  const Json& whole = r.at("efficiency");
+  const auto unknown = whole.find("unknown");
+  if (unknown != whole.end() && unknown->is_object()) {
+    const auto why = unknown->find(key);
+    if (why != unknown->end() && why->is_string()) return why->get<std::string>();
+  }
+  return "unknown";
 }
 
 void read_efficiency(const Reader& r, Case& c) {
   const Reader e = r.object("efficiency");
   if (!e.at("theoretical_bytes_per_s").is_null()) {
     c.theoretical_bytes_per_s = e.number("theoretical_bytes_per_s");
-    return;
+  } else {
+    c.theoretical_bytes_per_s = Known<double>::unknown(unknown_reason(r, "theoretical_bytes_per_s"));
   }
-  std::string reason = "unknown";
-  const Json& whole = r.at("efficiency");
-  const auto unknown = whole.find("unknown");
-  if (unknown != whole.end() && unknown->is_object()) {
-    const auto why = unknown->find("theoretical_bytes_per_s");
-    if (why != unknown->end() && why->is_string()) reason = why->get<std::string>();
+  if (e.json().contains("theoretical_flops_per_s")) {
+    if (!e.at("theoretical_flops_per_s").is_null()) {
+      c.theoretical_flops_per_s = e.number("theoretical_flops_per_s");
+    } else {
+      c.theoretical_flops_per_s = Known<double>::unknown(unknown_reason(r, "theoretical_flops_per_s"));
+    }
   }
-  c.theoretical_bytes_per_s = Known<double>::unknown(reason);
 }
 
 void read_measurement(const Reader& r, Record& rec) {
@@ -201,6 +245,7 @@ void read_measurement(const Reader& r, Record& rec) {
   rec.warmup_ops = m.integer("warmup_ops", 0);
   rec.ops_per_sample = m.unsigned_integer("ops_per_sample");
   rec.bytes_per_op = m.number("bytes_per_op");
+  rec.flops_per_op = optional_number_in(m, "flops_per_op");
   rec.verified = m.boolean("verified");
   rec.mismatches = m.unsigned_integer("mismatches");
 
@@ -238,8 +283,23 @@ void read_directions(const Reader& r, Record& rec) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Reader d(list[i], fmt::format("{}[{}]", r.path_of("directions"), i));
     rec.directions.push_back(DirectionRate{d.string("name"), d.number("bytes_per_op"),
-                                           d.number("median_bytes_per_s")});
+                                           d.number("median_bytes_per_s"),
+                                           optional_number_in(d, "flops_per_op"),
+                                           optional_number_in(d, "median_flops_per_s")});
   }
+}
+
+void read_accuracy(const Reader& r, Record& rec) {
+  if (!r.json().contains("accuracy") || r.at("accuracy").is_null()) return;
+  const Reader a = r.object("accuracy");
+  rec.accuracy = Accuracy{a.number("max_normalized_error"), a.number("bound"), a.integer("samples", 0)};
+}
+
+void read_overlap(const Reader& r, Record& rec) {
+  if (!r.json().contains("overlap") || r.at("overlap").is_null()) return;
+  const Reader o = r.object("overlap");
+  rec.overlap = OverlapTimes{o.number("copy_alone_s"), o.number("compute_alone_s"), o.number("together_s"),
+                             o.number("copy_shared_s"), o.number("compute_shared_s")};
 }
 
 Record read_record(const Json& json, std::string path) {
@@ -251,6 +311,8 @@ Record read_record(const Json& json, std::string path) {
   read_measurement(r, rec);
   read_time(r, rec);
   read_directions(r, rec);
+  read_overlap(r, rec);
+  read_accuracy(r, rec);
   read_efficiency(r, rec.test);
   return rec;
 }
@@ -275,6 +337,7 @@ Json record_to_json(const Record& r) {
   j["link_class"] = c.link_class;
   j["headline"] = c.headline;
   j["tuning"] = c.tuning;
+  j["gemm_n"] = c.gemm_n;
   j["status"] = to_string(r.status);
   j["reason"] = r.reason.empty() ? Json(nullptr) : Json(r.reason);
   j["measurement"] = measurement_to_json(r);
@@ -282,11 +345,19 @@ Json record_to_json(const Record& r) {
   j["samples_s"] = r.sample_seconds;
   j["rate"] = rate_to_json(r);
   j["latency_s"] = latency_to_json(r);
+  j["overlap"] = overlap_to_json(r);
+  j["accuracy"] = r.accuracy ? Json{{"max_normalized_error", r.accuracy->max_error},
+                                    {"bound", r.accuracy->bound},
+                                    {"samples", r.accuracy->samples}}
+                             : Json(nullptr);
   Json directions = Json::array();
   for (const auto& d : r.directions) {
-    directions.push_back(Json{{"name", d.name},
-                              {"bytes_per_op", d.bytes_per_op},
-                              {"median_bytes_per_s", d.median_bytes_per_s}});
+    Json dir{{"name", d.name}, {"bytes_per_op", d.bytes_per_op}, {"median_bytes_per_s", d.median_bytes_per_s}};
+    if (d.flops_per_op > 0) {
+      dir["flops_per_op"] = d.flops_per_op;
+      dir["median_flops_per_s"] = d.median_flops_per_s;
+    }
+    directions.push_back(std::move(dir));
   }
   j["directions"] = std::move(directions);
   j["efficiency"] = efficiency_to_json(r);

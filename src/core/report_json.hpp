@@ -15,7 +15,7 @@ using Json = nlohmann::ordered_json;
 
 inline constexpr const char* kReportSchema = "gpuxfer.report";
 inline constexpr int kReportSchemaMajor = 1;
-inline constexpr int kReportSchemaMinor = 1;  // 1.1: records carry "tuning"
+inline constexpr int kReportSchemaMinor = 2;  // 1.1: records carry "tuning"; 1.2: compute suites
 
 // Who ran what: recorded so a result can be reproduced and compared honestly.
 struct RunInfo {

@@ -29,7 +29,7 @@ void poll_until_done(Query query, double timeout_seconds, const char* what) {
     if (rc != cudaErrorNotReady) GX_CUDA(rc);
     const auto now = Clock::now();
     if (now > deadline) {
-      throw TimeoutError(fmt::format("{} did not finish within {:.0f} s", what, timeout_seconds));
+      throw TimeoutError(fmt::format("{} did not finish within {:.3g} s", what, timeout_seconds));
     }
     if (now > spin_until) std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

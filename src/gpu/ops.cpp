@@ -33,6 +33,18 @@ void set_peer_access(int device, int peer, bool enable) {
   GX_CUDA(rc);
 }
 
+void elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
+                 double a, int sm_count, const Stream& stream) {
+  DeviceGuard guard(stream.device());
+  launch_elementwise(op, dtype, out, x, y, count, a, sm_count, stream.get());
+}
+
+void fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo, double hi,
+                  const Stream& stream) {
+  DeviceGuard guard(stream.device());
+  launch_fill_uniform(buffer, dtype, count, seed, lo, hi, stream.get());
+}
+
 Verifier::Verifier(int device)
     : device_(device), counter_(device, sizeof(unsigned long long)), result_(sizeof(unsigned long long)) {}
 
@@ -48,6 +60,18 @@ std::uint64_t Verifier::mismatches(const void* buffer, std::size_t bytes, std::u
   auto* counter = static_cast<unsigned long long*>(counter_.data());
   GX_CUDA(cudaMemsetAsync(counter, 0, sizeof(*counter), stream.get()));
   kernels::launch_count_mismatches(buffer, bytes, seed, offset, counter, stream.get());
+  GX_CUDA(cudaMemcpyAsync(result_.data(), counter, sizeof(*counter), cudaMemcpyDeviceToHost, stream.get()));
+  wait_for(stream, timeout_seconds);
+  return *static_cast<const unsigned long long*>(result_.data());
+}
+
+std::uint64_t Verifier::elementwise_errors(ElementwiseOp op, DType dtype, const void* out, std::size_t count,
+                                           std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi,
+                                           double a, const Stream& stream, double timeout_seconds) {
+  DeviceGuard guard(stream.device());
+  auto* counter = static_cast<unsigned long long*>(counter_.data());
+  GX_CUDA(cudaMemsetAsync(counter, 0, sizeof(*counter), stream.get()));
+  launch_count_elementwise_errors(op, dtype, out, count, seed_x, seed_y, lo, hi, a, counter, stream.get());
   GX_CUDA(cudaMemcpyAsync(result_.data(), counter, sizeof(*counter), cudaMemcpyDeviceToHost, stream.get()));
   wait_for(stream, timeout_seconds);
   return *static_cast<const unsigned long long*>(result_.data());

@@ -1,5 +1,7 @@
 #include "gpu/raii.hpp"
 
+#include "gpu/blas.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -53,6 +55,40 @@ PageableBuffer::PageableBuffer(std::size_t bytes) : bytes_(bytes) {
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0x5a, rounded);
   handle_ = Owner<void*, HostMemoryTraits>(p);
+}
+
+void BlasLtHandleTraits::release(cublasLtHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(cublasLtDestroy(h)); }
+void MatmulDescTraits::release(cublasLtMatmulDesc_t d) noexcept { GX_CUBLAS_NOEXCEPT(cublasLtMatmulDescDestroy(d)); }
+void MatrixLayoutTraits::release(cublasLtMatrixLayout_t l) noexcept {
+  GX_CUBLAS_NOEXCEPT(cublasLtMatrixLayoutDestroy(l));
+}
+void MatmulPreferenceTraits::release(cublasLtMatmulPreference_t p) noexcept {
+  GX_CUBLAS_NOEXCEPT(cublasLtMatmulPreferenceDestroy(p));
+}
+
+BlasLtHandle::BlasLtHandle(int device) : device_(device) {
+  DeviceGuard guard(device);
+  cublasLtHandle_t h = nullptr;
+  GX_CUBLAS(cublasLtCreate(&h));
+  handle_ = Owner<cublasLtHandle_t, BlasLtHandleTraits>(h);
+}
+
+MatmulDesc::MatmulDesc(cublasComputeType_t compute, cudaDataType_t scale) {
+  cublasLtMatmulDesc_t d = nullptr;
+  GX_CUBLAS(cublasLtMatmulDescCreate(&d, compute, scale));
+  handle_ = Owner<cublasLtMatmulDesc_t, MatmulDescTraits>(d);
+}
+
+MatrixLayout::MatrixLayout(cudaDataType_t type, std::uint64_t rows, std::uint64_t cols, std::int64_t ld) {
+  cublasLtMatrixLayout_t l = nullptr;
+  GX_CUBLAS(cublasLtMatrixLayoutCreate(&l, type, rows, cols, ld));
+  handle_ = Owner<cublasLtMatrixLayout_t, MatrixLayoutTraits>(l);
+}
+
+MatmulPreference::MatmulPreference() {
+  cublasLtMatmulPreference_t p = nullptr;
+  GX_CUBLAS(cublasLtMatmulPreferenceCreate(&p));
+  handle_ = Owner<cublasLtMatmulPreference_t, MatmulPreferenceTraits>(p);
 }
 
 }  // namespace gx

@@ -1,8 +1,10 @@
 #pragma once
 // Owners of CUDA state. Move-only; the only place that allocates memory or creates handles.
+#include <cublasLt.h>
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "gpu/check.hpp"
@@ -139,6 +141,63 @@ class PageableBuffer {
  private:
   std::size_t bytes_ = 0;
   Owner<void*, HostMemoryTraits> handle_;
+};
+
+// cuBLASLt state for the GEMM suite (gpu/blas). Creation failures throw BlasError (gpu/blas.hpp);
+// releases log and never throw.
+struct BlasLtHandleTraits {
+  static void release(cublasLtHandle_t h) noexcept;
+};
+struct MatmulDescTraits {
+  static void release(cublasLtMatmulDesc_t d) noexcept;
+};
+struct MatrixLayoutTraits {
+  static void release(cublasLtMatrixLayout_t l) noexcept;
+};
+struct MatmulPreferenceTraits {
+  static void release(cublasLtMatmulPreference_t p) noexcept;
+};
+
+// A cuBLASLt handle, created with `device` current.
+class BlasLtHandle {
+ public:
+  explicit BlasLtHandle(int device);
+  [[nodiscard]] cublasLtHandle_t get() const noexcept { return handle_.get(); }
+  [[nodiscard]] int device() const noexcept { return device_; }
+
+ private:
+  int device_ = 0;
+  Owner<cublasLtHandle_t, BlasLtHandleTraits> handle_;
+};
+
+// Operation descriptor of a matmul (compute and scale types; attributes set by the caller).
+class MatmulDesc {
+ public:
+  MatmulDesc(cublasComputeType_t compute, cudaDataType_t scale);
+  [[nodiscard]] cublasLtMatmulDesc_t get() const noexcept { return handle_.get(); }
+
+ private:
+  Owner<cublasLtMatmulDesc_t, MatmulDescTraits> handle_;
+};
+
+// Layout of one column-major matrix: rows x cols, leading dimension ld (elements).
+class MatrixLayout {
+ public:
+  MatrixLayout(cudaDataType_t type, std::uint64_t rows, std::uint64_t cols, std::int64_t ld);
+  [[nodiscard]] cublasLtMatrixLayout_t get() const noexcept { return handle_.get(); }
+
+ private:
+  Owner<cublasLtMatrixLayout_t, MatrixLayoutTraits> handle_;
+};
+
+// Heuristic search preferences (attributes set by the caller).
+class MatmulPreference {
+ public:
+  MatmulPreference();
+  [[nodiscard]] cublasLtMatmulPreference_t get() const noexcept { return handle_.get(); }
+
+ private:
+  Owner<cublasLtMatmulPreference_t, MatmulPreferenceTraits> handle_;
 };
 
 }  // namespace gx

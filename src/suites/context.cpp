@@ -65,7 +65,20 @@ Verifier& Context::verifier(int device) {
   return *v;
 }
 
+Gemm& Context::gemm(int device, GemmPrecision precision, std::int64_t n, const Stream& stream) {
+  GemmSlot& slot = gemms_[device];
+  if (!slot.gemm || slot.precision != precision || slot.n != n) {
+    slot.gemm.reset();  // free the old matrices before allocating the new ones
+    slot.gemm = std::make_unique<Gemm>(device, precision, n, next_seed(), stream,
+                                       settings_.measure.timeout_seconds);
+    slot.precision = precision;
+    slot.n = n;
+  }
+  return *slot.gemm;
+}
+
 void Context::release_buffers() {
+  gemms_.clear();
   device_buffers_.clear();
   pinned_buffers_.clear();
   pageable_buffers_.clear();

@@ -9,6 +9,7 @@
 #include "core/bench_model.hpp"
 #include "core/model.hpp"
 #include "core/plan.hpp"
+#include "gpu/blas.hpp"
 #include "gpu/kernels.hpp"
 #include "gpu/measure.hpp"
 #include "gpu/ops.hpp"
@@ -53,6 +54,10 @@ class Context {
   Region pinned_region(int slot, std::size_t bytes);
   Region pageable_region(int slot, std::size_t bytes);
   Verifier& verifier(int device);
+  // The GEMM of `device` for (precision, n): built on first use (allocation, seeded inputs, the
+  // algorithm choice) and kept, one per device, until another is asked of that device or
+  // release_buffers(); so the all-GPUs case reuses the per-device ones. `stream` is where setup runs.
+  Gemm& gemm(int device, GemmPrecision precision, std::int64_t n, const Stream& stream);
   // Frees every pooled buffer (after an out-of-memory, before retrying at another size).
   void release_buffers();
 
@@ -70,6 +75,12 @@ class Context {
   std::map<int, PinnedBuffer> pinned_buffers_;
   std::map<int, PageableBuffer> pageable_buffers_;
   std::map<int, std::unique_ptr<Verifier>> verifiers_;
+  struct GemmSlot {
+    GemmPrecision precision = GemmPrecision::fp32;
+    std::int64_t n = 0;
+    std::unique_ptr<Gemm> gemm;
+  };
+  std::map<int, GemmSlot> gemms_;
   std::uint32_t seed_counter_ = 0;
 };
 

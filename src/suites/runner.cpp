@@ -19,17 +19,30 @@ Record skipped(const Case& c, std::string reason) {
   return r;
 }
 
-SuiteRunner runner_for(Suite suite) {
-  for (const auto& entry : suite_registry()) {
+SuiteRunner runner_for(const std::vector<SuiteEntry>& registry, Suite suite) {
+  for (const auto& entry : registry) {
     if (entry.suite == suite) return entry.run;
   }
   return nullptr;
 }
 
+// Buffers pooled by earlier cases (other sizes, other suites' GEMMs) may be what does not fit:
+// on out-of-memory the pools are freed and the case runs once more before it is skipped.
+Record run_once_more_after_oom(Context& ctx, SuiteRunner run, const Case& c) {
+  try {
+    return run(ctx, c);
+  } catch (const CudaError& e) {
+    if (e.code() != cudaErrorMemoryAllocation) throw;
+    clear_cuda_error();
+    ctx.release_buffers();
+    return run(ctx, c);
+  }
+}
+
 }  // namespace
 
 RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const ProgressFn& progress,
-                     const std::atomic<int>* stop_requested) {
+                     const std::atomic<int>* stop_requested, const std::vector<SuiteEntry>& registry) {
   RunOutcome outcome;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
@@ -48,9 +61,15 @@ RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const Progres
       outcome.records.push_back(skipped(c, c.skip_reason));
       continue;
     }
-    const SuiteRunner run = runner_for(c.suite);
+    const SuiteRunner run = runner_for(registry, c.suite);
+    if (run == nullptr) {
+      Record r = skipped(c, fmt::format("no runner registered for suite {}", to_string(c.suite)));
+      r.status = Status::error;
+      outcome.records.push_back(r);
+      continue;
+    }
     try {
-      outcome.records.push_back(run(ctx, c));
+      outcome.records.push_back(run_once_more_after_oom(ctx, run, c));
       // Pipelined tuning cases compete; the best so far serves the pipelined cases after them.
       if (is_tuning_case(c)) {
         if (const auto best = best_pipeline_tuning(outcome.records)) {

@@ -10,6 +10,7 @@
 #include "core/bench_model.hpp"
 #include "core/error.hpp"
 #include "suites/context.hpp"
+#include "suites/suites.hpp"
 
 namespace gx {
 
@@ -21,8 +22,11 @@ struct RunOutcome {
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total, const Case& next)>;
 
-// `stop_requested` (may be null) is polled between cases (signals).
+// `stop_requested` (may be null) is polled between cases (signals). `registry` maps each suite
+// to its run function: suite_registry() in the product; tests pass their own to inject faults
+// (a kernel that never ends, an illegal address) and check how the run ends.
 [[nodiscard]] RunOutcome run_cases(Context& context, const std::vector<Case>& cases,
-                                   const ProgressFn& progress, const std::atomic<int>* stop_requested);
+                                   const ProgressFn& progress, const std::atomic<int>* stop_requested,
+                                   const std::vector<SuiteEntry>& registry = suite_registry());
 
 }  // namespace gx

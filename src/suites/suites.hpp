@@ -10,6 +10,9 @@ namespace gx {
 [[nodiscard]] Record run_host(Context& context, const Case& c);
 [[nodiscard]] Record run_async(Context& context, const Case& c);
 [[nodiscard]] Record run_latency(Context& context, const Case& c);
+[[nodiscard]] Record run_elementwise(Context& context, const Case& c);
+[[nodiscard]] Record run_gemm(Context& context, const Case& c);
+[[nodiscard]] Record run_overlap(Context& context, const Case& c);
 
 using SuiteRunner = Record (*)(Context&, const Case&);
 struct SuiteEntry {

@@ -140,5 +140,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "parse_suites",
           "no suite twice");
   });
+
+  run("parse_gemm_precisions", [&] {
+    const std::vector<gx::Method> precisions = gx::parse_gemm_precisions(text);
+    check(!precisions.empty(), "parse_gemm_precisions", "at least one precision");
+    check(std::all_of(precisions.begin(), precisions.end(), [](gx::Method m) { return gx::is_gemm(m); }),
+          "parse_gemm_precisions", "only gemm methods");
+    std::vector<gx::Method> sorted = precisions;
+    std::sort(sorted.begin(), sorted.end());
+    check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "parse_gemm_precisions",
+          "no precision twice");
+  });
   return 0;
 }

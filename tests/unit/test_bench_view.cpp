@@ -211,7 +211,7 @@ TEST(BenchView, FlatTableHasOneRowPerRecordAndFixedColumns) {
                                     with_status(skipped, Status::skipped, "no, with, commas"),
                                     ok(make_case(Method::h2d_pinned, kHost, 0, 4), 0.001)};
   const Table t = bench_flat_table(records);
-  ASSERT_EQ(t.header.size(), 32u);
+  ASSERT_EQ(t.header.size(), 38u);
   ASSERT_EQ(t.rows.size(), records.size());
   for (const auto& row : t.rows) EXPECT_EQ(row.size(), t.header.size());
   auto cell = [&](std::size_t row, const std::string& column) {

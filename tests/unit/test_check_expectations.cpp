@@ -80,7 +80,9 @@ TEST(Expectations, MalformedAndIncompatibleFilesAreOneLineErrors) {
   expect_input_error(doc(R"({"method": "ce_write", "link_clas": "NV18", "min_gbps": 1})"),
                      "rule 1: unknown key 'link_clas'");
   expect_input_error(doc(R"({"method": "ce_wrte", "min_gbps": 1})"), "unknown method 'ce_wrte'");
-  expect_input_error(doc(R"({"suite": "gemm", "min_tflops": 1})"), "unknown suite 'gemm'");
+  expect_input_error(doc(R"({"suite": "nvlink", "min_tflops": 1})"), "unknown suite 'nvlink'");
+  expect_input_error(doc(R"({"method": "scale", "min_tflops": 1})"), "min_tflops applies to gemm methods");
+  expect_input_error(doc(R"({"method": "gemm_bf16", "min_gbps": 1})"), "use min_tflops");
   expect_input_error(doc(R"({"suite": "host", "method": "ce_write", "min_gbps": 1})"), "belongs to suite peer");
   expect_input_error(doc(R"({"method": "ce_write"})"), "exactly one of");
   expect_input_error(doc(R"({"method": "ce_write", "min_gbps": 1, "max_us": 3})"), "exactly one of");
@@ -91,8 +93,8 @@ TEST(Expectations, MalformedAndIncompatibleFilesAreOneLineErrors) {
   expect_input_error(doc(R"({"src": -1, "min_gbps": 1})"), "src must be a GPU index");
   expect_input_error(doc(R"({"method": "ce_write", "bytes": 0, "min_gbps": 1})"), "bytes");
   expect_input_error(doc(R"({"method": "ce_write", "bytes": "4 parsecs", "min_gbps": 1})"), "bytes");
-  expect_input_error(doc(R"({"method": "peer_b2b", "min_gbps": 1})"), "measures latency: use max_us");
-  expect_input_error(doc(R"({"method": "ce_write", "max_us": 1})"), "measures bandwidth: use min_gbps");
+  expect_input_error(doc(R"({"method": "peer_b2b", "min_gbps": 1})"), "does not measure bandwidth: use max_us");
+  expect_input_error(doc(R"({"method": "ce_write", "max_us": 1})"), "does not measure latency: use min_gbps");
   expect_input_error(doc("{}, {\"method\": \"ce_write\", \"min_gbps\": 1}"), "rule 1");
   expect_input_error(doc(R"({"method": "ce_write", "min_gbps": 1}, {"method": "nope", "min_gbps": 1})"), "rule 2");
   std::string deep =
@@ -186,7 +188,38 @@ TEST(Expectations, RuleThatSelectsNothingFails) {
     EXPECT_EQ(f[0]->subject, "rule " + std::to_string(n));
     EXPECT_NE(f[0]->note.find("rule " + std::to_string(n) + " selects no record"), std::string::npos);
   }
-  EXPECT_NE(with(r.findings, "expect rule 4")[0]->note.find("compute records"), std::string::npos);
+  EXPECT_NE(with(r.findings, "expect rule 4")[0]->note.find("gemm records"), std::string::npos);
+}
+
+TEST(Expectations, MinTflopsJudgesGemmRecords) {
+  const SystemInfo s = nvlink_system(2);
+  auto records = good_records(s);
+  Record g;
+  g.test.suite = Suite::gemm;
+  g.test.method = Method::gemm_bf16;
+  g.test.src = g.test.dst = 0;
+  g.test.gemm_n = 10000;
+  g.test.headline = true;
+  g.test.theoretical_flops_per_s = 1000e12;
+  g.status = Status::ok;
+  g.flops_per_op = 2e12;
+  Summary t;
+  t.n = 1;
+  t.min = t.q1 = t.median = t.q3 = t.max = t.mean = 2.5e-3;  // 800 TFLOP/s
+  g.time = t;
+  g.sample_seconds = {2.5e-3};
+  records.push_back(g);
+  const auto r = check(s, records, R"({"method": "gemm_bf16", "min_tflops": 700})");
+  const auto r2 = check(s, records, R"({"suite": "gemm", "gpu": 0, "min_tflops": 900})");
+  const auto pass = with(r.findings, "expect rule 1");
+  ASSERT_EQ(pass.size(), 1u);
+  EXPECT_EQ(pass[0]->verdict, CheckVerdict::pass);
+  EXPECT_EQ(pass[0]->measured, "800.0 TFLOP/s");
+  EXPECT_NE(pass[0]->note.find("80.0% of peak"), std::string::npos) << pass[0]->note;
+  const auto fail = with(r2.findings, "expect rule 1");
+  ASSERT_EQ(fail.size(), 1u);
+  EXPECT_EQ(fail[0]->verdict, CheckVerdict::fail);
+  EXPECT_EQ(fail[0]->expected, ">= 900 TFLOP/s");
 }
 
 TEST(Expectations, SelectedRecordThatDidNotRunFails) {

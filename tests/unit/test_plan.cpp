@@ -102,7 +102,7 @@ TEST(ParseSuites, ListAllAndErrors) {
   } catch (const UsageError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'nvlink'"), std::string::npos) << what;
-    EXPECT_NE(what.find("peer, staged, host, async, latency, all"), std::string::npos) << what;
+    EXPECT_NE(what.find("peer, staged, host, async, latency, elementwise, gemm, overlap, all"), std::string::npos) << what;
   }
   EXPECT_THROW((void)parse_suites("peer,peer"), UsageError);
   EXPECT_THROW((void)parse_suites(""), UsageError);
