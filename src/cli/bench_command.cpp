@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 
@@ -75,6 +76,30 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   return p;
 }
 
+// "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product of 10000 terms cannot overflow).
+Gemm::InputRange parse_gemm_inputs(const std::string& text) {
+  const auto fail = [&] {
+    return UsageError(fmt::format("invalid --gemm-inputs '{}': LO:HI with LO < HI, both within -1000 to 1000", text));
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw fail();
+  const auto number = [&](const std::string& part) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(part, &used);
+    } catch (const std::exception&) {
+      throw fail();
+    }
+    if (used != part.size() || !std::isfinite(value) || std::fabs(value) > 1000) throw fail();
+    return value;
+  };
+  const double lo = number(text.substr(0, colon));
+  const double hi = number(text.substr(colon + 1));
+  if (!(lo < hi)) throw fail();
+  return Gemm::InputRange{lo, hi};
+}
+
 Json precision_names(const BenchOptions& p) {
   Json names = Json::array();
   for (Method m : p.gemm_precisions.empty() ? methods_of(Suite::gemm) : p.gemm_precisions) {
@@ -102,6 +127,10 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"split_streams", p.split_streams},
               {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
               {"gemm_precisions", precision_names(p)},
+              {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
+              {"elementwise", Json{{"threads", r.elementwise.threads},
+                                   {"blocks_per_sm", r.elementwise.blocks_per_sm},
+                                   {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
               {"sm_copy", Json{{"kernel", r.sm.bulk ? "bulk" : "vector"},
                                {"blocks_per_sm", r.sm.blocks_per_sm},
                                {"threads", r.sm.threads},
@@ -148,6 +177,16 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
     throw UsageError(fmt::format("invalid --sm-chunk x --sm-stages: {} x {} exceeds 200 KiB of shared memory",
                                  o.sm_chunk, o.sm_stages));
   }
+  check_range("--ew-threads", o.ew_threads, 32, 1024);
+  if (o.ew_threads % 32 != 0) {
+    throw UsageError(fmt::format("invalid --ew-threads {}: a multiple of 32 from 32 to 1024", o.ew_threads));
+  }
+  check_range("--ew-blocks-per-sm", o.ew_blocks_per_sm, 0, 32);
+  if (o.ew_cache != "streaming" && o.ew_cache != "default") {
+    throw UsageError(fmt::format("invalid --ew-cache '{}': allowed streaming, default", o.ew_cache));
+  }
+  settings.elementwise = ElementwiseConfig{o.ew_threads, o.ew_blocks_per_sm, o.ew_cache == "streaming"};
+  settings.gemm_inputs = parse_gemm_inputs(o.gemm_inputs);
   settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
                                       static_cast<int>(sm_chunk), o.sm_stages};
 
@@ -267,6 +306,12 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--gemm-n", o->gemm_n,
                   "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2); default 10000");
   sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
+  sub->add_option("--gemm-inputs", o->gemm_inputs,
+                  "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand; speed depends on the data)");
+  sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 256)");
+  sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
+                  "Elementwise kernels: blocks per SM of the grid-stride launch, 0 = one pass (default 4)");
+  sub->add_option("--ew-cache", o->ew_cache, "Elementwise kernels: streaming (evict-first, default) or default");
   sub->footer(
       "Examples:\n"
       "  gpuxfer bench                          # everything, default sweep, tables\n"

@@ -35,6 +35,10 @@ struct BenchCliOptions {
   std::string sm_chunk = "16KiB";
   int sm_stages = 4;
   std::string gemm_n;             // empty: 10000
+  std::string gemm_inputs = "0:1";
+  int ew_threads = 256;
+  int ew_blocks_per_sm = 4;
+  std::string ew_cache = "streaming";
   std::string precisions = "all";
 };
 

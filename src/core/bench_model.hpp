@@ -193,6 +193,7 @@ struct Record {
   std::vector<DirectionRate> directions;
   std::optional<OverlapTimes> overlap;  // overlap cases only
   std::optional<Accuracy> accuracy;     // gemm: the verification's error and its bound
+  std::string implementation;          // compute: the kernel's launch shape, cuBLASLt's algorithm
 };
 
 // Derived figures, computed in one place.

@@ -312,6 +312,9 @@ Record read_record(const Json& json, std::string path) {
   read_time(r, rec);
   read_directions(r, rec);
   read_overlap(r, rec);
+  if (r.json().contains("implementation") && !r.at("implementation").is_null()) {
+    rec.implementation = r.string("implementation");
+  }
   read_accuracy(r, rec);
   read_efficiency(r, rec.test);
   return rec;
@@ -346,6 +349,7 @@ Json record_to_json(const Record& r) {
   j["rate"] = rate_to_json(r);
   j["latency_s"] = latency_to_json(r);
   j["overlap"] = overlap_to_json(r);
+  j["implementation"] = r.implementation.empty() ? Json(nullptr) : Json(r.implementation);
   j["accuracy"] = r.accuracy ? Json{{"max_normalized_error", r.accuracy->max_error},
                                     {"bound", r.accuracy->bound},
                                     {"samples", r.accuracy->samples}}

@@ -49,17 +49,24 @@ enum class GemmPrecision { fp32, tf32, bf16, fp16, fp8 };
 //   bf16, fp16: 16-bit A, B, C; FP32 accumulation and scaling (what PyTorch's x @ y does).
 //   fp8: E4M3 A and B, BF16 C, FP32 accumulation; "TN" (A transposed, as cuBLASLt requires for
 //        FP8) and leading dimensions padded to multiples of 16 elements (16-byte rule).
-// A and B hold seeded uniform values in [-1, 1) generated on the GPU.
+// A and B hold seeded uniform values in `inputs` (default [0, 1)) generated on the GPU.
 class Gemm {
  public:
+  // Range of the uniform random inputs of A and B. PyTorch benchmarks use torch.rand, [0, 1); a
+  // GEMM's speed on H100/H200 depends on its data (power draw), so the range is a setting.
+  struct InputRange {
+    double lo = 0.0;
+    double hi = 1.0;
+  };
   // Allocates A, B, C and a 64 MiB workspace (throws CudaError cudaErrorMemoryAllocation, with the
   // pending error cleared, when they do not fit), fills A and B, then chooses the algorithm: up to
-  // 8 heuristic candidates, each run once untimed (module loading) and then timed with CUDA events
-  // on `stream` (one run, more up to ~2 ms when short); the fastest is kept. Every device wait is
+  // 16 heuristic candidates in cuBLASLt's order, each run once untimed (module loading), then
+  // timed with CUDA events on `stream` as the best of 3 samples (each >= 2 ms of GEMMs after the
+  // first); no new candidate starts once 0.4 s were spent and 3 were tried; the fastest is kept. Every device wait is
   // bounded by timeout_seconds (TimeoutError). cuBLAS failures throw BlasError; a precision the
   // device does not support throws BlasError (CUBLAS_STATUS_NOT_SUPPORTED) with the reason.
   Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t seed, const Stream& stream,
-       double timeout_seconds);
+       double timeout_seconds, InputRange inputs);
 
   // Enqueues one C = A * B on `stream`, which must belong to the Gemm's device.
   void enqueue(const Stream& stream);

@@ -17,8 +17,7 @@ namespace {
 // kUnroll = 4 independent 16-byte loads per input before its stores, keeps 64 KB per input and
 // SM in flight: more than enough, with __launch_bounds__ capping registers at 64 so all 4 blocks
 // stay resident (a non-resident block would run as a second, mostly empty wave).
-constexpr int kThreads = 256;
-constexpr int kBlocksPerSm = 4;
+constexpr int kMaxThreads = 1024;  // launch bounds: 64 registers per thread at most
 constexpr int kUnroll = 4;
 constexpr int kFillThreads = 256;
 constexpr int kMaxFillBlocks = 4096;
@@ -150,8 +149,25 @@ __device__ __forceinline__ uint4 apply_vector(const uint4& vx, const uint4& vy, 
 // Scalar path (Vector = false): all `count` elements one by one, same unrolling.
 // No __restrict__: axpy writes y in place (each element is read and written by one thread only).
 // __ldcs/__stcs (evict-first): every byte is touched once, so it should not displace L2 lines.
-template <class T, ElementwiseOp Op, bool Vector>
-__global__ void __launch_bounds__(kThreads, kBlocksPerSm)
+template <bool Streaming, class V>
+__device__ __forceinline__ V load(const V* p) {
+  if constexpr (Streaming) {
+    return __ldcs(p);
+  } else {
+    return *p;
+  }
+}
+template <bool Streaming, class V>
+__device__ __forceinline__ void store(V* p, V v) {
+  if constexpr (Streaming) {
+    __stcs(p, v);
+  } else {
+    *p = v;
+  }
+}
+
+template <class T, ElementwiseOp Op, bool Vector, bool Streaming>
+__global__ void __launch_bounds__(kMaxThreads)
     elementwise_kernel(void* out, const void* x, const void* y, std::size_t count, std::size_t head,
                        std::size_t vectors, typename Elem<T>::Compute a) {
   using Bits = typename Elem<T>::Bits;
@@ -172,22 +188,22 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm)
       for (int u = 0; u < kUnroll; ++u) {
         const std::size_t j = i + u * stride;
         if (j < vectors) {
-          vx[u] = __ldcs(xv + j);
-          if constexpr (kReadsY<Op>) vy[u] = __ldcs(yv + j);
+          vx[u] = load<Streaming>(xv + j);
+          if constexpr (kReadsY<Op>) vy[u] = load<Streaming>(yv + j);
         }
       }
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
         const std::size_t j = i + u * stride;
-        if (j < vectors) __stcs(ov + j, apply_vector<T, Op>(vx[u], vy[u], a));
+        if (j < vectors) store<Streaming>(ov + j, apply_vector<T, Op>(vx[u], vy[u], a));
       }
     }
     const std::size_t tail_start = head + vectors * kLanes;
     const std::size_t extras = head + (count - tail_start);
     for (std::size_t e = first; e < extras; e += stride) {
       const std::size_t k = e < head ? e : tail_start + (e - head);
-      const Bits vy = kReadsY<Op> ? __ldcs(yb + k) : Bits{};
-      __stcs(ob + k, apply_bits<T, Op>(__ldcs(xb + k), vy, a));
+      const Bits vy = kReadsY<Op> ? load<Streaming>(yb + k) : Bits{};
+      store<Streaming>(ob + k, apply_bits<T, Op>(load<Streaming>(xb + k), vy, a));
     }
   } else {
     for (std::size_t i = first; i < count; i += kUnroll * stride) {
@@ -197,14 +213,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm)
       for (int u = 0; u < kUnroll; ++u) {
         const std::size_t j = i + u * stride;
         if (j < count) {
-          sx[u] = __ldcs(xb + j);
-          if constexpr (kReadsY<Op>) sy[u] = __ldcs(yb + j);
+          sx[u] = load<Streaming>(xb + j);
+          if constexpr (kReadsY<Op>) sy[u] = load<Streaming>(yb + j);
         }
       }
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
         const std::size_t j = i + u * stride;
-        if (j < count) __stcs(ob + j, apply_bits<T, Op>(sx[u], sy[u], a));
+        if (j < count) store<Streaming>(ob + j, apply_bits<T, Op>(sx[u], sy[u], a));
       }
     }
   }
@@ -264,7 +280,7 @@ int fill_grid(std::size_t items) {
 
 template <class T, ElementwiseOp Op>
 void launch_typed(void* out, const void* x, const void* y, std::size_t count, double a, int sm_count,
-                  cudaStream_t stream) {
+                  cudaStream_t stream, const ElementwiseConfig& config) {
   using Bits = typename Elem<T>::Bits;
   constexpr std::size_t kLanes = 16 / sizeof(Bits);
   const auto address = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p); };
@@ -279,28 +295,36 @@ void launch_typed(void* out, const void* x, const void* y, std::size_t count, do
     vectors = (count - head) / kLanes;
   }
   const std::size_t work = vector ? vectors : count;
-  const std::size_t per_block = static_cast<std::size_t>(kThreads) * kUnroll;
+  const int threads = std::clamp(config.threads / 32 * 32, 32, kMaxThreads);
+  const std::size_t per_block = static_cast<std::size_t>(threads) * kUnroll;
   const std::size_t needed = std::max<std::size_t>((work + per_block - 1) / per_block, 1);
-  const std::size_t resident = static_cast<std::size_t>(std::max(sm_count, 1)) * kBlocksPerSm;
-  const int blocks = static_cast<int>(std::min(needed, resident));
+  const std::size_t resident = static_cast<std::size_t>(std::max(sm_count, 1)) *
+                               static_cast<std::size_t>(std::max(config.blocks_per_sm, 1));
+  const std::size_t grid = config.blocks_per_sm <= 0 ? needed : std::min(needed, resident);
+  const int blocks = static_cast<int>(std::min<std::size_t>(grid, 0x7fffffff));
   const auto ca = static_cast<typename Elem<T>::Compute>(a);
-  if (vector) {
-    elementwise_kernel<T, Op, true><<<blocks, kThreads, 0, stream>>>(out, x, y, count, head, vectors, ca);
+  if (vector && config.streaming) {
+    elementwise_kernel<T, Op, true, true><<<blocks, threads, 0, stream>>>(out, x, y, count, head, vectors, ca);
+  } else if (vector) {
+    elementwise_kernel<T, Op, true, false><<<blocks, threads, 0, stream>>>(out, x, y, count, head, vectors, ca);
+  } else if (config.streaming) {
+    elementwise_kernel<T, Op, false, true><<<blocks, threads, 0, stream>>>(out, x, y, count, 0, 0, ca);
   } else {
-    elementwise_kernel<T, Op, false><<<blocks, kThreads, 0, stream>>>(out, x, y, count, 0, 0, ca);
+    elementwise_kernel<T, Op, false, false><<<blocks, threads, 0, stream>>>(out, x, y, count, 0, 0, ca);
   }
   GX_CUDA_LAUNCH();
 }
 
 template <class T>
 void launch_op(ElementwiseOp op, void* out, const void* x, const void* y, std::size_t count, double a,
+               const ElementwiseConfig& config,
                int sm_count, cudaStream_t stream) {
   switch (op) {
-    case ElementwiseOp::scale: launch_typed<T, ElementwiseOp::scale>(out, x, y, count, a, sm_count, stream); break;
-    case ElementwiseOp::sqrt: launch_typed<T, ElementwiseOp::sqrt>(out, x, y, count, a, sm_count, stream); break;
-    case ElementwiseOp::axpy: launch_typed<T, ElementwiseOp::axpy>(out, x, y, count, a, sm_count, stream); break;
-    case ElementwiseOp::triad: launch_typed<T, ElementwiseOp::triad>(out, x, y, count, a, sm_count, stream); break;
-    case ElementwiseOp::copy: launch_typed<T, ElementwiseOp::copy>(out, x, y, count, a, sm_count, stream); break;
+    case ElementwiseOp::scale: launch_typed<T, ElementwiseOp::scale>(out, x, y, count, a, sm_count, stream, config); break;
+    case ElementwiseOp::sqrt: launch_typed<T, ElementwiseOp::sqrt>(out, x, y, count, a, sm_count, stream, config); break;
+    case ElementwiseOp::axpy: launch_typed<T, ElementwiseOp::axpy>(out, x, y, count, a, sm_count, stream, config); break;
+    case ElementwiseOp::triad: launch_typed<T, ElementwiseOp::triad>(out, x, y, count, a, sm_count, stream, config); break;
+    case ElementwiseOp::copy: launch_typed<T, ElementwiseOp::copy>(out, x, y, count, a, sm_count, stream, config); break;
   }
 }
 
@@ -374,13 +398,14 @@ double elementwise_tolerance(ElementwiseOp op, DType dtype) {
 }
 
 void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y,
-                        std::size_t count, double a, int sm_count, cudaStream_t stream) {
+                        std::size_t count, double a, int sm_count, cudaStream_t stream,
+                        const ElementwiseConfig& config) {
   if (count == 0) return;
   switch (dtype) {
-    case DType::f32: launch_op<float>(op, out, x, y, count, a, sm_count, stream); break;
-    case DType::f16: launch_op<__half>(op, out, x, y, count, a, sm_count, stream); break;
-    case DType::bf16: launch_op<__nv_bfloat16>(op, out, x, y, count, a, sm_count, stream); break;
-    case DType::f64: launch_op<double>(op, out, x, y, count, a, sm_count, stream); break;
+    case DType::f32: launch_op<float>(op, out, x, y, count, a, config, sm_count, stream); break;
+    case DType::f16: launch_op<__half>(op, out, x, y, count, a, config, sm_count, stream); break;
+    case DType::bf16: launch_op<__nv_bfloat16>(op, out, x, y, count, a, config, sm_count, stream); break;
+    case DType::f64: launch_op<double>(op, out, x, y, count, a, config, sm_count, stream); break;
   }
 }
 
@@ -428,9 +453,14 @@ void preload_elementwise(int device) {
     launch_fill_uniform(y, dtype, kCount, 2, 0.5, 2.0, stream.get());
     for (const ElementwiseOp op : kAllOps) {
       void* target = op == ElementwiseOp::axpy ? static_cast<void*>(y) : static_cast<void*>(out);
-      launch_elementwise(op, dtype, target, x, y, kCount, 1.5, 1, stream.get());  // vector path
-      // x one element off: offsets within 16 bytes differ, so the scalar path runs.
-      launch_elementwise(op, dtype, target, x + elem, y, kCount - 1, 1.5, 1, stream.get());
+      // Both cache-hint variants (gpuxfer bench --ew-cache), vector path and scalar path (x one
+      // element off: the offsets within 16 bytes differ).
+      for (const bool streaming : {true, false}) {
+        ElementwiseConfig config;
+        config.streaming = streaming;
+        launch_elementwise(op, dtype, target, x, y, kCount, 1.5, 1, stream.get(), config);
+        launch_elementwise(op, dtype, target, x + elem, y, kCount - 1, 1.5, 1, stream.get(), config);
+      }
       launch_count_elementwise_errors(op, dtype, target, kCount, 1, 2, 0.5, 2.0, 1.5, counter, stream.get());
     }
   }

@@ -37,8 +37,18 @@ enum class ElementwiseOp { scale, sqrt, axpy, triad, copy };
 // x, y, out: device memory of the device owning `stream`, aligned to the element size; y is
 // ignored (may be null) for scale, sqrt and copy. axpy is in place when out == y (PyTorch's
 // y.add_(x, alpha=a)); out != y computes out = a*x + y.
+// The launch shape, settable for experiments (gpuxfer bench --ew-*): threads per block (a
+// multiple of 32, at most 1024), resident blocks per SM of the grid-stride launch (0 = one pass:
+// a grid that covers the tensor once, as PyTorch launches), and the cache hint of loads and
+// stores (streaming = evict-first __ldcs/__stcs, else default).
+struct ElementwiseConfig {
+  int threads = 256;
+  int blocks_per_sm = 4;
+  bool streaming = true;
+};
 void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y,
-                        std::size_t count, double a, int sm_count, cudaStream_t stream);
+                        std::size_t count, double a, int sm_count, cudaStream_t stream,
+                        const ElementwiseConfig& config = ElementwiseConfig{});
 
 // Seeded uniform values in [lo, hi) from a counter-based hash of (seed, index), rounded to nearest
 // in `dtype` (rounding may reach hi itself). Deterministic, so the verifier regenerates the inputs

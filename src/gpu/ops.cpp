@@ -34,9 +34,9 @@ void set_peer_access(int device, int peer, bool enable) {
 }
 
 void elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
-                 double a, int sm_count, const Stream& stream) {
+                 double a, int sm_count, const ElementwiseConfig& config, const Stream& stream) {
   DeviceGuard guard(stream.device());
-  launch_elementwise(op, dtype, out, x, y, count, a, sm_count, stream.get());
+  launch_elementwise(op, dtype, out, x, y, count, a, sm_count, stream.get(), config);
 }
 
 void fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo, double hi,

@@ -21,7 +21,7 @@ void copy_sm(void* dst, const void* src, std::size_t bytes, const Stream& stream
              const kernels::SmCopyConfig& config);
 // One elementwise op (elementwise.hpp) by the SMs of the device owning `stream`.
 void elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
-                 double a, int sm_count, const Stream& stream);
+                 double a, int sm_count, const ElementwiseConfig& config, const Stream& stream);
 // Seeded uniform values in [lo, hi) (elementwise.hpp), on the device owning `stream`.
 void fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo, double hi,
                   const Stream& stream);

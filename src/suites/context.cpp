@@ -70,7 +70,7 @@ Gemm& Context::gemm(int device, GemmPrecision precision, std::int64_t n, const S
   if (!slot.gemm || slot.precision != precision || slot.n != n) {
     slot.gemm.reset();  // free the old matrices before allocating the new ones
     slot.gemm = std::make_unique<Gemm>(device, precision, n, next_seed(), stream,
-                                       settings_.measure.timeout_seconds);
+                                       settings_.measure.timeout_seconds, settings_.gemm_inputs);
     slot.precision = precision;
     slot.n = n;
   }

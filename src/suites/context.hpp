@@ -35,6 +35,8 @@ struct RunSettings {
   MeasureSettings measure;
   bool verify = true;
   kernels::SmCopyConfig sm;
+  ElementwiseConfig elementwise;
+  Gemm::InputRange gemm_inputs;
   std::uint32_t seed = 0x6a09e667u;
 };
 

@@ -64,7 +64,7 @@ Record run_elementwise(Context& ctx, const Case& c) {
     streams.push_back(&ctx.stream(d));
   }
   auto launch = [&](const Tensors& t, const Stream& s) {
-    elementwise(op, c.dtype, t.out, t.x, t.y, count, kAlpha, ctx.sm_count(t.device), s);
+    elementwise(op, c.dtype, t.out, t.x, t.y, count, kAlpha, ctx.sm_count(t.device), ctx.settings().elementwise, s);
   };
 
   // Verification: fresh seeded inputs, one op, every output element checked. Also the first
@@ -100,6 +100,12 @@ Record run_elementwise(Context& ctx, const Case& c) {
   const double bytes_per_gpu = elementwise_bytes_per_op(c.method, bytes);
   fill_measurement(record, m, bytes_per_gpu * static_cast<double>(devices.size()));
   record.directions = per_device_rates(devices, m, bytes_per_gpu, 0);
+  const ElementwiseConfig& shape = ctx.settings().elementwise;
+  record.implementation = fmt::format("gpuxfer kernel, {} threads x {}, 4 x 16-byte vectors per thread, {} loads/stores",
+                                      shape.threads,
+                                      shape.blocks_per_sm > 0 ? fmt::format("{} blocks per SM, grid-stride", shape.blocks_per_sm)
+                                                              : std::string("one pass over the tensor"),
+                                      shape.streaming ? "streaming" : "default");
   record.status = Status::ok;
   return record;
 }

@@ -1,6 +1,7 @@
 // gemm: cuBLASLt N x N x N on each GPU alone and on all at once. Each GEMM's result is checked
 // against a float64 reference on sampled entries before it is timed.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -64,6 +65,13 @@ Record run_gemm(Context& ctx, const Case& c) {
   fill_measurement(record, m, bytes_per_gpu * static_cast<double>(devices.size()));
   record.flops_per_op = flops_per_gpu * static_cast<double>(devices.size());
   record.directions = per_device_rates(devices, m, bytes_per_gpu, flops_per_gpu);
+  // The algorithm each GPU chose (they may differ: each is timed on its own GPU).
+  std::vector<std::string> algorithms;
+  for (std::size_t i = 0; i < gemms.size(); ++i) {
+    algorithms.push_back(devices.size() > 1 ? fmt::format("GPU {}: {}", devices[i], gemms[i]->algorithm_description())
+                                            : gemms[i]->algorithm_description());
+  }
+  record.implementation = fmt::format("{}", fmt::join(algorithms, "; "));
   record.status = Status::ok;
   return record;
 }

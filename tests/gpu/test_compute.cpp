@@ -207,7 +207,7 @@ TEST(GemmPrecisions, BoundsOrderedByPrecision) {
 TEST(GemmAllocation, TooLargeIsOutOfMemoryAndLeavesNoPendingError) {
   Stream stream(0);
   try {
-    Gemm gemm(0, GemmPrecision::fp32, std::int64_t{1} << 20, 1, stream, kTimeout);  // 4 TiB per matrix
+    Gemm gemm(0, GemmPrecision::fp32, std::int64_t{1} << 20, 1, stream, kTimeout, Gemm::InputRange{});  // 4 TiB per matrix
     FAIL() << "a 2^20 x 2^20 GEMM was allocated";
   } catch (const CudaError& e) {
     EXPECT_EQ(e.code(), cudaErrorMemoryAllocation) << e.what();
@@ -235,7 +235,7 @@ TEST_P(GemmVerify, WithinBoundAndCorruptionCaught) {
   Stream stream(0);
   std::optional<Gemm> gemm;
   try {
-    gemm.emplace(0, precision, n, 1234, stream, kTimeout);
+    gemm.emplace(0, precision, n, 1234, stream, kTimeout, Gemm::InputRange{-1.0, 1.0});  // signs cancel
   } catch (const BlasError& e) {
     // FP8 kernels have shape rules of their own; an odd N may have none. Say so, do not fail.
     if (precision == GemmPrecision::fp8 && e.status() == CUBLAS_STATUS_NOT_SUPPORTED) GTEST_SKIP() << e.what();
