@@ -308,9 +308,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
   sub->add_option("--gemm-inputs", o->gemm_inputs,
                   "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand; speed depends on the data)");
-  sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 256)");
+  sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
-                  "Elementwise kernels: blocks per SM of the grid-stride launch, 0 = one pass (default 4)");
+                  "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");
   sub->add_option("--ew-cache", o->ew_cache, "Elementwise kernels: streaming (evict-first, default) or default");
   sub->footer(
       "Examples:\n"

@@ -36,8 +36,8 @@ struct BenchCliOptions {
   int sm_stages = 4;
   std::string gemm_n;             // empty: 10000
   std::string gemm_inputs = "0:1";
-  int ew_threads = 256;
-  int ew_blocks_per_sm = 4;
+  int ew_threads = 128;
+  int ew_blocks_per_sm = 0;
   std::string ew_cache = "streaming";
   std::string precisions = "all";
 };

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -278,6 +279,7 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
       ld_(checked_ld(device, precision, n)),
       seed_(seed),
       handle_(device),
+      blas_(device),
       desc_(make_desc(precision)),
       a_layout_(types_of(precision).input, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(n), ld_),
       b_layout_(types_of(precision).input, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(n), ld_),
@@ -303,6 +305,10 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
     launch_fill_uniform(a_.data(), dtype, elements, seed, inputs.lo, inputs.hi, stream.get());
     launch_fill_uniform(b_.data(), dtype, elements, seed + kSeedB, inputs.lo, inputs.hi, stream.get());
   }
+  // cuBLAS shares the workspace (so its choice is not limited by a smaller default one). Default
+  // math: TF32 only where the compute type asks for it (tf32), as PyTorch sets it.
+  GX_CUBLAS(cublasSetWorkspace(blas_.get(), workspace_.data(), workspace_.size()));
+  GX_CUBLAS(cublasSetMathMode(blas_.get(), CUBLAS_DEFAULT_MATH));
   // NaN everywhere in C (all-ones bytes are NaN in every output type): an entry the GEMM never
   // wrote cannot pass verification.
   GX_CUDA(cudaMemsetAsync(c_.data(), 0xff, c_.size(), stream.get()));
@@ -331,23 +337,22 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
 
   const float alpha = 1.0f;
   const float beta = 0.0f;
-  const auto run = [&](const cublasLtMatmulAlgo_t& algo) {
+  const auto run_lt = [&](const cublasLtMatmulAlgo_t& algo) {
     return cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
                           b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(), &algo,
                           workspace_.data(), workspace_.size(), stream.get());
   };
   Event start(device_);
   Event stop(device_);
-  int best = -1;
   int tried = 0;
   double best_seconds = std::numeric_limits<double>::infinity();
   double spent = 0;
   cublasStatus_t last_failure = CUBLAS_STATUS_SUCCESS;
   // One timed sample: `runs` back-to-back GEMMs, seconds per GEMM; nullopt when the candidate fails.
-  const auto sample = [&](const cublasLtMatmulAlgo_t& algo, int runs) -> std::optional<double> {
+  const auto sample = [&](const std::function<cublasStatus_t()>& run, int runs) -> std::optional<double> {
     cublasStatus_t status = CUBLAS_STATUS_SUCCESS;
     start.record(stream);
-    for (int k = 0; k < runs && status == CUBLAS_STATUS_SUCCESS; ++k) status = run(algo);
+    for (int k = 0; k < runs && status == CUBLAS_STATUS_SUCCESS; ++k) status = run();
     stop.record(stream);
     wait_for(stream, timeout_seconds);
     if (status != CUBLAS_STATUS_SUCCESS) {
@@ -359,50 +364,67 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
     spent += seconds;
     return seconds / runs;
   };
+  // Seconds per GEMM of one candidate (the best of kTimedSamples samples, so one sample hit by a
+  // clock change cannot decide the choice); nullopt when it fails.
+  const auto time_candidate = [&](const std::function<cublasStatus_t()>& run) -> std::optional<double> {
+    // Untimed first run: the kernel's module loads lazily here, not in the timing.
+    const cublasStatus_t status = run();
+    if (status != CUBLAS_STATUS_SUCCESS) {
+      last_failure = status;  // this candidate only; the others may run
+      discard_candidate_failure();
+      return std::nullopt;
+    }
+    wait_for(stream, timeout_seconds);
+    const auto first = sample(run, 1);
+    if (!first) return std::nullopt;
+    // Short GEMMs are timed over several runs per sample.
+    const int runs = static_cast<int>(std::clamp(std::ceil(kMinTimedSeconds / std::max(*first, 1e-7)), 1.0,
+                                                 static_cast<double>(kMaxTimedRuns)));
+    double seconds = *first;
+    for (int k = 1; k < kTimedSamples; ++k) {
+      const auto more = sample(run, runs);
+      if (!more) return std::nullopt;
+      seconds = std::min(seconds, *more);
+    }
+    ++tried;
+    return seconds;
+  };
+
+  // cuBLAS's own choice (cublasGemmEx: what PyTorch's x @ y calls) is a candidate too, so gpuxfer
+  // never picks something slower than what PyTorch gets. FP8 has no cublasGemmEx path.
+  int best = -1;  // index into results; kCublas = cublasGemmEx
+  constexpr int kCublas = -2;
+  if (precision_ != GemmPrecision::fp8) {
+    if (const auto seconds = time_candidate([&] { return run_cublas(stream); })) {
+      best_seconds = *seconds;
+      best = kCublas;
+    }
+  }
   for (int r = 0; r < found; ++r) {
     if (results[r].state != CUBLAS_STATUS_SUCCESS) continue;
     // Enough candidates tried and the selection budget spent (FP32 at N = 10000 takes 40 ms a
     // GEMM): keep the best so far rather than let the choice dominate the run.
     if (tried >= kMinCandidates && spent > kSelectionBudgetSeconds) break;
-    // Untimed first run: the kernel's module loads lazily here, not in the timing.
-    const cublasStatus_t status = run(results[r].algo);
-    if (status != CUBLAS_STATUS_SUCCESS) {
-      last_failure = status;  // this candidate only; the others may run
-      discard_candidate_failure();
-      continue;
-    }
-    wait_for(stream, timeout_seconds);
-    auto first = sample(results[r].algo, 1);
-    if (!first) continue;
-    // Short GEMMs are timed over several runs per sample; the best of kTimedSamples samples
-    // counts, so one sample hit by a clock change cannot decide the choice.
-    const int runs = static_cast<int>(std::clamp(std::ceil(kMinTimedSeconds / std::max(*first, 1e-7)), 1.0,
-                                                 static_cast<double>(kMaxTimedRuns)));
-    double seconds = *first;
-    bool failed = false;
-    for (int k = 1; k < kTimedSamples && !failed; ++k) {
-      const auto more = sample(results[r].algo, runs);
-      if (!more) {
-        failed = true;
-      } else {
-        seconds = std::min(seconds, *more);
-      }
-    }
-    if (failed) continue;
-    ++tried;
-    if (seconds < best_seconds) {
-      best_seconds = seconds;
+    const auto seconds = time_candidate([&] { return run_lt(results[r].algo); });
+    if (seconds && *seconds < best_seconds) {
+      best_seconds = *seconds;
       best = r;
     }
   }
-  if (best < 0) {
+  if (best == -1) {
     const std::string what = fmt::format("cublasLtMatmul: none of {} heuristic candidates ran for {} N={}", found,
                                          gemm_precision_name(precision_), n_);
     blas_check(last_failure == CUBLAS_STATUS_SUCCESS ? CUBLAS_STATUS_NOT_SUPPORTED : last_failure, what.c_str(),
                __FILE__, __LINE__);
   }
-  algo_ = results[best].algo;
   selected_seconds_ = best_seconds;
+  use_cublas_ = best == kCublas;
+  if (use_cublas_) {
+    description_ = fmt::format("cuBLAS cublasGemmEx default algorithm (PyTorch's path), fastest of {} candidates",
+                               tried);
+    return;
+  }
+  algo_ = results[best].algo;
 
   std::int32_t id = 0;
   std::uint32_t tile = 0;
@@ -418,11 +440,29 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
                              tried == 1 ? "" : "s");
 }
 
+cublasStatus_t Gemm::run_cublas(const Stream& stream) {
+  const cublasStatus_t set = cublasSetStream(blas_.get(), stream.get());
+  if (set != CUBLAS_STATUS_SUCCESS) return set;
+  const Types t = types_of(precision_);
+  const float alpha = 1.0f;
+  const float beta = 0.0f;
+  const auto n = static_cast<int>(n_);
+  const auto ld = static_cast<int>(ld_);
+  // fp32: no tensor cores (PyTorch with TF32 off); the others let cuBLAS use them.
+  const cublasGemmAlgo_t algo = precision_ == GemmPrecision::fp32 ? CUBLAS_GEMM_DEFAULT : CUBLAS_GEMM_DEFAULT_TENSOR_OP;
+  return cublasGemmEx(blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a_.data(), t.input, ld, b_.data(),
+                      t.input, ld, &beta, c_.data(), t.output, ld, t.compute, algo);
+}
+
 void Gemm::enqueue(const Stream& stream) {
   if (stream.device() != device_) {
     throw InputError(fmt::format("Gemm on device {} given a stream of device {}", device_, stream.device()));
   }
   DeviceGuard guard(device_);
+  if (use_cublas_) {
+    GX_CUBLAS(run_cublas(stream));
+    return;
+  }
   const float alpha = 1.0f;
   const float beta = 0.0f;
   GX_CUBLAS(cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),

@@ -3,6 +3,7 @@
 // algorithm chosen by timing cuBLASLt's heuristic candidates, and verification of sampled entries
 // of C against a double-precision dot product computed on the GPU.
 #include <cublasLt.h>
+#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
@@ -96,6 +97,8 @@ class Gemm {
 
  private:
   void choose_algorithm(const Stream& stream, double timeout_seconds);
+  // One C = A * B through cublasGemmEx with cuBLAS's default algorithm choice (PyTorch's path).
+  cublasStatus_t run_cublas(const Stream& stream);
 
   int device_ = 0;
   GemmPrecision precision_ = GemmPrecision::fp32;
@@ -103,6 +106,8 @@ class Gemm {
   std::int64_t ld_ = 0;
   std::uint32_t seed_ = 0;
   BlasLtHandle handle_;
+  BlasHandle blas_;
+  bool use_cublas_ = false;  // the cublasGemmEx candidate won
   MatmulDesc desc_;
   MatrixLayout a_layout_;
   MatrixLayout b_layout_;

@@ -66,6 +66,15 @@ void MatmulPreferenceTraits::release(cublasLtMatmulPreference_t p) noexcept {
   GX_CUBLAS_NOEXCEPT(cublasLtMatmulPreferenceDestroy(p));
 }
 
+void BlasHandleTraits::release(cublasHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(cublasDestroy(h)); }
+
+BlasHandle::BlasHandle(int device) {
+  DeviceGuard guard(device);
+  cublasHandle_t h = nullptr;
+  GX_CUBLAS(cublasCreate(&h));
+  handle_ = Owner<cublasHandle_t, BlasHandleTraits>(h);
+}
+
 BlasLtHandle::BlasLtHandle(int device) : device_(device) {
   DeviceGuard guard(device);
   cublasLtHandle_t h = nullptr;

@@ -1,6 +1,7 @@
 #pragma once
 // Owners of CUDA state. Move-only; the only place that allocates memory or creates handles.
 #include <cublasLt.h>
+#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
@@ -156,6 +157,20 @@ struct MatrixLayoutTraits {
 };
 struct MatmulPreferenceTraits {
   static void release(cublasLtMatmulPreference_t p) noexcept;
+};
+
+struct BlasHandleTraits {
+  static void release(cublasHandle_t h) noexcept;
+};
+
+// A cuBLAS handle, created with `device` current.
+class BlasHandle {
+ public:
+  explicit BlasHandle(int device);
+  [[nodiscard]] cublasHandle_t get() const noexcept { return handle_.get(); }
+
+ private:
+  Owner<cublasHandle_t, BlasHandleTraits> handle_;
 };
 
 // A cuBLASLt handle, created with `device` current.
