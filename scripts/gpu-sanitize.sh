@@ -3,6 +3,7 @@
 # every suite (tiny sizes, 2 samples) under each tool; cuBLAS's kernels run too. Needs a build in
 # build/hopper (scripts/gpu-check.sh or gpu-compute.sh makes it).
 #   scripts/gpu-sanitize.sh OUTDIR [TOOL...]     (default: memcheck racecheck initcheck synccheck)
+# SANITIZE_TIMEOUT (default 240 s) bounds each run.
 set -uo pipefail
 out="${1:?usage: scripts/gpu-sanitize.sh OUTDIR [TOOL...]}"
 shift
@@ -23,7 +24,7 @@ for tool in "${tools[@]}"; do
     [ "$variant" = bulk ] && args+=(--suites peer,async --sm-kernel bulk)
     log="$out/sanitize-$tool-$variant.log"
     start=$SECONDS
-    timeout 240 "$sanitizer" --tool "$tool" --error-exitcode 99 --print-limit 20 "$bin" "${args[@]}" \
+    timeout "${SANITIZE_TIMEOUT:-240}" "$sanitizer" --tool "$tool" --error-exitcode 99 --print-limit 20 "$bin" "${args[@]}" \
       -o "$out/sanitize-$tool-$variant.json" >"$log" 2>&1
     rc=$?
     summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY|========= (Invalid|Uninitialized|Race|Barrier)" "$log" | head -3 | tr '\n' ' ')
