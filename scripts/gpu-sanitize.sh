@@ -3,7 +3,7 @@
 # every suite (tiny sizes, 2 samples) under each tool; cuBLAS's kernels run too. Needs a build in
 # build/hopper (scripts/gpu-check.sh or gpu-compute.sh makes it).
 #   scripts/gpu-sanitize.sh OUTDIR [TOOL...]     (default: memcheck racecheck initcheck synccheck)
-# SANITIZE_TIMEOUT (default 240 s) bounds each run.
+# SANITIZE_TIMEOUT (default 240 s) bounds each run; DEVICES (default 0,1) picks the two GPUs.
 set -uo pipefail
 out="${1:?usage: scripts/gpu-sanitize.sh OUTDIR [TOOL...]}"
 shift
@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 bin=build/hopper/src/gpuxfer
 # Every suite on two GPUs at tiny sizes; the bulk SM copy kernel (shared memory) in a second run.
-small=(bench --devices 0,1 --quick --sizes 4KiB --shape 256x256 --gemm-n 256 --samples 2 --warmup 0
-       --timeout 120s --progress never --format json)
+small=(bench --devices "${DEVICES:-0,1}" --quick --sizes 4KiB --shape 256x256 --gemm-n 256 --samples 2 --warmup 0
+       --timeout 120s --progress never --format json --no-gate)
 status=0
 for tool in "${tools[@]}"; do
   for variant in vector bulk; do

@@ -76,10 +76,13 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   return p;
 }
 
-// "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product of 10000 terms cannot overflow).
+// "torch" (torch.rand's values) or "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product
+// of 10000 terms cannot overflow).
 Gemm::InputRange parse_gemm_inputs(const std::string& text) {
+  if (text == "torch") return Gemm::InputRange{};
   const auto fail = [&] {
-    return UsageError(fmt::format("invalid --gemm-inputs '{}': LO:HI with LO < HI, both within -1000 to 1000", text));
+    return UsageError(
+        fmt::format("invalid --gemm-inputs '{}': torch, or LO:HI with LO < HI, both within -1000 to 1000", text));
   };
   const auto colon = text.find(':');
   if (colon == std::string::npos) throw fail();
@@ -97,7 +100,7 @@ Gemm::InputRange parse_gemm_inputs(const std::string& text) {
   const double lo = number(text.substr(0, colon));
   const double hi = number(text.substr(colon + 1));
   if (!(lo < hi)) throw fail();
-  return Gemm::InputRange{lo, hi};
+  return Gemm::InputRange{false, lo, hi};
 }
 
 Json precision_names(const BenchOptions& p) {
@@ -124,10 +127,12 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"min_sample_seconds", r.measure.min_sample_seconds},
               {"timeout_seconds", r.measure.timeout_seconds},
               {"verify", r.verify},
+              {"gate", r.measure.use_gate},
               {"split_streams", p.split_streams},
               {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
               {"gemm_precisions", precision_names(p)},
-              {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
+              {"gemm_inputs", r.gemm_inputs.torch_rand ? Json("torch.rand")
+                                                       : Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
               {"elementwise", Json{{"threads", r.elementwise.threads},
                                    {"blocks_per_sm", r.elementwise.blocks_per_sm},
                                    {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
@@ -165,6 +170,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   settings.measure.min_sample_seconds = parse_duration(o.min_sample_time);
   settings.measure.timeout_seconds = parse_duration(o.timeout);
   settings.verify = !o.no_verify;
+  settings.measure.use_gate = !o.no_gate;
   if (o.sm_kernel != "vector" && o.sm_kernel != "bulk") {
     throw UsageError(fmt::format("invalid --sm-kernel '{}': allowed vector, bulk", o.sm_kernel));
   }
@@ -207,6 +213,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   detail(options, fmt::format("gpuxfer: {} cases planned on {} GPU(s), {} samples each, verify {}", cases.size(),
                               selected.size(), settings.measure.samples, settings.verify ? "on" : "off"));
   if (settings.verify == false) inform(options, "gpuxfer: --no-verify: results are NOT verified");
+  if (!settings.measure.use_gate) inform(options, "gpuxfer: --no-gate: timings include launch overhead");
 
   Context context(system, settings);
   for (int device : selected) {
@@ -292,6 +299,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--min-sample-time", o->min_sample_time, "Shortest sample (default 1ms)");
   sub->add_option("--timeout", o->timeout, "Longest wait for any GPU work before it counts as hung (default 60s)");
   sub->add_flag("--no-verify", o->no_verify, "Skip verification (results are marked unverified)");
+  sub->add_flag("--no-gate", o->no_gate,
+                "No spin gate (for compute-sanitizer tools that serialize launches; timings then include "
+                "launch overhead)");
   sub->add_option("--streams", o->streams, "Streams for the split copy (default 4)");
   sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never");
   sub->add_option("--save-json", o->save_json,
@@ -307,7 +317,8 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2); default 10000");
   sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
   sub->add_option("--gemm-inputs", o->gemm_inputs,
-                  "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand; speed depends on the data)");
+                  "GEMM inputs: torch (torch.rand's values, default) or LO:HI (continuous uniform); "
+                  "a GEMM's speed depends on its data");
   sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
                   "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");

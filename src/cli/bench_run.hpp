@@ -25,6 +25,7 @@ struct BenchCliOptions {
   std::string min_sample_time = "1ms";
   std::string timeout = "60s";
   bool no_verify = false;
+  bool no_gate = false;
   int streams = 4;
   std::string progress = "auto";
   std::string save_json;
@@ -35,7 +36,7 @@ struct BenchCliOptions {
   std::string sm_chunk = "16KiB";
   int sm_stages = 4;
   std::string gemm_n;             // empty: 10000
-  std::string gemm_inputs = "0:1";
+  std::string gemm_inputs = "torch";
   int ew_threads = 128;
   int ew_blocks_per_sm = 0;
   std::string ew_cache = "streaming";

@@ -102,7 +102,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
 
   auto sample = [&](std::uint64_t ops) -> double {
     // The gate must outlast the enqueueing; it opens as soon as enqueueing is done.
-    gate.close(primary, settings.timeout_seconds);
+    if (settings.use_gate) gate.close(primary, settings.timeout_seconds);
     start.record(primary);
     for (std::size_t i = 1; i < streams.size(); ++i) {
       GX_CUDA(cudaStreamWaitEvent(streams[i]->get(), start.get(), 0));
@@ -111,7 +111,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
     try {
       for (std::uint64_t k = 0; k < ops; ++k) enqueue();
     } catch (...) {
-      gate.open();
+      if (settings.use_gate) gate.open();
       throw;
     }
     for (std::size_t i = 0; i < streams.size(); ++i) stream_ends[i].record(*streams[i]);
@@ -119,9 +119,9 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
       GX_CUDA(cudaStreamWaitEvent(primary.get(), stream_ends[i].get(), 0));
     }
     stop.record(primary);
-    gate.open();
+    if (settings.use_gate) gate.open();
     wait_for_event(stop.get(), settings.timeout_seconds, "a timed sample");
-    if (gate.timed_out()) {
+    if (settings.use_gate && gate.timed_out()) {
       throw TimeoutError(fmt::format(
           "the spin gate timed out after {:.0f} s while {} operations were enqueued",
           settings.timeout_seconds, ops));

@@ -19,6 +19,10 @@ struct MeasureSettings {
   double min_sample_seconds = 1e-3;  // ops per sample chosen so a sample lasts at least this
   int max_ops_per_sample = 256;      // bounded so enqueueing never fills the launch queue
   double timeout_seconds = 60.0;     // any single device wait longer than this is a hang
+  // Off only for tools that serialize kernel launches (compute-sanitizer initcheck, racecheck):
+  // the gate kernel would then wait for an open() that cannot come. Timing then includes the
+  // enqueue overhead, so figures of such runs are not results.
+  bool use_gate = true;
 };
 
 struct Measurement {

@@ -81,9 +81,9 @@ Record run_small_copy(Context& ctx, const Case& c) {
       t.src = ctx.device_region(c.src, slot::send, c.bytes);
       t.dst = ctx.device_region(c.dst, slot::receive, c.bytes);
       t.stream = &ctx.stream(c.src);
-      // cudaMemcpyAsync over UVA (what PyTorch's copy_ issues): on H200 its per-copy cost back to
-      // back was below cudaMemcpyPeerAsync's (results/2026-11-27-h200x4-*), same copy engine.
-      t.engine = Engine::copy_default;
+      // cudaMemcpyPeerAsync: back to back it cost 2.32 µs per 4 B copy on H200 (2026-11-26) where
+      // cudaMemcpyAsync over UVA cost 2.58 (2026-11-27, results/2026-11-27-h200x4-latency.csv).
+      t.engine = Engine::copy_peer;
       break;
     case Method::h2d_b2b: {
       const int gpu = c.dst != kHost ? c.dst : c.src;
