@@ -371,7 +371,9 @@ def build(data, size, small, common, gated):
             t.add("elementwise copy vs torch %s" % rname, where, gx_cell(copy), ref_rw_cell(res),
                   ratio_target=None if info else ELEMENTWISE_VS_TORCH)
         for prec in ("fp32", "tf32", "bf16", "fp16"):
-            for rname, res, info in ref_variants("gemm_" + prec, g, g):
+            sustained = data.ref_find("gemm_%s_sustained" % prec, g, g)
+            extra = [("gemm_%s_sustained" % prec, sustained, True)] if sustained is not None else []
+            for rname, res, info in ref_variants("gemm_" + prec, g, g) + extra:
                 n = res.get("n") if isinstance(res, dict) else None
                 found = [r for r in data.gx if r.suite == "gemm" and r.method == "gemm_" + prec
                          and r.src == g and r.dst == g and (n is None or r.gemm_n == n)]

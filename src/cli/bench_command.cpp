@@ -76,13 +76,10 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   return p;
 }
 
-// "torch" (torch.rand's values) or "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product
-// of 10000 terms cannot overflow).
+// "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product of 10000 terms cannot overflow).
 Gemm::InputRange parse_gemm_inputs(const std::string& text) {
-  if (text == "torch") return Gemm::InputRange{};
   const auto fail = [&] {
-    return UsageError(
-        fmt::format("invalid --gemm-inputs '{}': torch, or LO:HI with LO < HI, both within -1000 to 1000", text));
+    return UsageError(fmt::format("invalid --gemm-inputs '{}': LO:HI with LO < HI, both within -1000 to 1000", text));
   };
   const auto colon = text.find(':');
   if (colon == std::string::npos) throw fail();
@@ -100,7 +97,7 @@ Gemm::InputRange parse_gemm_inputs(const std::string& text) {
   const double lo = number(text.substr(0, colon));
   const double hi = number(text.substr(colon + 1));
   if (!(lo < hi)) throw fail();
-  return Gemm::InputRange{false, lo, hi};
+  return Gemm::InputRange{lo, hi};
 }
 
 Json precision_names(const BenchOptions& p) {
@@ -131,8 +128,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"split_streams", p.split_streams},
               {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
               {"gemm_precisions", precision_names(p)},
-              {"gemm_inputs", r.gemm_inputs.torch_rand ? Json("torch.rand")
-                                                       : Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
+              {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
               {"elementwise", Json{{"threads", r.elementwise.threads},
                                    {"blocks_per_sm", r.elementwise.blocks_per_sm},
                                    {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
@@ -317,8 +313,8 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2); default 10000");
   sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
   sub->add_option("--gemm-inputs", o->gemm_inputs,
-                  "GEMM inputs: torch (torch.rand's values, default) or LO:HI (continuous uniform); "
-                  "a GEMM's speed depends on its data");
+                  "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand on a GPU); a GEMM's speed "
+                  "depends on its data");
   sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
                   "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");

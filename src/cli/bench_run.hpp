@@ -36,7 +36,7 @@ struct BenchCliOptions {
   std::string sm_chunk = "16KiB";
   int sm_stages = 4;
   std::string gemm_n;             // empty: 10000
-  std::string gemm_inputs = "torch";
+  std::string gemm_inputs = "0:1";
   int ew_threads = 128;
   int ew_blocks_per_sm = 0;
   std::string ew_cache = "streaming";

@@ -295,10 +295,7 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
   const Types t = types_of(precision);
   // Padding included: every byte is defined, and padding never feeds the product.
   const std::size_t elements = static_cast<std::size_t>(ld_) * static_cast<std::size_t>(n);
-  if (inputs.torch_rand) {
-    blas_kernels::launch_fill_torch_rand(t.input_element, a_.data(), elements, seed, stream.get());
-    blas_kernels::launch_fill_torch_rand(t.input_element, b_.data(), elements, seed + kSeedB, stream.get());
-  } else if (t.input_element == Element::e4m3) {
+  if (t.input_element == Element::e4m3) {
     blas_kernels::launch_fill_e4m3(a_.data(), elements, seed, inputs.lo, inputs.hi, stream.get());
     blas_kernels::launch_fill_e4m3(b_.data(), elements, seed + kSeedB, inputs.lo, inputs.hi, stream.get());
   } else {

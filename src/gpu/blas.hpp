@@ -53,13 +53,12 @@ enum class GemmPrecision { fp32, tf32, bf16, fp16, fp8 };
 // A and B hold seeded uniform values in `inputs` (default [0, 1)) generated on the GPU.
 class Gemm {
  public:
-  // The random inputs of A and B. A GEMM's speed on H100/H200 depends on its data (the power
-  // the tensor cores draw: 2026-11-27 on H200, bf16 at N = 10000 ran 823 TFLOP/s on [0, 1)
-  // and 701 on [-1, 1), both continuous). Default: torch.rand's values (k * 2^-p, see
-  // launch_fill_torch_rand), so gpuxfer and PyTorch's `torch.rand(...) @ torch.rand(...)` time
-  // the same data; else continuous uniform in [lo, hi) rounded to the type.
+  // The random inputs of A and B: uniform in [lo, hi), rounded to the type. A GEMM's speed on
+  // H100/H200 depends on its data (the power the tensor cores draw: 2026-11-27 on H200, bf16 at
+  // N = 10000 ran 823 TFLOP/s on [0, 1) and 701 on [-1, 1)). Default [0, 1): what
+  // torch.rand(..., device="cuda") makes (a float uniform rounded to the type), so gpuxfer and
+  // PyTorch's `torch.rand(...) @ torch.rand(...)` time the same kind of data.
   struct InputRange {
-    bool torch_rand = true;
     double lo = 0.0;
     double hi = 1.0;
   };
@@ -131,11 +130,6 @@ class Gemm {
 namespace blas_kernels {
 
 enum class Element { f32, f16, bf16, e4m3 };
-
-// What torch.rand stores: k * 2^-p, k uniform in [0, 2^p), p = 24 (f32), 11 (f16), 8 (bf16),
-// 4 (e4m3): exactly representable values in [0, 1).
-void launch_fill_torch_rand(Element element, void* buffer, std::size_t count, std::uint32_t seed,
-                            cudaStream_t stream);
 
 // E4M3 values of uniform_value(seed, i, lo, hi) (round to nearest, saturating).
 void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi,

@@ -33,19 +33,6 @@ __global__ void fill_e4m3_kernel(__nv_fp8_e4m3* buffer, std::size_t count, std::
   }
 }
 
-// torch.rand's values: k * 2^-digits with k uniform in [0, 2^digits), digits = the type's
-// significand bits (24 float, 11 half, 8 bfloat16), as PyTorch's uniform_real_distribution
-// makes them; exactly representable, so storing never rounds.
-template <class T>
-__global__ void fill_torch_rand_kernel(T* buffer, std::size_t count, std::uint32_t seed, int digits) {
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  const std::uint64_t mask = (std::uint64_t{1} << digits) - 1;
-  const float scale = ldexpf(1.0f, -digits);
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += stride) {
-    buffer[i] = T(static_cast<float>(uniform_hash(seed, i) & mask) * scale);
-  }
-}
-
 // Sample s -> entry (i, j): the four corners first (the last one, (N-1, N-1), lies in the partial
 // edge tile whenever N is not a multiple of the tile, and is the entry the corruption hook
 // overwrites), then pseudo-random entries from the seed.
@@ -137,28 +124,6 @@ void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, doubl
   const std::size_t needed = (count + kThreads - 1) / kThreads;
   const int blocks = static_cast<int>(needed < kMaxFillBlocks ? needed : kMaxFillBlocks);
   fill_e4m3_kernel<<<blocks, kThreads, 0, stream>>>(static_cast<__nv_fp8_e4m3*>(buffer), count, seed, lo, hi);
-  GX_CUDA_LAUNCH();
-}
-
-void launch_fill_torch_rand(Element element, void* buffer, std::size_t count, std::uint32_t seed,
-                            cudaStream_t stream) {
-  if (count == 0) return;
-  const std::size_t needed = (count + kThreads - 1) / kThreads;
-  const int blocks = static_cast<int>(needed < kMaxFillBlocks ? needed : kMaxFillBlocks);
-  switch (element) {
-    case Element::f32:
-      fill_torch_rand_kernel<<<blocks, kThreads, 0, stream>>>(static_cast<float*>(buffer), count, seed, 24);
-      break;
-    case Element::f16:
-      fill_torch_rand_kernel<<<blocks, kThreads, 0, stream>>>(static_cast<__half*>(buffer), count, seed, 11);
-      break;
-    case Element::bf16:
-      fill_torch_rand_kernel<<<blocks, kThreads, 0, stream>>>(static_cast<__nv_bfloat16*>(buffer), count, seed, 8);
-      break;
-    case Element::e4m3:
-      fill_torch_rand_kernel<<<blocks, kThreads, 0, stream>>>(static_cast<__nv_fp8_e4m3*>(buffer), count, seed, 4);
-      break;
-  }
   GX_CUDA_LAUNCH();
 }
 

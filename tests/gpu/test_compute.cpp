@@ -235,7 +235,7 @@ TEST_P(GemmVerify, WithinBoundAndCorruptionCaught) {
   Stream stream(0);
   std::optional<Gemm> gemm;
   try {
-    gemm.emplace(0, precision, n, 1234, stream, kTimeout, Gemm::InputRange{false, -1.0, 1.0});  // signs cancel
+    gemm.emplace(0, precision, n, 1234, stream, kTimeout, Gemm::InputRange{-1.0, 1.0});  // signs cancel
   } catch (const BlasError& e) {
     // FP8 kernels have shape rules of their own; an odd N may have none. Say so, do not fail.
     if (precision == GemmPrecision::fp8 && e.status() == CUBLAS_STATUS_NOT_SUPPORTED) GTEST_SKIP() << e.what();
@@ -274,9 +274,9 @@ INSTANTIATE_TEST_SUITE_P(PrecisionsAndSizes, GemmVerify,
                                             ::testing::Values(std::int64_t{1024}, std::int64_t{4099})),
                          gemm_name);
 
-// The default inputs (torch.rand's values, all in [0, 1) and exactly representable): verified
-// within the same bounds, and a corrupted entry still caught.
-TEST(GemmTorchRandInputs, WithinBoundAndCorruptionCaught) {
+// The default inputs ([0, 1): no cancellation, every term positive): verified within the same
+// bounds, and a corrupted entry still caught.
+TEST(GemmDefaultInputs, WithinBoundAndCorruptionCaught) {
   const auto [major, minor] = compute_capability();
   for (const GemmPrecision precision :
        {GemmPrecision::fp32, GemmPrecision::tf32, GemmPrecision::bf16, GemmPrecision::fp16}) {
