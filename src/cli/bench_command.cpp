@@ -58,7 +58,17 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   p.all_pairs = o.all_pairs;
   p.split_streams = o.streams;
   if (!o.gemm_n.empty()) {
-    p.gemm_sizes = parse_sizes(o.gemm_n);
+    // Plain counts: the size grammar's units (4K, 1MiB) make no sense for N.
+    if (o.gemm_n.find_first_not_of("0123456789,:x+ ") != std::string::npos) {
+      throw UsageError(fmt::format("invalid --gemm-n '{}': a list of whole numbers (4096,10000) or a range "
+                                   "(1024:16384:x2)",
+                                   o.gemm_n));
+    }
+    try {
+      p.gemm_sizes = parse_sizes(o.gemm_n);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("invalid --gemm-n '{}': {}", o.gemm_n, e.what()));
+    }
     for (std::uint64_t n : p.gemm_sizes) {
       if (n > kMaxGemmN) {
         throw UsageError(fmt::format("invalid --gemm-n '{}': N = {} is above the largest allowed, {}", o.gemm_n,
@@ -146,9 +156,10 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   const std::string started = utc_now_iso8601();
   // Every value is validated before any GPU work starts.
   const BenchOptions plan_options = to_plan_options(o);
+  refuse_same_file({{"--output", options.output_path}, {"--save-json", o.save_json}}, {});
   if (!o.save_json.empty()) ensure_writable(o.save_json);
   RunSettings settings;
-  check_range("--samples", o.samples == -1 ? 1 : o.samples, 1, 100000);
+  if (o.samples_given) check_range("--samples", o.samples, 1, 100000);
   check_range("--warmup", o.warmup, 0, 1000);
   check_range("--streams", o.streams, 1, 64);
   check_range("--sm-blocks-per-sm", o.sm_blocks_per_sm, 1, 32);
@@ -161,7 +172,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (o.progress != "auto" && o.progress != "never") {
     throw UsageError(fmt::format("invalid --progress '{}': allowed auto, never", o.progress));
   }
-  settings.measure.samples = o.samples != -1 ? o.samples : (o.quick ? 5 : 20);
+  settings.measure.samples = o.samples_given ? o.samples : (o.quick ? 5 : 20);
   settings.measure.warmup_ops = o.quick ? std::min(o.warmup, 1) : o.warmup;
   settings.measure.min_sample_seconds = parse_duration(o.min_sample_time);
   settings.measure.timeout_seconds = parse_duration(o.timeout);
@@ -326,7 +337,10 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "  gpuxfer bench --suites peer --sizes 1MiB:400MB:x4 --devices 0,1\n"
       "  gpuxfer bench --suites host,staged --shape 8192x8192 --dtype bf16\n"
       "  gpuxfer bench --suites gemm --precisions bf16,fp16 --gemm-n 4096,8192,10000");
-  sub->callback([&options, &exit_code, o] { exit_code = run_bench(options, *o); });
+  sub->callback([&options, &exit_code, o, sub] {
+    o->samples_given = sub->count("--samples") > 0;
+    exit_code = run_bench(options, *o);
+  });
 }
 
 }  // namespace gx::cli

@@ -20,7 +20,8 @@ struct BenchCliOptions {
   std::string dtype = "f32";
   bool quick = false;
   bool all_pairs = false;
-  int samples = -1;  // -1: 20, or 5 with --quick
+  int samples = 20;
+  bool samples_given = false;  // else 20, or 5 with --quick
   int warmup = 2;
   std::string min_sample_time = "1ms";
   std::string timeout = "60s";

@@ -65,6 +65,12 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
   }
   if (o.margin_given && o.emit_expect.empty()) throw UsageError("--margin applies only with --emit-expect FILE");
   const double margin = parse_margin(o.margin);
+  refuse_same_file({{"--output", options.output_path},
+                    {"--emit-expect", o.emit_expect},
+                    {"--junit", o.junit},
+                    {"--prom", o.prom},
+                    {"--save-json", o.save_json}},
+                   {{"RESULT", o.result}, {"--expect", o.expect}});
   for (const std::string* path : {&o.emit_expect, &o.junit, &o.prom, &o.save_json}) {
     if (!path->empty()) ensure_writable(*path);
   }

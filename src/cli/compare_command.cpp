@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/compare.hpp"
 #include "core/error.hpp"
 #include "core/report_load.hpp"
@@ -26,6 +27,12 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
     throw UsageError(
         fmt::format("compare needs at least two reports, BASE.json and NEW.json; got {}", cli.files.size()));
   }
+  if (options.devices_text != "all") {
+    throw UsageError("--devices chooses GPUs to run on; compare reads files and runs nothing");
+  }
+  NamedPaths inputs;
+  for (const auto& path : cli.files) inputs.emplace_back("report", path);
+  refuse_same_file({{"--output", options.output_path}}, inputs);
   std::vector<LoadedReport> reports;
   reports.reserve(cli.files.size());
   for (const auto& path : cli.files) {

@@ -32,6 +32,44 @@ std::string version_text() {
   return text;
 }
 
+// Error messages quote user input; a newline or other control character in a value must not
+// turn the one-line error into several (scripts read exactly one line).
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// An option given with an empty value ("--sizes ''", "-o ''") is a mistake, not "not given".
+void refuse_empty_values(const CLI::App& app) {
+  std::vector<const CLI::App*> apps{&app};
+  for (const CLI::App* sub : app.get_subcommands()) apps.push_back(sub);
+  for (const CLI::App* a : apps) {
+    for (const CLI::Option* opt : a->get_options()) {
+      if (opt->count() == 0 || opt->get_type_size() == 0) continue;  // not given, or a flag
+      for (const std::string& value : opt->results()) {
+        if (value.empty()) {
+          throw gx::UsageError(fmt::format("empty value for {}: give a value or leave the option out",
+                                           opt->get_name()));
+        }
+      }
+    }
+  }
+}
+
 std::string_view error_kind(gx::ExitCode code) {
   switch (code) {
     case gx::ExitCode::usage: return "usage";
@@ -73,7 +111,10 @@ int main(int argc, char** argv) {
   gx::cli::register_check(app, options, exit_code);
   gx::cli::register_report(app, options, exit_code);
   // Global options are validated before any subcommand callback runs.
-  app.parse_complete_callback([&options] { gx::cli::resolve_global_options(options); });
+  app.parse_complete_callback([&options, &app] {
+    refuse_empty_values(app);
+    gx::cli::resolve_global_options(options);
+  });
 
   try {
     app.parse(argc, argv);
@@ -90,18 +131,20 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gpuxfer: error: %s (see gpuxfer --help)\n", e.what());
+    std::fprintf(stderr, "gpuxfer: error: %s (see gpuxfer --help)\n", printable(e.what()).c_str());
     return static_cast<int>(gx::ExitCode::usage);
   } catch (const gx::Error& e) {
-    std::fprintf(stderr, "gpuxfer: error: %s\n", e.what());
+    std::fprintf(stderr, "gpuxfer: error: %s\n", printable(e.what()).c_str());
     const int code = static_cast<int>(e.exit_code());
-    if (options.format == gx::OutputFormat::json) {
+    // The JSON error document is for commands whose output is JSON; report writes HTML only.
+    const bool report = !app.get_subcommands().empty() && app.get_subcommands().front()->get_name() == "report";
+    if (options.format == gx::OutputFormat::json && !report) {
       std::fputs((gx::error_document(e.what(), code, error_kind(e.exit_code())).dump(2) + "\n").c_str(),
                  stdout);
     }
     return code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpuxfer: internal error: %s\n", e.what());
+    std::fprintf(stderr, "gpuxfer: internal error: %s\n", printable(e.what()).c_str());
     return static_cast<int>(gx::ExitCode::device_error);
   }
 }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "report/html_report.hpp"
 
@@ -19,6 +20,12 @@ int run_report(const GlobalOptions& options, const ReportOptions& report) {
   if (options.format != OutputFormat::table) {
     throw UsageError(fmt::format("report writes HTML only; --format {} does not apply", to_string(options.format)));
   }
+  if (options.devices_text != "all") {
+    throw UsageError("--devices chooses GPUs to run on; report reads files and runs nothing");
+  }
+  NamedPaths inputs;
+  for (const auto& path : report.inputs) inputs.emplace_back("result", path);
+  refuse_same_file({{"--output", options.output_path}}, inputs);
   std::vector<gx::report::ReportSource> sources;
   for (const auto& path : report.inputs) {
     sources.push_back(gx::report::load_report_source(path));

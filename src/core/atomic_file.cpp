@@ -1,5 +1,7 @@
 #include "core/atomic_file.hpp"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -91,6 +93,35 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   if (temp.close() != 0) fail(path, "close", errno);
   if (::rename(temp.path().c_str(), path.c_str()) != 0) fail(path, "rename", errno);
   temp.commit();
+}
+
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) {
+    const bool same = fs::equivalent(a, b, ec);
+    if (!ec) return same;
+  }
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const fs::path pb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return !ec && pa == pb;
+}
+}  // namespace
+
+void refuse_same_file(const NamedPaths& outputs, const NamedPaths& inputs) {
+  NamedPaths paths = outputs;
+  paths.insert(paths.end(), inputs.begin(), inputs.end());
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < paths.size(); ++j) {
+      const auto& [flag_a, a] = paths[i];
+      const auto& [flag_b, b] = paths[j];
+      if (a.empty() || b.empty() || !same_file(a, b)) continue;
+      throw UsageError(fmt::format("{} and {} name the same file '{}': an output must not overwrite an input "
+                                   "or another output",
+                                   flag_a, flag_b, b));
+    }
+  }
 }
 
 }  // namespace gx

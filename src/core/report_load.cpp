@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.hpp"
@@ -21,8 +22,9 @@ Json parse_json_capped(std::string_view text, const std::string& name, std::size
   try {
     return Json::parse(text.begin(), text.end(), guard);
   } catch (const Json::parse_error& e) {
-    // e.byte locates the problem; nlohmann's what() is long, keep one line.
-    const bool truncated = std::string_view(e.what()).find("end of input") != std::string_view::npos;
+    // e.byte locates the problem; nlohmann's what() is long, keep one line. Truncated only when
+    // the parser ran out of text (junk after a whole document also mentions "end of input").
+    const bool truncated = e.byte >= text.size();
     throw InputError(fmt::format("{}: {} at byte {}", name,
                                  truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON",
                                  e.byte));
@@ -32,13 +34,16 @@ Json parse_json_capped(std::string_view text, const std::string& name, std::size
 }
 
 std::string read_file_capped(const std::string& path, std::size_t max_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a folder, not a file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open for reading", path));
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   if (size < 0) throw InputError(fmt::format("{}: cannot read (not a regular file?)", path));
   if (static_cast<std::size_t>(size) > max_bytes) {
-    throw InputError(fmt::format("{}: {} bytes, more than the {} a result may have", path, size, max_bytes));
+    throw InputError(fmt::format("{}: {} bytes, more than the {} bytes gpuxfer reads from one file", path, size,
+                                 max_bytes));
   }
   in.seekg(0, std::ios::beg);
   std::string text(static_cast<std::size_t>(size), '\0');
