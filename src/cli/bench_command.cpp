@@ -77,6 +77,7 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
     }
   }
   p.gemm_precisions = parse_gemm_precisions(o.precisions);
+  p.host_available_bytes = host_memory_available();
   if (o.quick) {
     // Acceptance-check mode: the tuning grid shrinks to the usual winners.
     p.chunk_sizes = {8ull << 20, 16ull << 20};

@@ -86,4 +86,26 @@ std::string utc_now_iso8601() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", utc, static_cast<int>(millis));
 }
 
+std::uint64_t mem_available_from_meminfo(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("MemAvailable:", 0) != 0) continue;
+    std::istringstream fields(line.substr(13));
+    std::uint64_t kib = 0;
+    std::string unit;
+    if (fields >> kib >> unit && unit == "kB" && kib < (std::uint64_t{1} << 50)) return kib * 1024;
+    return 0;
+  }
+  return 0;
+}
+
+std::uint64_t host_memory_available() {
+  std::ifstream in("/proc/meminfo");
+  if (!in) return 0;
+  std::stringstream text;
+  text << in.rdbuf();
+  return mem_available_from_meminfo(text.str());
+}
+
 }  // namespace gx

@@ -498,6 +498,14 @@ class Planner {
   }
 
   std::string fit_reason(const Case& c) const {
+    // Host memory first: pinned memory that does not fit fails the allocation (or, worse,
+    // pushes the machine into swap) minutes into a run. 80 % of MemAvailable is the ceiling.
+    const Bytes host_need = host_bytes_needed(c);
+    const Bytes host_free = options_.host_available_bytes;
+    if (host_free != 0 && host_need > host_free / 5 * 4) {
+      return fmt::format("{} needs {} of host memory, {} available (at most 80 % is used)", format_bytes(c.bytes),
+                         format_bytes(host_need), format_bytes(host_free));
+    }
     for (const auto& [gpu, need] : device_bytes_needed(c)) {
       const DeviceInfo* d = device(gpu);
       // 0 = free memory not measured (a synthetic or partial inventory): do not guess.
@@ -794,6 +802,32 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
       break;
   }
   return {need.begin(), need.end()};
+}
+
+std::uint64_t host_bytes_needed(const Case& c) {
+  const Bytes buffer = sat_add(c.bytes, 2 * kGuardBytes);
+  switch (c.method) {
+    case Method::h2d_pinned:
+    case Method::d2h_pinned:
+    case Method::h2d_pageable:
+    case Method::d2h_pageable:
+    case Method::h2d_gemm: return buffer;
+    case Method::bidir_pinned: return sat_mul(2, buffer);
+    case Method::all_h2d:
+    case Method::all_d2h: return sat_mul(std::max<Bytes>(c.devices.size(), 1), buffer);  // one per GPU
+    case Method::naive:
+    case Method::pageable: return buffer;  // the bounce buffer
+    case Method::pipelined:
+      // The ring; the sweep's cases (chunk 0 until tuning decides) use at most the largest grid
+      // entry, which is small next to the tensor: count the tensor as the bound.
+      return c.chunk_bytes != 0 && c.ring_depth != 0
+                 ? sat_add(sat_mul(c.chunk_bytes, static_cast<Bytes>(c.ring_depth)), 2 * kGuardBytes)
+                 : buffer;
+    case Method::h2d_b2b:
+    case Method::d2h_b2b: return sat_mul(2, std::max(c.bytes, kLatencyBufferBytes));
+    case Method::chase_host: return c.bytes;
+    default: return 0;
+  }
 }
 
 // Not "chunk_bytes != 0": every pipelined record carries the chunk it ran with.

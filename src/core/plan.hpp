@@ -25,6 +25,8 @@ struct BenchOptions {
   std::vector<std::uint64_t> latency_sizes; // empty = kDefaultLatencySizes
   std::vector<std::uint64_t> gemm_sizes;    // N of N x N x N GEMMs; empty = {kDefaultGemmN}
   std::vector<Method> gemm_precisions;      // empty = every gemm method
+  // Host memory that can be allocated (MemAvailable); 0 = unknown (no host fit check).
+  std::uint64_t host_available_bytes = 0;
 };
 
 // The seed tensor, 10000 x 10000: GEMM N by default, and the N of the overlap cases' GEMMs.
@@ -68,6 +70,10 @@ inline constexpr std::uint64_t kLatencyBufferBytes = 64 * 1024;
 // Bytes a case allocates on each GPU (device ordinal -> bytes, ascending ordinal), used for
 // the fit check; exposed for tests.
 [[nodiscard]] std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c);
+
+// Host memory (pinned or pageable) a case allocates: transfer buffers on the host side, staging
+// rings and bounce buffers, the host pointer-chase chain. Exposed for tests.
+[[nodiscard]] std::uint64_t host_bytes_needed(const Case& c);
 
 // A pipelined case that measures one (chunk, ring depth) combination of the tuning grid.
 [[nodiscard]] bool is_tuning_case(const Case& c);

@@ -24,7 +24,7 @@ Json parse_json_capped(std::string_view text, const std::string& name, std::size
   } catch (const Json::parse_error& e) {
     // e.byte locates the problem; nlohmann's what() is long, keep one line. Truncated only when
     // the parser ran out of text (junk after a whole document also mentions "end of input").
-    const bool truncated = e.byte >= text.size();
+    const bool truncated = e.byte > text.size();
     throw InputError(fmt::format("{}: {} at byte {}", name,
                                  truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON",
                                  e.byte));

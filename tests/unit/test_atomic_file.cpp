@@ -91,3 +91,31 @@ TEST(Host, CpuListParsesWhatFormatWrites) {
   EXPECT_TRUE(parse_cpu_list("").empty());
   EXPECT_FALSE(bind_current_thread("garbage"));
 }
+
+TEST(Host, MemAvailableFromMeminfo) {
+  EXPECT_EQ(mem_available_from_meminfo("MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n"),
+            20000000ull * 1024);
+  EXPECT_EQ(mem_available_from_meminfo("MemTotal: 1 kB\n"), 0u);
+  EXPECT_EQ(mem_available_from_meminfo("MemAvailable: lots\n"), 0u);
+  EXPECT_EQ(mem_available_from_meminfo(""), 0u);
+  EXPECT_GT(host_memory_available(), 0u) << "this test machine has /proc/meminfo";
+}
+
+TEST(AtomicFile, OutputsMayNotOverwriteInputsOrEachOther) {
+  const std::string dir = ::testing::TempDir();
+  const std::string a = dir + "/gx_same_a.json";
+  write_file_atomically(a, "{}");
+  EXPECT_THROW(refuse_same_file({{"--output", a}}, {{"report", a}}), UsageError);
+  EXPECT_THROW(refuse_same_file({{"--output", dir + "/./gx_same_a.json"}}, {{"report", a}}), UsageError);
+  EXPECT_THROW(refuse_same_file({{"--junit", dir + "/gx_new.xml"}, {"--prom", dir + "/gx_new.xml"}}, {}), UsageError);
+  // Inputs may repeat; empty paths are ignored; different files pass.
+  EXPECT_NO_THROW(refuse_same_file({{"--output", ""}}, {{"report", a}, {"report", a}}));
+  EXPECT_NO_THROW(refuse_same_file({{"--output", dir + "/gx_other.json"}}, {{"report", a}}));
+  try {
+    refuse_same_file({{"--emit-expect", a}}, {{"RESULT", a}});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--emit-expect and RESULT"), std::string::npos) << e.what();
+  }
+  std::remove(a.c_str());
+}

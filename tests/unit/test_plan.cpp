@@ -446,3 +446,55 @@ TEST(Plan, HostBoundPathsOnlyOnRepresentativePairs) {
   o.all_pairs = true;
   EXPECT_EQ(only(plan(o, nvlink_system(4)), Method::naive).size(), 24u);
 }
+
+TEST(Plan, HostMemoryFitIsCheckedUpFront) {
+  BenchOptions o = options({Suite::host, Suite::staged});
+  o.host_available_bytes = 1ull << 30;  // 1 GiB: 80 % of it is 859 MB
+  const auto cases = plan(o, nvlink_system(2));
+  for (const auto& c : cases) {
+    if (c.method == Method::bidir_pinned && c.bytes == kHeadline) {
+      // Two 400 MB pinned buffers: 800 MB fits under 859 MB.
+      EXPECT_EQ(c.skip_reason, "");
+    }
+    if (c.method == Method::all_h2d) {
+      // One 400 MB buffer per GPU x 2 GPUs: 800 MB fits; with 3 it would not.
+      EXPECT_EQ(c.skip_reason, "");
+    }
+  }
+  o.host_available_bytes = 450ull << 20;  // 472 MB: 80 % is 377 MB, under one 400 MB buffer
+  const auto small = plan(o, nvlink_system(2));
+  bool skipped = false;
+  for (const auto& c : small) {
+    if (c.method == Method::h2d_pinned && c.bytes == kHeadline) {
+      EXPECT_NE(c.skip_reason.find("of host memory"), std::string::npos) << c.skip_reason;
+      EXPECT_NE(c.skip_reason.find("472 MB available"), std::string::npos) << c.skip_reason;
+      skipped = true;
+    }
+    if (c.method == Method::h2d_pinned && c.bytes == 4096) {
+      EXPECT_EQ(c.skip_reason, "");
+    }
+  }
+  EXPECT_TRUE(skipped);
+  // Unknown host memory (0): no host check at all.
+  o.host_available_bytes = 0;
+  for (const auto& c : plan(o, nvlink_system(2))) EXPECT_EQ(c.skip_reason.find("host memory"), std::string::npos);
+}
+
+TEST(Plan, HostBytesNeeded) {
+  Case c;
+  c.method = Method::bidir_pinned;
+  c.bytes = 1000;
+  EXPECT_EQ(host_bytes_needed(c), 2 * (1000 + 2 * kGuardBytes));
+  c.method = Method::pipelined;
+  c.chunk_bytes = 8 << 20;
+  c.ring_depth = 3;
+  EXPECT_EQ(host_bytes_needed(c), 3ull * (8 << 20) + 2 * kGuardBytes);
+  c.method = Method::all_d2h;
+  c.devices = {0, 1, 2, 3};
+  EXPECT_EQ(host_bytes_needed(c), 4 * (1000 + 2 * kGuardBytes));
+  c.method = Method::ce_write;
+  EXPECT_EQ(host_bytes_needed(c), 0u);
+  c.method = Method::chase_host;
+  c.bytes = 64 << 20;
+  EXPECT_EQ(host_bytes_needed(c), 64u << 20);
+}
