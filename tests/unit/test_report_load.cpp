@@ -58,3 +58,37 @@ TEST(ReportLoad, FileCaps) {
   EXPECT_THROW((void)read_file_capped(results_file("2026-11-26-h200x4-list.json"), 100), InputError);
   EXPECT_THROW((void)read_file_capped("/tmp"), InputError);
 }
+
+// Every valid schema fixture, old minors included, still loads; the 1.2 compute fixture keeps
+// its compute fields through the reader and writer.
+TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
+  const std::string dir = std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/";
+  for (const char* name : {"v1.0-bench.json", "v1.0-bench-ended-early.json", "v1.1-bench.json", "v1.2-bench.json",
+                           "v1.0-list-1gpu.json", "v1.0-list-2gpu.json", "v1.0-list-unknowns.json"}) {
+    SCOPED_TRACE(name);
+    EXPECT_NO_THROW((void)load_report(dir + name));
+  }
+  const LoadedReport compute = load_report(dir + "v1.2-bench.json");
+  EXPECT_EQ(compute.schema_minor, 2);
+  ASSERT_EQ(compute.records.size(), 8u);
+  const Record& gemm = compute.records[3];
+  EXPECT_EQ(gemm.test.method, Method::gemm_bf16);
+  EXPECT_EQ(gemm.test.gemm_n, 10000u);
+  EXPECT_DOUBLE_EQ(gemm.flops_per_op, 2e12);
+  ASSERT_TRUE(gemm.accuracy.has_value());
+  EXPECT_LE(gemm.accuracy->max_error, gemm.accuracy->bound);
+  EXPECT_TRUE(gemm.test.theoretical_flops_per_s.has_value());
+  EXPECT_NE(gemm.implementation.find("cu"), std::string::npos) << gemm.implementation;
+  ASSERT_TRUE(median_flop_rate(gemm).has_value());
+  EXPECT_GT(*median_flop_rate(gemm), 500e12);
+  const Record& all = compute.records[4];
+  EXPECT_EQ(all.test.devices.size(), 4u);
+  ASSERT_EQ(all.directions.size(), 4u);
+  EXPECT_GT(all.directions[0].median_flops_per_s, 500e12);
+  const Record& overlap = compute.records[5];
+  EXPECT_EQ(overlap.test.method, Method::copy_gemm);
+  ASSERT_TRUE(overlap.overlap.has_value());
+  ASSERT_TRUE(overlap_efficiency(*overlap.overlap).has_value());
+  EXPECT_GT(*overlap_efficiency(*overlap.overlap), 0.5);
+  EXPECT_EQ(compute.records[7].status, Status::skipped);
+}
