@@ -409,11 +409,14 @@ SideStats side_stats(const Bucket& bucket) {
   std::set<std::string> settings;
   std::vector<double> pooled;
   for (const Record* r : bucket.records) {
+    // Per sample: B/s (bandwidth), FLOP/s (throughput), else seconds per op (latency; overlap:
+    // the time of both operations together).
     const bool bandwidth = bucket.key.metric == Metric::bandwidth;
+    const bool throughput = bucket.key.metric == Metric::throughput;
     const bool usable = r->status == Status::ok && !r->sample_seconds.empty() &&
                         std::all_of(r->sample_seconds.begin(), r->sample_seconds.end(),
                                     [](double x) { return std::isfinite(x) && x > 0; }) &&
-                        (!bandwidth || r->bytes_per_op > 0);
+                        (!bandwidth || r->bytes_per_op > 0) && (!throughput || r->flops_per_op > 0);
     if (!usable) {
       if (s.not_ok == 0 && s.status.empty()) s.status = status_text(*r);
       ++s.not_ok;
@@ -422,7 +425,7 @@ SideStats side_stats(const Bucket& bucket) {
     std::vector<double> values;
     values.reserve(r->sample_seconds.size());
     for (double seconds : r->sample_seconds)
-      values.push_back(bandwidth ? r->bytes_per_op / seconds : seconds);
+      values.push_back(bandwidth ? r->bytes_per_op / seconds : throughput ? r->flops_per_op / seconds : seconds);
     pooled.insert(pooled.end(), values.begin(), values.end());
     s.samples_by_record.push_back(std::move(values));
     if (bucket.key.tuned && r->test.chunk_bytes != 0) {
@@ -468,7 +471,7 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
   row.note = fmt::format("{}", fmt::join(notes, "; "));
   if (row.base.records == 0 || row.newer.records == 0) return row;  // not compared
 
-  const bool lower_is_better = key.metric == Metric::latency;
+  const bool lower_is_better = key.metric == Metric::latency || key.metric == Metric::overlap;
   row.compared = true;
   row.ratio = lower_is_better ? row.base.median / row.newer.median : row.newer.median / row.base.median;
   BootstrapOptions bootstrap = options.bootstrap;
@@ -633,7 +636,13 @@ std::string rate_label(double bytes_per_s) {
 }
 
 std::string value_label(Metric metric, double value) {
-  return metric == Metric::latency ? format_duration(value) : rate_label(value);
+  switch (metric) {
+    case Metric::latency:
+    case Metric::overlap: return format_duration(value);
+    case Metric::throughput: return std::isfinite(value) ? fmt::format("{:.1f} TFLOP/s", value / 1e12) : "-";
+    case Metric::bandwidth: break;
+  }
+  return rate_label(value);
 }
 
 std::string side_value(const MatchKey& k, const SideStats& s) {
@@ -860,7 +869,15 @@ Json stats_json(const MatchKey& k, const SideStats& s) {
   return j;
 }
 
-const char* unit_of(const MatchKey& k) { return k.metric == Metric::latency ? "s" : "B/s"; }
+const char* unit_of(const MatchKey& k) {
+  switch (k.metric) {
+    case Metric::latency:
+    case Metric::overlap: return "s";
+    case Metric::throughput: return "FLOP/s";
+    case Metric::bandwidth: break;
+  }
+  return "B/s";
+}
 
 Json suite_json(const SuiteSummary& s) {
   return Json{{"suite", to_string(s.suite)},
@@ -880,8 +897,8 @@ std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v
 }  // namespace
 
 std::string ratio_convention() {
-  return "NEW/BASE > 1 means NEW is faster: bandwidth records compare median rates (NEW / BASE), "
-         "latency records median times inverted (BASE / NEW).";
+  return "NEW/BASE > 1 means NEW is faster: bandwidth and GEMM records compare median rates (NEW / BASE), "
+         "latency and overlap records median times inverted (BASE / NEW; overlap: both operations together).";
 }
 
 std::vector<Table> compare_tables(const std::vector<Comparison>& comparisons) {

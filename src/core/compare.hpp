@@ -144,7 +144,7 @@ struct SideStats {
   double median = 0;        // median of the per-record medians: B/s or seconds
   double cv = 0;            // of the pooled samples
   std::string setting;      // tuned pipelined: "8 MiB x4" (distinct settings joined)
-  std::vector<std::vector<double>> samples_by_record;  // B/s (bandwidth) or s (latency)
+  std::vector<std::vector<double>> samples_by_record;  // B/s (bandwidth), FLOP/s (gemm), s (latency, overlap)
 };
 
 struct CompareRow {

@@ -570,3 +570,35 @@ TEST(CompareRender, TablesCsvMarkdown) {
   const std::string csv = render_comparisons(cs, OutputFormat::csv, false);
   EXPECT_EQ(csv.rfind("base_file,new_file,", 0), 0u);
 }
+
+// GEMM records compare FLOP/s (higher is better), overlap records their together time (lower is
+// better): a faster NEW has a ratio above 1 in both.
+TEST(CompareCompute, GemmComparesFlopRatesAndOverlapTimes) {
+  auto gemm = [](double seconds) {
+    Record r = make_record(Method::gemm_bf16, 0, 0, 600000000, samples_around(seconds), "");
+    r.test.gemm_n = 10000;
+    r.flops_per_op = 2e12;
+    return r;
+  };
+  auto overlap = [](double seconds) {
+    Record r = make_record(Method::copy_gemm, 0, 1, 400000000, samples_around(seconds));
+    r.test.gemm_n = 10000;
+    r.overlap = OverlapTimes{1e-3, 3e-3, seconds, 1e-3, seconds};
+    return r;
+  };
+  const LoadedReport base = make_report("base.json", make_system(2, "A"), {gemm(2.5e-3), overlap(3.2e-3)});
+  const LoadedReport newer = make_report("new.json", make_system(2, "A"), {gemm(2.0e-3), overlap(2.9e-3)});
+  const Comparison c = compare_reports(base, newer);
+  ASSERT_EQ(c.rows.size(), 2u);
+  for (const auto& row : c.rows) {
+    SCOPED_TRACE(to_string(row.key.method));
+    ASSERT_TRUE(row.compared);
+    EXPECT_GT(row.ratio, 1.0) << "NEW is faster";
+    EXPECT_EQ(row.verdict, CompareVerdict::faster);
+  }
+  const auto& g = c.rows[0].key.method == Method::gemm_bf16 ? c.rows[0] : c.rows[1];
+  EXPECT_NEAR(g.ratio, 1.25, 1e-3);
+  EXPECT_NEAR(g.base.median, 800e12, 1e9);  // FLOP/s, not seconds
+  const auto& o = c.rows[0].key.method == Method::copy_gemm ? c.rows[0] : c.rows[1];
+  EXPECT_NEAR(o.ratio, 3.2 / 2.9, 1e-3);
+}
