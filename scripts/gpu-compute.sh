@@ -26,6 +26,11 @@ step "gpuxfer bench --suites elementwise,gemm,overlap $*"
   >"$out/bench-compute.txt" 2>"$out/bench-compute.log" || status=1
 cat "$out/bench-compute.txt" "$out/bench-compute.log"
 
+step "gpuxfer bench --suites gemm --devices 0 --gemm-rest 2s --samples 10 (burst: as PyTorch's timing sees it)"
+$bin bench --suites gemm --devices 0 --gemm-rest 2s --samples 10 --save-json "$out/bench-gemm-burst.json" \
+  >"$out/bench-gemm-burst.txt" 2>"$out/bench-gemm-burst.log" || status=1
+grep -E "^GPU0" "$out/bench-gemm-burst.txt"
+
 step "PyTorch reference (same machine, right after)"
 python3 scripts/reference_torch.py --pairs 0-1 --compute --output "$out/reference-compute.json" \
   2>"$out/reference-compute.log" || status=1
@@ -33,4 +38,7 @@ tail -30 "$out/reference-compute.log"
 python3 scripts/ratios.py "$out/bench-compute.json" "$out/reference-compute.json" --common \
   -o "$out/ratios-compute.md" || status=1
 grep -E "elementwise|gemm|targets" "$out/ratios-compute.md"
+python3 scripts/ratios.py "$out/bench-gemm-burst.json" "$out/reference-compute.json" --common \
+  -o "$out/ratios-gemm-burst.md" || status=1
+grep -E "gemm|targets" "$out/ratios-gemm-burst.md"
 exit $status

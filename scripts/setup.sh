@@ -4,8 +4,11 @@
 # installs what is missing, so it also works offline where everything is present.
 set -euo pipefail
 
+# openmpi-bin and libopenmpi-dev: the MPI layer of multi-process runs (src/dist) and its mpirun
+# tests (tests/mpi); the build skips both where MPI is missing (GPUXFER_WITH_MPI=AUTO).
 packages=(cmake g++ make git python3 python3-pip
-          libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+          libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+          openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -140,6 +140,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
               {"gemm_precisions", precision_names(p)},
               {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
+              {"gemm_rest_seconds", r.gemm_rest_seconds},
               {"elementwise", Json{{"threads", r.elementwise.threads},
                                    {"blocks_per_sm", r.elementwise.blocks_per_sm},
                                    {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
@@ -201,6 +202,10 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   settings.elementwise = ElementwiseConfig{o.ew_threads, o.ew_blocks_per_sm, o.ew_cache == "streaming"};
   settings.gemm_inputs = parse_gemm_inputs(o.gemm_inputs);
+  settings.gemm_rest_seconds = parse_duration(o.gemm_rest);
+  if (settings.gemm_rest_seconds > 60) {
+    throw UsageError(fmt::format("invalid --gemm-rest '{}': at most 60s", o.gemm_rest));
+  }
   settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
                                       static_cast<int>(sm_chunk), o.sm_stages};
 
@@ -327,6 +332,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--gemm-inputs", o->gemm_inputs,
                   "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand on a GPU); a GEMM's speed "
                   "depends on its data");
+  sub->add_option("--gemm-rest", o->gemm_rest,
+                  "Idle time before each GEMM case's samples (default 0s: sustained rate; 2s: burst rate "
+                  "at boost clocks)");
   sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
                   "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");

@@ -37,6 +37,10 @@ struct RunSettings {
   kernels::SmCopyConfig sm;
   ElementwiseConfig elementwise;
   Gemm::InputRange gemm_inputs;
+  // Idle time before a GEMM case's samples (after its algorithm choice and verification ran the
+  // GEMM at full power): 0 measures the sustained rate; ~2 s lets the GPU return to boost clocks
+  // and measures the burst rate short benchmarks see (README "Measured compute").
+  double gemm_rest_seconds = 0;
   std::uint32_t seed = 0x6a09e667u;
 };
 

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "suites/compute.hpp"
 #include "suites/suites.hpp"
@@ -54,6 +56,8 @@ Record run_gemm(Context& ctx, const Case& c) {
     }
   }
 
+  const double rest = ctx.settings().gemm_rest_seconds;
+  if (rest > 0) std::this_thread::sleep_for(std::chrono::duration<double>(rest));
   const Measurement m = measure_device(
       ctx.gates(), streams,
       [&] {
@@ -72,6 +76,7 @@ Record run_gemm(Context& ctx, const Case& c) {
                                             : gemms[i]->algorithm_description());
   }
   record.implementation = fmt::format("{}", fmt::join(algorithms, "; "));
+  if (rest > 0) record.implementation += fmt::format("; samples after {:.3g} s idle", rest);
   record.status = Status::ok;
   return record;
 }
