@@ -202,7 +202,8 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   settings.elementwise = ElementwiseConfig{o.ew_threads, o.ew_blocks_per_sm, o.ew_cache == "streaming"};
   settings.gemm_inputs = parse_gemm_inputs(o.gemm_inputs);
-  settings.gemm_rest_seconds = parse_duration(o.gemm_rest);
+  // Not given: 0 (parse_duration refuses 0, which is right for every other duration).
+  settings.gemm_rest_seconds = o.gemm_rest.empty() ? 0.0 : parse_duration(o.gemm_rest);
   if (settings.gemm_rest_seconds > 60) {
     throw UsageError(fmt::format("invalid --gemm-rest '{}': at most 60s", o.gemm_rest));
   }

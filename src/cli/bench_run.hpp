@@ -38,7 +38,7 @@ struct BenchCliOptions {
   int sm_stages = 4;
   std::string gemm_n;             // empty: 10000
   std::string gemm_inputs = "0:1";
-  std::string gemm_rest = "0s";
+  std::string gemm_rest;  // empty: no rest (sustained)
   int ew_threads = 128;
   int ew_blocks_per_sm = 0;
   std::string ew_cache = "streaming";

@@ -188,11 +188,13 @@ int wait_exit(const Child& child, double seconds) {
   return -1;
 }
 
-// Waits until the child's stderr shows it is running its second case (--verbose progress).
+// Waits until the child's stderr shows it is running its second case (--verbose progress);
+// false at once when the child has already exited (it then failed: its stderr says why).
 bool wait_running(const Child& child, double seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (slurp(child.err_path).find("[2/") != std::string::npos) return true;
+    if (::kill(child.pid, 0) != 0 || ::waitpid(child.pid, nullptr, WNOHANG) == child.pid) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -277,6 +279,7 @@ TEST(FaultCli, SecondSigintExitsAtOnce) {
                             "twice");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (slurp(child.err_path).find("[1/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_NE(::waitpid(child.pid, nullptr, WNOHANG), child.pid) << "exited early: " << slurp(child.err_path);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
