@@ -531,6 +531,14 @@ std::vector<Table> bench_tables(const std::vector<Record>& records, const System
   return out;
 }
 
+std::vector<Table> compute_tables(const std::vector<Record>& records) {
+  std::vector<Table> out;
+  add_elementwise(records, out);
+  add_gemm(records, out);
+  add_overlap(records, out);
+  return out;
+}
+
 Table bench_flat_table(const std::vector<Record>& records) {
   Table t;
   t.header = {"suite", "method", "metric", "src", "dst", "devices", "dtype", "bytes", "shape",

@@ -15,5 +15,7 @@ namespace gx {
 [[nodiscard]] std::vector<Table> bench_tables(const std::vector<Record>& records,
                                               const SystemInfo& system);
 [[nodiscard]] Table bench_flat_table(const std::vector<Record>& records);
+// The compute tables of bench_tables (elementwise, gemm, overlap), for the HTML report too.
+[[nodiscard]] std::vector<Table> compute_tables(const std::vector<Record>& records);
 
 }  // namespace gx

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "core/bench_view.hpp"
 #include "core/build_info.hpp"
 #include "core/plan.hpp"
 #include "core/units.hpp"
@@ -19,11 +20,12 @@ namespace {
 
 // ---- record classification (as the text view groups them) -----------------------------------
 
-// Compute suites are matched by name so records of suites added later are drawn without a change
-// here (the Suite enum does not hold them yet).
-bool is_compute_suite(Suite s) {
-  const std::string_view name = to_string(s);
-  return name == "elementwise" || name == "gemm";
+// Suites drawn as per-GPU bar charts in the Compute section (overlap is a table there).
+bool is_compute_suite(Suite s) { return s == Suite::elementwise || s == Suite::gemm; }
+
+// Where a compute record ran: one GPU, or every listed GPU at once.
+std::string compute_label(const Case& c) {
+  return c.devices.empty() ? gpu_label(c.src) : fmt::format("{} at once", fmt::join(c.devices, ","));
 }
 
 std::vector<int> gpu_axis(const LoadedReport& report) {
@@ -353,18 +355,14 @@ struct MetricScale {
   std::string unit;
 };
 
-// Units of a compute record's rate, by metric name (generic over metrics added later).
+// Units of a compute record's rate: GB/s for elementwise, TFLOP/s for GEMMs.
 MetricScale metric_scale(Metric m) {
-  const std::string_view name = to_string(m);
-  if (name == "bandwidth") return {1e9, "GB/s"};
-  if (name == "flops" || name == "compute" || name == "throughput") return {1e12, "TFLOP/s"};
-  return {1e9, fmt::format("{} (1e9/s)", name)};
+  return m == Metric::throughput ? MetricScale{1e12, "TFLOP/s"} : MetricScale{1e9, "GB/s"};
 }
 
-// Work per second of any measured record: bytes_per_op (or the metric's unit of work) / median time.
+// B/s of a bandwidth record, FLOP/s of a GEMM (core/bench_model defines both once).
 std::optional<double> work_rate(const Record& r) {
-  if (r.status != Status::ok || !r.time || r.time->median <= 0 || r.bytes_per_op <= 0) return std::nullopt;
-  return r.bytes_per_op / r.time->median;
+  return metric_of(r.test.method) == Metric::throughput ? median_flop_rate(r) : median_rate(r);
 }
 
 bool check_is_bad(const std::string& v) {
@@ -618,18 +616,30 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
     if (records.empty()) {
       records = select(report.records, [&](const Record& r) { return r.test.suite == suite && !is_suite_skip(r.test); });
     }
-    for (const auto& [bytes, group] : by_bytes(records)) {
+    // GEMMs of one N share a chart (their operand bytes differ by precision); elementwise one per size.
+    std::map<std::uint64_t, Records> groups;
+    for (const Record* r : records) groups[suite == Suite::gemm ? r->test.gemm_n : r->test.bytes].push_back(r);
+    for (const auto& [size, group] : groups) {
       const auto methods = methods_in(group);
       const MetricScale scale = metric_scale(metric_of(methods.front()));
       BarChartSpec chart;
-      chart.title = fmt::format("{}, {}: {} (% of peak)", to_string(suite), byte_label(bytes), scale.unit);
+      chart.title = suite == Suite::gemm
+                        ? fmt::format("gemm, N = {}: {} (% of peak)", size, scale.unit)
+                        : fmt::format("{}, {}: {} (% of theoretical memory bandwidth)", to_string(suite),
+                                      byte_label(size), scale.unit);
       chart.y_label = scale.unit;
       for (const Method m : methods) chart.series.emplace_back(to_string(m));
-      std::map<int, std::map<Method, const Record*>> cells;
-      for (const Record* r : group) cells[host_gpu(r->test)][r->test.method] = r;
-      for (const auto& [gpu, row] : cells) {
+      std::vector<std::string> order;
+      std::map<std::string, std::map<Method, const Record*>> cells;
+      for (const Record* r : group) {
+        const std::string where = compute_label(r->test);
+        if (cells.find(where) == cells.end()) order.push_back(where);
+        cells[where][r->test.method] = r;
+      }
+      for (const auto& where : order) {
+        const auto& row = cells[where];
         BarGroup g;
-        g.label = gpu_label(gpu);
+        g.label = where;
         for (const Method m : methods) {
           const auto it = row.find(m);
           const auto rate = it == row.end() ? std::nullopt : work_rate(*it->second);
@@ -637,8 +647,8 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
             g.bars.emplace_back(std::nullopt);
             continue;
           }
-          const auto& peak = it->second->test.theoretical_bytes_per_s;
-          const std::string sub = peak.has_value() && *peak > 0 ? percent(*rate / *peak) : "";
+          const auto fraction = efficiency(*it->second);
+          const std::string sub = fraction ? percent(*fraction) : "";
           const double value = *rate / scale.divisor;
           g.bars.emplace_back(Bar{value, fmt::format("{:.1f}", value), sub,
                                   fmt::format("{} {}: {:.2f} {}{}", to_string(m), g.label, value, scale.unit,
@@ -824,7 +834,12 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
     for (const auto& s : sources) {
       std::string charts;
       for (const auto& c : compute_bar_charts(s.report)) charts += figure(svg_bar_chart(c));
-      if (!charts.empty()) body += subheading(sources, s) + "<div class=\"charts\">\n" + charts + "</div>\n";
+      std::string tables;
+      for (const auto& t : compute_tables(s.report.records)) tables += "<div>\n" + html_table(t) + "</div>\n";
+      if (!charts.empty() || !tables.empty()) {
+        body += subheading(sources, s) + "<div class=\"charts\">\n" + charts + "</div>\n<div class=\"tables\">\n" +
+                tables + "</div>\n";
+      }
     }
     if (!body.empty()) sections.push_back({"compute", "Compute", body});
   }

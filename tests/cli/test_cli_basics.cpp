@@ -147,3 +147,15 @@ TEST(CliBench, HelpShowsExamples) {
   EXPECT_NE(r.out.find("Examples"), std::string::npos);
   EXPECT_NE(r.out.find("--sizes"), std::string::npos);
 }
+
+// Every default of every option passes its own validation: the plain commands get as far as
+// looking for GPUs (exit 3 with none visible), never exit 2. (A default of "0s" for a duration
+// that must be positive once slipped through and stopped every bench.)
+TEST(CliBasics, DefaultsPassValidation) {
+  for (const char* args : {"bench", "bench --quick", "bench --suites gemm", "check --quick", "check --full", "list"}) {
+    SCOPED_TRACE(args);
+    const auto r = run_gpuxfer(args, "CUDA_VISIBLE_DEVICES=");
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_EQ(r.err.find("invalid"), std::string::npos) << r.err;
+  }
+}

@@ -433,3 +433,34 @@ TEST(HtmlReport, RealResultsRender) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_GT(count(html, "<svg"), 20u);
 }
+
+// The compute section of a real 1.2 report (the schema fixture from 4x H200): elementwise bars in
+// GB/s per size, GEMM bars in TFLOP/s per N with % of peak, the all-GPUs case as its own group,
+// and the overlap table.
+TEST(HtmlReport, ComputeChartsAndOverlapTable) {
+  const LoadedReport rep = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.2-bench.json");
+  const auto charts = compute_bar_charts(rep);
+  const BarChartSpec* gemm = nullptr;
+  const BarChartSpec* scale = nullptr;
+  for (const auto& c : charts) {
+    if (c.title.rfind("gemm, N = 10000", 0) == 0) gemm = &c;
+    if (c.title.rfind("elementwise, 400 MB", 0) == 0) scale = &c;
+  }
+  ASSERT_NE(gemm, nullptr);
+  ASSERT_NE(scale, nullptr);
+  EXPECT_EQ(gemm->y_label, "TFLOP/s");
+  ASSERT_EQ(gemm->groups.size(), 3u);  // GPU0, all four at once, GPU3 (skipped)
+  EXPECT_EQ(gemm->groups[0].label, "GPU0");
+  ASSERT_TRUE(gemm->groups[0].bars[0].has_value());
+  EXPECT_EQ(gemm->groups[0].bars[0]->text, "739.1");
+  EXPECT_EQ(gemm->groups[0].bars[0]->sub, "69%");
+  EXPECT_EQ(gemm->groups[1].label, "0,1,2,3 at once");
+  EXPECT_FALSE(gemm->groups[2].bars[0].has_value()) << "a skipped case draws no bar";
+  EXPECT_EQ(scale->y_label, "GB/s");
+  ASSERT_TRUE(scale->groups[0].bars[0].has_value());
+  EXPECT_EQ(scale->groups[0].bars[0]->text, "4142.4");
+  const std::string html = render_html_report({source_of(rep, "c.json")});
+  EXPECT_NE(html.find("id=\"compute\""), std::string::npos);
+  EXPECT_NE(html.find("overlap, a copy while GEMMs run"), std::string::npos);
+  EXPECT_NE(html.find("0.95"), std::string::npos) << "copy_gemm's overlap efficiency";
+}
