@@ -285,7 +285,8 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   switch (options.format) {
     case OutputFormat::json: emit_json(options, result.report); break;
     case OutputFormat::csv: emit(options, render_csv(bench_flat_table(result.records))); break;
-    default: emit(options, render_tables(bench_tables(result.records, result.system), options.format, options.color)); break;
+    default: emit(options, render_tables(bench_tables(result.records, result.system), options.format, options.color,
+                                                 options.terminal_columns)); break;
   }
   if (result.exit != ExitCode::ok) {
     std::fprintf(stderr, "gpuxfer: error: %s; results so far were written\n", result.message.c_str());

@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,10 @@ void resolve_global_options(GlobalOptions& options) {
   }
   if (!options.output_path.empty()) ensure_writable(options.output_path);
   const bool to_tty = options.output_path.empty() && ::isatty(STDOUT_FILENO) == 1;
+  if (to_tty) {
+    winsize size{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) options.terminal_columns = size.ws_col;
+  }
   options.color = use_color(to_tty, std::getenv("NO_COLOR") != nullptr, options.format);
 }
 

@@ -24,6 +24,9 @@ struct GlobalOptions {
   // Resolved before a command runs.
   OutputFormat format = OutputFormat::table;
   bool color = false;
+  // Columns of the terminal stdout is; 0 when stdout is not a terminal (files and pipes get
+  // whole tables). Text tables wider than this are split by columns (an 8- or 16-GPU matrix).
+  std::size_t terminal_columns = 0;
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& options);

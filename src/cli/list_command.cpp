@@ -34,7 +34,7 @@ int run_list(GlobalOptions& options, const ListOptions& list) {
       emit(options, render_tables(inventory_flat_tables(system), OutputFormat::csv, false));
       break;
     default:
-      emit(options, render_tables(inventory_tables(system), options.format, options.color));
+      emit(options, render_tables(inventory_tables(system), options.format, options.color, options.terminal_columns));
       break;
   }
   return 0;

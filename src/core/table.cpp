@@ -124,6 +124,49 @@ std::string render_text(const Table& t, bool color) {
   return out;
 }
 
+std::vector<Table> split_columns(const Table& t, std::size_t max_width) {
+  const auto widths = column_widths(t);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < widths.size(); ++c) total += widths[c] + (c > 0 ? 2 : 0);
+  if (max_width == 0 || total <= max_width || widths.size() < 2) return {t};
+  // The label columns repeat in every part: the leading left-aligned ones (make_table), at
+  // least one, and never all of them.
+  std::size_t keep = 0;
+  while (keep < widths.size() && align_of(t, keep) == Align::left) ++keep;
+  keep = std::clamp<std::size_t>(keep, 1, widths.size() - 1);
+  std::size_t label_width = 0;
+  for (std::size_t c = 0; c < keep; ++c) label_width += widths[c] + (c > 0 ? 2 : 0);
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;  // [first, last) of the other columns
+  std::size_t first = keep;
+  while (first < widths.size()) {
+    std::size_t used = label_width;
+    std::size_t last = first;
+    while (last < widths.size() && (last == first || used + 2 + widths[last] <= max_width)) used += 2 + widths[last++];
+    ranges.emplace_back(first, last);
+    first = last;
+  }
+  std::vector<Table> parts;
+  for (std::size_t p = 0; p < ranges.size(); ++p) {
+    const auto [from, to] = ranges[p];
+    Table part;
+    const std::string span = to - from == 1 ? t.header[from] : t.header[from] + "-" + t.header[to - 1];
+    part.title = fmt::format("{} ({}, part {} of {})", t.title, span, p + 1, ranges.size());
+    auto pick = [&](const std::vector<std::string>& cells) {
+      std::vector<std::string> out;
+      for (std::size_t c = 0; c < keep; ++c) out.push_back(c < cells.size() ? cells[c] : "");
+      for (std::size_t c = from; c < to; ++c) out.push_back(c < cells.size() ? cells[c] : "");
+      return out;
+    };
+    part.header = pick(t.header);
+    for (std::size_t c = 0; c < keep; ++c) part.align.push_back(align_of(t, c));
+    for (std::size_t c = from; c < to; ++c) part.align.push_back(align_of(t, c));
+    for (const auto& row : t.rows) part.rows.push_back(pick(row));
+    if (p + 1 == ranges.size()) part.notes = t.notes;
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
 std::string render_csv(const Table& t) {
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
@@ -162,14 +205,21 @@ std::string render_markdown(const Table& t) {
   return out;
 }
 
-std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color) {
+std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color,
+                          std::size_t max_width) {
   std::string out;
-  for (std::size_t i = 0; i < tables.size(); ++i) {
-    if (i > 0) out += '\n';
-    switch (format) {
-      case OutputFormat::csv: out += render_csv(tables[i]); break;
-      case OutputFormat::markdown: out += render_markdown(tables[i]); break;
-      default: out += render_text(tables[i], color); break;
+  bool first = true;
+  for (const Table& table : tables) {
+    const std::vector<Table> parts =
+        format == OutputFormat::table ? split_columns(table, max_width) : std::vector<Table>{table};
+    for (const Table& part : parts) {
+      if (!first) out += '\n';
+      first = false;
+      switch (format) {
+        case OutputFormat::csv: out += render_csv(part); break;
+        case OutputFormat::markdown: out += render_markdown(part); break;
+        default: out += render_text(part, color); break;
+      }
     }
   }
   return out;

@@ -30,9 +30,17 @@ enum class OutputFormat { table, json, csv, markdown };
 [[nodiscard]] std::string render_text(const Table& table, bool color);
 [[nodiscard]] std::string render_csv(const Table& table);
 [[nodiscard]] std::string render_markdown(const Table& table);
-// Renders several tables in a text-like format, separated by blank lines.
+// Renders several tables in a text-like format, separated by blank lines. `max_width` > 0 (the
+// terminal's width) splits text tables wider than it by columns (split_columns); markdown, CSV
+// and output to files keep every table whole.
 [[nodiscard]] std::string render_tables(const std::vector<Table>& tables, OutputFormat format,
-                                        bool color);
+                                        bool color, std::size_t max_width = 0);
+
+// A table too wide for `max_width` terminal columns as several narrower tables: each keeps the
+// leading left-aligned (label) columns and takes as many of the others as fit, at least one;
+// titles say which columns ("GPU1-GPU7, part 1 of 2"); notes stay with the last part. A table
+// that fits is returned as it is.
+[[nodiscard]] std::vector<Table> split_columns(const Table& table, std::size_t max_width);
 
 // Terminal columns a UTF-8 string occupies (one per code point; no wide-glyph tables needed
 // for what gpuxfer prints).
