@@ -258,6 +258,12 @@ std::string gemm_unsupported_reason(GemmPrecision precision, int cc_major, int c
 // A wrong entry scores ~1 (the corruption hook >= 1 by construction); a wrong matrix (transposed
 // operand, zeros, stale data) scores ~1.3 / sqrt(N) per entry and ~4 / sqrt(N) as the maximum over
 // 256 samples: 0.04 at N = 10^4, above every bound here.
+double Gemm::error_bound(GemmPrecision precision, std::int64_t n) {
+  const double base = error_bound(precision);
+  if (precision != GemmPrecision::fp32 || n <= 10000) return base;
+  return base * std::sqrt(static_cast<double>(n) / 1e4);
+}
+
 double Gemm::error_bound(GemmPrecision precision) {
   switch (precision) {
     case GemmPrecision::fp32: return 1e-5;

@@ -38,7 +38,7 @@ Record run_gemm(Context& ctx, const Case& c) {
 
   if (ctx.settings().verify) {
     Accuracy accuracy;
-    accuracy.bound = Gemm::error_bound(precision);
+    accuracy.bound = Gemm::error_bound(precision, n);
     accuracy.samples = kCheckedEntries * static_cast<int>(gemms.size());
     for (std::size_t i = 0; i < gemms.size(); ++i) {
       gemms[i]->enqueue(*streams[i]);

@@ -69,7 +69,7 @@ Record run_overlap(Context& ctx, const Case& c) {
     bad += at_dst.mismatches(dst.base, kGuardBytes, poison, 0, check, timeout);
     bad += at_dst.mismatches(dst.data + c.bytes, kGuardBytes, poison, kGuardBytes + c.bytes, check, timeout);
     Accuracy accuracy;
-    accuracy.bound = Gemm::error_bound(gemm_precision(kOverlapGemm));
+    accuracy.bound = Gemm::error_bound(gemm_precision(kOverlapGemm), static_cast<std::int64_t>(c.gemm_n));
     accuracy.samples = kCheckedEntries * static_cast<int>(gemms.size());
     compute();
     for (std::size_t i = 0; i < gemms.size(); ++i) {

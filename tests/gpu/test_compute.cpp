@@ -202,6 +202,10 @@ TEST(GemmPrecisions, BoundsOrderedByPrecision) {
   EXPECT_LT(Gemm::error_bound(GemmPrecision::fp32), Gemm::error_bound(GemmPrecision::tf32));
   EXPECT_LE(Gemm::error_bound(GemmPrecision::fp16), Gemm::error_bound(GemmPrecision::bf16));
   EXPECT_LT(Gemm::error_bound(GemmPrecision::bf16), 0.05);  // well below a corrupted entry (~1)
+  // fp32's bound grows like sqrt(N) past N = 10^4 (accumulation); the others do not depend on N.
+  EXPECT_DOUBLE_EQ(Gemm::error_bound(GemmPrecision::fp32, 10000), 1e-5);
+  EXPECT_DOUBLE_EQ(Gemm::error_bound(GemmPrecision::fp32, 40000), 2e-5);
+  EXPECT_DOUBLE_EQ(Gemm::error_bound(GemmPrecision::bf16, 40000), Gemm::error_bound(GemmPrecision::bf16));
 }
 
 TEST(GemmAllocation, TooLargeIsOutOfMemoryAndLeavesNoPendingError) {
