@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/bench_run.hpp"
 #include "cli/commands.hpp"
@@ -16,11 +17,18 @@
 #include "core/host.hpp"
 #include "core/plan.hpp"
 #include "core/record_json.hpp"
+#include "core/schedule.hpp"
 #include "core/sweep.hpp"
 #include "gpu/devices.hpp"
 #include "gpu/elementwise.hpp"
 #include "gpu/kernels.hpp"
 #include "suites/runner.hpp"
+#ifdef GPUXFER_HAVE_MPI
+#include "core/merge.hpp"
+#include "core/report_load.hpp"
+#include "dist/collect.hpp"
+#include "dist/placement.hpp"
+#endif
 
 namespace gx::cli {
 namespace {
@@ -87,7 +95,8 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   return p;
 }
 
-// "LO:HI", finite, LO < HI, within +-1000 (so an FP16 product of 10000 terms cannot overflow).
+// "LO:HI", finite, LO < HI, within +-1000. Wide ranges can overflow an FP16 output (|C| up to
+// N * hi^2); such a product is caught by verification and the record fails, never silently.
 Gemm::InputRange parse_gemm_inputs(const std::string& text) {
   const auto fail = [&] {
     return UsageError(fmt::format("invalid --gemm-inputs '{}': LO:HI with LO < HI, both within -1000 to 1000", text));
@@ -210,6 +219,15 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
                                       static_cast<int>(sm_chunk), o.sm_stages};
 
+  if (options.node_local_rank && options.devices_text == "all") {
+    // One rank per GPU: the node-local rank picks it (after every flag was validated above).
+    const auto [local_rank, local_size] = *options.node_local_rank;
+    const RankDevice device = rank_device(local_rank, local_size, static_cast<int>(visible_devices().size()));
+    if (!device.warning.empty() && local_rank == 0) {
+      std::fprintf(stderr, "gpuxfer: warning: %s\n", device.warning.c_str());
+    }
+    options.devices_text = std::to_string(device.device);
+  }
   const DeviceSpec spec = parse_device_spec(options.devices_text);
   const std::vector<int> selected = resolve_devices(spec, visible_devices());
   BenchRun result;
@@ -276,22 +294,120 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
 
 namespace {
 
-int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
-  const BenchRun result = run_bench_cases(options, o);
+// The run's outputs: --save-json, then stdout (or -o) in the chosen format.
+void write_bench_outputs(const GlobalOptions& options, const BenchCliOptions& o, const Json& report,
+                         const std::vector<Record>& records, const SystemInfo& system) {
   if (!o.save_json.empty()) {
-    write_file_atomically(o.save_json, result.report.dump(2) + "\n");
+    write_file_atomically(o.save_json, report.dump(2) + "\n");
     inform(options, fmt::format("gpuxfer: wrote {}", o.save_json));
   }
   switch (options.format) {
-    case OutputFormat::json: emit_json(options, result.report); break;
-    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(result.records))); break;
-    default: emit(options, render_tables(bench_tables(result.records, result.system), options.format, options.color,
-                                                 options.terminal_columns)); break;
+    case OutputFormat::json: emit_json(options, report); break;
+    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(records))); break;
+    default:
+      emit(options, render_tables(bench_tables(records, system), options.format, options.color,
+                                  options.terminal_columns));
+      break;
   }
+}
+
+int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
+  const BenchRun result = run_bench_cases(options, o);
+  write_bench_outputs(options, o, result.report, result.records, result.system);
   if (result.exit != ExitCode::ok) {
     std::fprintf(stderr, "gpuxfer: error: %s; results so far were written\n", result.message.c_str());
   }
   return static_cast<int>(result.exit);
+}
+
+// How many processes an MPI launcher started (Open MPI, MPICH/PMI, Slurm's srun); 1 when gpuxfer
+// was not started by one.
+int launcher_world_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+    if (const char* value = std::getenv(name)) {
+      const int n = std::atoi(value);
+      if (n > 1) return n;
+    }
+  }
+  return 1;
+}
+
+#ifdef GPUXFER_HAVE_MPI
+std::string_view error_kind_of(ExitCode code) {
+  switch (code) {
+    case ExitCode::usage: return "usage";
+    case ExitCode::cannot_run: return "cannot_run";
+    case ExitCode::device_error: return "device_error";
+    case ExitCode::watchdog: return "timeout";
+    default: return "error";
+  }
+}
+
+// One rank of `mpirun -np N gpuxfer bench`: the node-local rank picks the GPU, the rank runs the
+// suites on it, rank 0 gathers every rank's document, merges them into one (core/merge) and alone
+// writes; every rank exits with the worst exit code (docs/distributed.md). Transfers between
+// ranks (CUDA IPC, NCCL) are not measured yet: pair suites see one GPU per rank.
+int run_bench_distributed(GlobalOptions& options, const BenchCliOptions& o) {
+  dist::Environment environment(nullptr, nullptr);
+  const dist::Communicator world = dist::Communicator::world();
+  const dist::Placement me = dist::compute_placement(world);
+  if (me.rank != 0) options.quiet = true;  // one voice: rank 0's
+  BenchCliOptions rank_options = o;
+  rank_options.save_json.clear();  // only rank 0 writes, the merged document
+  rank_options.progress = "never";
+  Json document;
+  int my_exit = 0;
+  std::string my_error;
+  try {
+    options.node_local_rank = std::make_pair(me.local_rank, me.local_size);
+    const BenchRun run = run_bench_cases(options, rank_options);
+    document = run.report;
+    my_exit = static_cast<int>(run.exit);
+    my_error = run.message;
+  } catch (const Error& e) {
+    my_exit = static_cast<int>(e.exit_code());
+    my_error = e.what();
+    document = error_document(e.what(), my_exit, error_kind_of(e.exit_code()));
+  }
+  const dist::Collected collected = dist::collect_reports(world, me, document, my_exit);
+  int write_exit = 0;
+  if (me.rank == 0) {
+    try {
+      if (collected.merge_error) std::rethrow_exception(collected.merge_error);
+      const MergeResult& merged = *collected.merged;
+      for (const auto& warning : merged.warnings) std::fprintf(stderr, "gpuxfer: warning: %s\n", warning.c_str());
+      if (merged.document.contains("error")) {
+        // Every rank failed: say why once (the first failing rank's reason).
+        std::fprintf(stderr, "gpuxfer: error: %s\n", merged.document["error"].value("message", "").c_str());
+        if (options.format == OutputFormat::json) emit_json(options, merged.document);
+      } else {
+        const LoadedReport report = parse_report(merged.document.dump(), "merged report");
+        write_bench_outputs(options, o, merged.document, report.records, report.system);
+        if (collected.exit_code != 0) {
+          std::fprintf(stderr, "gpuxfer: error: a rank ended early (exit %d); results so far were written\n",
+                       collected.exit_code);
+        }
+      }
+    } catch (const Error& e) {
+      std::fprintf(stderr, "gpuxfer: error: %s\n", e.what());
+      write_exit = static_cast<int>(e.exit_code());
+    }
+  }
+  return dist::finish_run(world, collected.exit_code, write_exit);
+}
+#endif
+
+int run_bench_entry(GlobalOptions& options, const BenchCliOptions& o) {
+  if (launcher_world_size() > 1) {
+#ifdef GPUXFER_HAVE_MPI
+    return run_bench_distributed(options, o);
+#else
+    throw UsageError(fmt::format("started as one of {} processes by an MPI launcher, but this gpuxfer was built "
+                                 "without MPI (GPUXFER_WITH_MPI): run one gpuxfer per host instead",
+                                 launcher_world_size()));
+#endif
+  }
+  return run_bench(options, o);
 }
 
 }  // namespace
@@ -350,7 +466,7 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "  gpuxfer bench --suites gemm --precisions bf16,fp16 --gemm-n 4096,8192,10000");
   sub->callback([&options, &exit_code, o, sub] {
     o->samples_given = sub->count("--samples") > 0;
-    exit_code = run_bench(options, *o);
+    exit_code = run_bench_entry(options, *o);
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // What every subcommand shares: the global options and how results and messages leave the
 // process. Machine formats put only data on stdout; messages go to stderr.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct GlobalOptions {
   // Columns of the terminal stdout is; 0 when stdout is not a terminal (files and pipes get
   // whole tables). Text tables wider than this are split by columns (an 8- or 16-GPU matrix).
   std::size_t terminal_columns = 0;
+  // Under an MPI launcher: this process's rank among those of its node, and how many there are;
+  // the GPU is then chosen by rank (core/schedule rank_device) once the flags are validated.
+  std::optional<std::pair<int, int>> node_local_rank;
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& options);
