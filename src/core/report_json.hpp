@@ -15,7 +15,7 @@ using Json = nlohmann::ordered_json;
 
 inline constexpr const char* kReportSchema = "gpuxfer.report";
 inline constexpr int kReportSchemaMajor = 1;
-inline constexpr int kReportSchemaMinor = 2;  // 1.1: records carry "tuning"; 1.2: compute suites
+inline constexpr int kReportSchemaMinor = 3;  // 1.1: "tuning"; 1.2: compute suites; 1.3: merged multi-rank documents
 
 // Who ran what: recorded so a result can be reproduced and compared honestly.
 struct RunInfo {

@@ -64,6 +64,7 @@ TEST(ReportLoad, FileCaps) {
 TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
   const std::string dir = std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/";
   for (const char* name : {"v1.0-bench.json", "v1.0-bench-ended-early.json", "v1.1-bench.json", "v1.2-bench.json",
+                           "v1.3-bench-merged.json",
                            "v1.0-list-1gpu.json", "v1.0-list-2gpu.json", "v1.0-list-unknowns.json"}) {
     SCOPED_TRACE(name);
     EXPECT_NO_THROW((void)load_report(dir + name));
@@ -91,4 +92,14 @@ TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
   ASSERT_TRUE(overlap_efficiency(*overlap.overlap).has_value());
   EXPECT_GT(*overlap_efficiency(*overlap.overlap), 0.5);
   EXPECT_EQ(compute.records[7].status, Status::skipped);
+}
+
+// A merged multi-rank document (1.3) reads as an ordinary report with global GPU ids.
+TEST(ReportLoad, MergedMultiRankDocumentLoads) {
+  const LoadedReport merged =
+      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.3-bench-merged.json");
+  EXPECT_EQ(merged.schema_minor, 3);
+  EXPECT_EQ(merged.system.devices.size(), 4u);
+  EXPECT_EQ(merged.system.devices[3].index, 3);
+  EXPECT_EQ(merged.records.size(), 16u);
 }
