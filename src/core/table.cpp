@@ -147,7 +147,9 @@ std::vector<Table> split_columns(const Table& t, std::size_t max_width) {
   }
   std::vector<Table> parts;
   for (std::size_t p = 0; p < ranges.size(); ++p) {
-    const auto [from, to] = ranges[p];
+    // Plain copies, not a structured binding: C++17 lambdas cannot capture those (clang).
+    const std::size_t from = ranges[p].first;
+    const std::size_t to = ranges[p].second;
     Table part;
     const std::string span = to - from == 1 ? t.header[from] : t.header[from] + "-" + t.header[to - 1];
     part.title = fmt::format("{} ({}, part {} of {})", t.title, span, p + 1, ranges.size());
