@@ -653,13 +653,15 @@ class Planner {
 
 }  // namespace
 
-std::vector<Suite> parse_suites(std::string_view comma_list) {
-  const std::string allowed = [] {
-    std::string names;
-    for (Suite s : all_suites()) names += std::string(to_string(s)) + ", ";
-    return names + "all";
-  }();
-  std::vector<Suite> suites;
+namespace {
+
+// "a,b,c" or "all" of `what` (suite, precision): items trimmed; an empty item, an unknown or
+// repeated one, or "all" with others is a UsageError naming the value and the allowed names.
+// `parse` maps one item to its value, nullopt when unknown; "all" gives `everything`.
+template <class T, class Parse>
+std::vector<T> parse_named_list(std::string_view comma_list, std::string_view what, const std::string& allowed,
+                                const std::vector<T>& everything, Parse parse) {
+  std::vector<T> out;
   bool all = false;
   std::string_view rest = comma_list;
   while (true) {
@@ -668,61 +670,49 @@ std::vector<Suite> parse_suites(std::string_view comma_list) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.empty()) {
-      throw UsageError(fmt::format("invalid suite list '{}': empty item (allowed {})", comma_list, allowed));
+      throw UsageError(fmt::format("invalid {} list '{}': empty item (allowed {})", what, comma_list, allowed));
     }
     if (item == "all") {
       all = true;
     } else {
-      const auto suite = parse_suite(item);
-      if (!suite) throw UsageError(fmt::format("unknown suite '{}': allowed {}", item, allowed));
-      if (std::find(suites.begin(), suites.end(), *suite) != suites.end()) {
-        throw UsageError(fmt::format("suite '{}' given twice in '{}'", item, comma_list));
+      const std::optional<T> value = parse(item);
+      if (!value) throw UsageError(fmt::format("unknown {} '{}': allowed {}", what, item, allowed));
+      if (std::find(out.begin(), out.end(), *value) != out.end()) {
+        throw UsageError(fmt::format("{} '{}' given twice in '{}'", what, item, comma_list));
       }
-      suites.push_back(*suite);
+      out.push_back(*value);
     }
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
-  if (all && !suites.empty()) {
-    throw UsageError(fmt::format("invalid suite list '{}': 'all' cannot be combined with other suites",
-                                 comma_list));
+  if (all && !out.empty()) {
+    throw UsageError(fmt::format("invalid {} list '{}': 'all' cannot be combined with others", what, comma_list));
   }
-  return all ? all_suites() : suites;
+  return all ? everything : out;
+}
+
+}  // namespace
+
+std::vector<Suite> parse_suites(std::string_view comma_list) {
+  std::string allowed;
+  for (Suite s : all_suites()) allowed += std::string(to_string(s)) + ", ";
+  allowed += "all";
+  return parse_named_list<Suite>(comma_list, "suite", allowed, all_suites(),
+                                 [](std::string_view item) { return parse_suite(item); });
 }
 
 std::vector<Method> parse_gemm_precisions(std::string_view comma_list) {
   std::string allowed;
   for (Method m : methods_of(Suite::gemm)) allowed += std::string(to_string(m).substr(5)) + ", ";
   allowed += "all";
-  std::vector<Method> out;
-  bool all = false;
-  std::string_view rest = comma_list;
-  while (true) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) {
-      throw UsageError(fmt::format("invalid precision list '{}': empty item (allowed {})", comma_list, allowed));
-    }
-    if (item == "all") {
-      all = true;
-    } else {
-      const std::string name = item.substr(0, 5) == "gemm_" ? std::string(item) : "gemm_" + std::string(item);
-      const auto m = parse_method(name);
-      if (!m || !is_gemm(*m)) throw UsageError(fmt::format("unknown precision '{}': allowed {}", item, allowed));
-      if (std::find(out.begin(), out.end(), *m) != out.end()) {
-        throw UsageError(fmt::format("precision '{}' given twice in '{}'", item, comma_list));
-      }
-      out.push_back(*m);
-    }
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  if (all && !out.empty()) {
-    throw UsageError(fmt::format("invalid precision list '{}': 'all' cannot be combined with others", comma_list));
-  }
-  return all ? methods_of(Suite::gemm) : out;
+  // "bf16" or "gemm_bf16"; only gemm methods.
+  return parse_named_list<Method>(comma_list, "precision", allowed, methods_of(Suite::gemm),
+                                  [](std::string_view item) -> std::optional<Method> {
+                                    const std::string name = item.substr(0, 5) == "gemm_" ? std::string(item)
+                                                                                          : "gemm_" + std::string(item);
+                                    const auto m = parse_method(name);
+                                    return m && is_gemm(*m) ? m : std::nullopt;
+                                  });
 }
 
 std::vector<Case> plan(const BenchOptions& options, const SystemInfo& system) {
