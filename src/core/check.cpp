@@ -686,39 +686,29 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
           f.measured = format_duration(r->time->median);
           f.verdict = r->time->median <= maximum ? CheckVerdict::pass : CheckVerdict::fail;
         }
-      } else if (rule.threshold == ExpectThreshold::min_tflops) {
-        const double minimum = rule.value * 1e12;
-        f.unit = "FLOP/s";
-        f.comparison = ">=";
-        f.expected_value = minimum;
-        f.expected = fmt::format(">= {} TFLOP/s", rule.value);
-        const auto rate = median_flop_rate(*r);
-        if (!rate) {
-          f.verdict = CheckVerdict::fail;
-          f.measured = std::string(to_string(r->status));
-          f.note = not_measured(*r) + "; " + f.note;
-        } else {
-          f.measured_value = *rate;
-          f.measured = fmt::format("{:.1f} TFLOP/s", *rate / 1e12);
-          f.verdict = *rate >= minimum ? CheckVerdict::pass : CheckVerdict::fail;
-          if (const auto eff = efficiency(*r)) f.note += fmt::format("; {} of peak", percent(*eff));
-        }
       } else {
-        const double minimum = rule.value * 1e9;
-        f.unit = "B/s";
+        // A minimum rate: B/s of bandwidth records (min_gbps), FLOP/s of GEMMs (min_tflops).
+        const bool flops = rule.threshold == ExpectThreshold::min_tflops;
+        const double minimum = rule.value * (flops ? 1e12 : 1e9);
+        const auto label = [flops](double v) {
+          return flops ? fmt::format("{:.1f} TFLOP/s", v / 1e12) : format_rate(v);
+        };
+        f.unit = flops ? "FLOP/s" : "B/s";
         f.comparison = ">=";
         f.expected_value = minimum;
-        f.expected = ">= " + format_rate(minimum);
-        const auto rate = median_rate(*r);
+        f.expected = flops ? fmt::format(">= {} TFLOP/s", rule.value) : ">= " + format_rate(minimum);
+        const auto rate = flops ? median_flop_rate(*r) : median_rate(*r);
         if (!rate) {
           f.verdict = CheckVerdict::fail;
           f.measured = std::string(to_string(r->status));
           f.note = not_measured(*r) + "; " + f.note;
         } else {
           f.measured_value = *rate;
-          f.measured = format_rate(*rate);
+          f.measured = label(*rate);
           f.verdict = *rate >= minimum ? CheckVerdict::pass : CheckVerdict::fail;
-          if (const auto eff = efficiency(*r)) f.note += fmt::format("; {} of theoretical", percent(*eff));
+          if (const auto eff = efficiency(*r)) {
+            f.note += fmt::format("; {} of {}", percent(*eff), flops ? "peak" : "theoretical");
+          }
         }
       }
       out.push_back(std::move(f));
