@@ -76,6 +76,8 @@ class Settings:
         self.gemm_samples = args.samples if args.samples else (3 if q else 10)
         self.gated = not args.no_gated
         self.gemm_n = args.gemm_n
+        self.gemm_only = args.gemm_only
+        self.gemm_rest = args.gemm_rest
 
 
 def summarize(name, src, dst, nbytes, timing, samples_s, **extra):
@@ -523,7 +525,7 @@ def compute_ops(rec, st, g):
         ("ew_add_alpha", 3 * BIG, lambda: z.add_(y, alpha=0.5), "x.add_(y, alpha=0.5); bytes read + written"),
         ("local_copy_", BIG, lambda: out.copy_(x), "b.copy_(a) on one GPU; bytes counted once"),
     ]
-    for base, nbytes, fn, note in elementwise:
+    for base, nbytes, fn, note in ([] if st.gemm_only else elementwise):
         for gt in gates:
             name = base + ("_gated" if gt else "")
 
@@ -551,6 +553,9 @@ def compute_ops(rec, st, g):
                     a = torch.rand(n, n, device=dev, dtype=dtype)
                     b = torch.rand(n, n, device=dev, dtype=dtype)
                     nbytes = 3 * n * n * a.element_size()
+                    if st.gemm_rest > 0 and not sustained:
+                        # burst: the GPU idles first, as gpuxfer's --gemm-rest does before its samples
+                        time.sleep(st.gemm_rest)
                     if sustained:
                         t_end = time.perf_counter() + SUSTAIN_S
                         while time.perf_counter() < t_end:
@@ -641,11 +646,19 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--samples", type=int, default=0,
                    help="timed repetitions per bandwidth result (default 20, 5 with --quick)")
+    p.add_argument("--gemm-only", action="store_true",
+                   help="only the matmuls on GPU 0 (no transfers, no elementwise ops)")
+    p.add_argument("--gemm-rest", type=float, default=0.0,
+                   help="seconds of idle before each burst matmul variant, as gpuxfer's --gemm-rest (default 0)")
     p.add_argument("--no-gated", action="store_true",
                    help="skip the *_gated variants (same operations with the host issue time hidden)")
     args = p.parse_args(argv)
     if args.samples < 0 or args.gemm_n <= 0:
         p.error("--samples and --gemm-n must be positive")
+    if not 0 <= args.gemm_rest <= 60:
+        p.error("--gemm-rest must be 0..60 seconds")
+    if args.gemm_only:
+        args.compute = True
     return args
 
 
@@ -678,7 +691,7 @@ def main(argv=None):
         "argv": sys.argv if argv is None else ["reference_torch.py"] + list(argv),
         "env": {k: os.environ.get(k) for k in ("NCCL_NVLS_ENABLE", "CUDA_VISIBLE_DEVICES")},
         "settings": {"warmup": st.warmup, "samples": st.samples, "small_samples": st.small_samples,
-                     "b2b_samples": st.b2b_samples, "b2b_copies": B2B_COPIES, "gemm_samples": st.gemm_samples,
+                     "b2b_samples": st.b2b_samples, "b2b_copies": B2B_COPIES, "gemm_samples": st.gemm_samples, "gemm_rest_s": st.gemm_rest,
                      "gated_variants": st.gated, "gate_s": GATE_BIG_S, "op_budget_s": OP_BUDGET_S},
         "results": [],
     }
@@ -701,6 +714,8 @@ def main(argv=None):
     else:
         pairs = [(0, 1), (1, 0)]
     host_gpus = list(range(ngpu)) if args.all_gpus else [0]
+    if args.gemm_only:
+        host_gpus, pairs = [], []
 
     rec = Recorder()
     doc["results"] = rec.results
@@ -714,7 +729,9 @@ def main(argv=None):
         host_ops(rec, bufs, st, g)
 
     pair_error = None
-    if ngpu < 2:
+    if not pairs:
+        pass
+    elif ngpu < 2:
         pair_error = "pair operations need 2 GPUs, %d visible" % ngpu
     else:
         log("GPU -> GPU")
