@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "cli/bench_run.hpp"
 #include "cli/commands.hpp"
@@ -28,6 +30,7 @@
 #include "core/report_load.hpp"
 #include "dist/collect.hpp"
 #include "dist/placement.hpp"
+#include "dist/transfers/cross_rank.hpp"
 #endif
 
 namespace gx::cli {
@@ -138,6 +141,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"headline_bytes", p.headline_bytes},
               {"sizes", p.sizes},
               {"all_pairs", p.all_pairs},
+              {"schedule", o.schedule},
               {"quick", o.quick},
               {"samples", r.measure.samples},
               {"warmup_ops", r.measure.warmup_ops},
@@ -163,7 +167,8 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
 
 }  // namespace
 
-BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after) {
+BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after,
+                         const RankHooks* rank) {
   const std::string started = utc_now_iso8601();
   // Every value is validated before any GPU work starts.
   const BenchOptions plan_options = to_plan_options(o);
@@ -179,6 +184,11 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   if (o.sm_unroll != 1 && o.sm_unroll != 2 && o.sm_unroll != 4 && o.sm_unroll != 8 && o.sm_unroll != 16) {
     throw UsageError(fmt::format("invalid --sm-unroll {}: allowed 1, 2, 4, 8, 16", o.sm_unroll));
+  }
+  try {
+    (void)parse_schedule_kind(o.schedule);
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("invalid --schedule '{}': allowed serial, rounds", o.schedule));
   }
   if (o.progress != "auto" && o.progress != "never") {
     throw UsageError(fmt::format("invalid --progress '{}': allowed auto, never", o.progress));
@@ -233,6 +243,14 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   BenchRun result;
   SystemInfo& system = result.system;
   system = inventory(selected);
+  // A rank of a multi-rank run also describes every GPU of its node it can see: the other
+  // ranks' GPUs, whose links (NV18, PIX, ...) the transfers between ranks cross.
+  std::optional<SystemInfo> node_system;
+  if (rank != nullptr) {
+    std::vector<int> all;
+    for (const auto& d : visible_devices()) all.push_back(d.index);
+    node_system = inventory(all);
+  }
   for (const auto& d : system.devices) {
     if (settings.sm.bulk && d.cc_major < 9) {
       throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}",
@@ -241,6 +259,15 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   enable_peer_access(system);
   result.cases = plan(plan_options, system);
+  if (rank != nullptr) {
+    // One GPU per rank: the pair suites are measured between ranks, not skipped per rank (each
+    // rank's "needs at least 2 GPUs" would be false of the job).
+    result.cases.erase(std::remove_if(result.cases.begin(), result.cases.end(),
+                                      [](const Case& c) {
+                                        return is_suite_skip(c) && c.skip_reason.rfind("needs at least 2 GPUs", 0) == 0;
+                                      }),
+                       result.cases.end());
+  }
   const std::vector<Case>& cases = result.cases;
   detail(options, fmt::format("gpuxfer: {} cases planned on {} GPU(s), {} samples each, verify {}", cases.size(),
                               selected.size(), settings.measure.samples, settings.verify ? "on" : "off"));
@@ -255,6 +282,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  if (rank != nullptr && rank->before_cases) rank->before_cases();
   const bool show_progress = o.progress == "auto" && !options.quiet && ::isatty(STDERR_FILENO) == 1;
   RunOutcome outcome = run_cases(
       context, cases,
@@ -271,11 +299,15 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
       },
       &g_stop_signal);
   if (show_progress) std::fprintf(stderr, "\r\x1b[K");
+  if (rank != nullptr) {
+    if (rank->after_cases) rank->after_cases();
+    if (rank->cross_rank) rank->cross_rank(context, *node_system, selected.front(), plan_options, outcome);
+  }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
   RunInfo run = make_run_info(options, started, options_json(o, plan_options, settings, selected));
-  result.report = make_report(run, system, records_to_json(outcome.records));
+  result.report = make_report(run, node_system ? *node_system : system, records_to_json(outcome.records));
   if (outcome.exit != ExitCode::ok) {
     result.report["run"]["ended_early"] =
         Json{{"exit_code", static_cast<int>(outcome.exit)}, {"reason", outcome.message}};
@@ -343,24 +375,89 @@ std::string_view error_kind_of(ExitCode code) {
   }
 }
 
-// One rank of `mpirun -np N gpuxfer bench`: the node-local rank picks the GPU, the rank runs the
-// suites on it, rank 0 gathers every rank's document, merges them into one (core/merge) and alone
-// writes; every rank exits with the worst exit code (docs/distributed.md). Transfers between
-// ranks (CUDA IPC, NCCL) are not measured yet: pair suites see one GPU per rank.
+// A node's ranks run their own cases one after another: turn k starts when ranks 0..k-1 of the
+// node are done. Each rank takes part in local_size barriers of the node communicator in all:
+// `local_rank` before its turn, the rest after it (or when it fails, so nobody waits forever).
+class NodeTurns {
+ public:
+  NodeTurns(const dist::Communicator& node, int local_rank, int local_size)
+      : node_(node), mine_(local_rank), total_(local_size) {}
+  void wait_turn() {
+    while (done_ < mine_) step();
+  }
+  void finish() {
+    while (done_ < total_) step();
+  }
+
+ private:
+  void step() {
+    ++done_;  // counted first: a failing barrier is not retried by finish()
+    node_.barrier();
+  }
+  const dist::Communicator& node_;
+  int mine_;
+  int total_;
+  int done_ = 0;
+};
+
+Json cross_rank_summary(const dist::CrossRankOutcome& c, std::string_view schedule, std::uint64_t bytes) {
+  Json methods = Json::object();
+  for (const auto& m : c.methods) {
+    methods[std::string(to_string(m.method))] = Json{{"rounds", m.rounds}, {"cases", m.cases}, {"wall_s", m.wall_seconds}};
+  }
+  return Json{{"schedule", schedule}, {"rounds", c.rounds},   {"cases", c.cases},
+              {"wall_s", c.wall_seconds}, {"bytes", bytes}, {"methods", methods}};
+}
+
+// One rank of `mpirun -np N gpuxfer bench`: the node-local rank picks the GPU; the node's ranks
+// run their own cases in turn; then every rank takes part in the transfers between ranks (CUDA
+// IPC on one node, NCCL everywhere; dist/transfers); rank 0 gathers every rank's document,
+// merges them into one (core/merge) and alone writes; every rank exits with the worst exit
+// code (docs/distributed.md).
 int run_bench_distributed(GlobalOptions& options, const BenchCliOptions& o) {
   dist::Environment environment(nullptr, nullptr);
   const dist::Communicator world = dist::Communicator::world();
   const dist::Placement me = dist::compute_placement(world);
+  const dist::Communicator node = world.split_shared();
+  NodeTurns turns(node, me.local_rank, me.local_size);
   if (me.rank != 0) options.quiet = true;  // one voice: rank 0's
   BenchCliOptions rank_options = o;
   rank_options.save_json.clear();  // only rank 0 writes, the merged document
   rank_options.progress = "never";
+
+  bool cross_done = false;
+  dist::CrossRankOutcome cross;
+  std::uint64_t cross_bytes = 0;
+  RankHooks hooks;
+  hooks.before_cases = [&] { turns.wait_turn(); };
+  hooks.after_cases = [&] { turns.finish(); };
+  hooks.cross_rank = [&](Context& context, const SystemInfo& node_system, int device, const BenchOptions& plan,
+                         RunOutcome& outcome) {
+    const auto has = [&](Suite s) {
+      return plan.suites.empty() || std::find(plan.suites.begin(), plan.suites.end(), s) != plan.suites.end();
+    };
+    dist::CrossRankOptions cross_options;
+    cross_options.schedule = parse_schedule_kind(o.schedule);
+    cross_options.bytes = plan.headline_bytes;
+    cross_options.peer = has(Suite::peer);
+    cross_options.async = has(Suite::async);
+    cross_bytes = plan.headline_bytes;
+    cross_done = true;
+    cross = dist::run_cross_rank(&context, &node_system, device, world, me, cross_options, &g_stop_signal);
+    for (auto& r : cross.records) outcome.records.push_back(std::move(r));
+    cross.records.clear();
+    if (outcome.exit == ExitCode::ok && cross.exit != ExitCode::ok) {
+      outcome.exit = cross.exit;
+      outcome.message = cross.message;
+    }
+  };
+
   Json document;
   int my_exit = 0;
   std::string my_error;
   try {
     options.node_local_rank = std::make_pair(me.local_rank, me.local_size);
-    const BenchRun run = run_bench_cases(options, rank_options);
+    const BenchRun run = run_bench_cases(options, rank_options, {}, &hooks);
     document = run.report;
     my_exit = static_cast<int>(run.exit);
     my_error = run.message;
@@ -368,19 +465,27 @@ int run_bench_distributed(GlobalOptions& options, const BenchCliOptions& o) {
     my_exit = static_cast<int>(e.exit_code());
     my_error = e.what();
     document = error_document(e.what(), my_exit, error_kind_of(e.exit_code()));
+    // Still take part in what the others wait for: the node's turns, the transfers' agreement.
+    turns.finish();
+    if (!cross_done) {
+      cross_done = true;
+      (void)dist::run_cross_rank(nullptr, nullptr, 0, world, me, dist::CrossRankOptions{}, &g_stop_signal);
+    }
   }
+  for (const auto& note : cross.notes) inform(options, note);
   const dist::Collected collected = dist::collect_reports(world, me, document, my_exit);
   int write_exit = 0;
   if (me.rank == 0) {
     try {
       if (collected.merge_error) std::rethrow_exception(collected.merge_error);
-      const MergeResult& merged = *collected.merged;
+      MergeResult merged = *collected.merged;
       for (const auto& warning : merged.warnings) std::fprintf(stderr, "gpuxfer: warning: %s\n", warning.c_str());
       if (merged.document.contains("error")) {
         // Every rank failed: say why once (the first failing rank's reason).
         std::fprintf(stderr, "gpuxfer: error: %s\n", merged.document["error"].value("message", "").c_str());
         if (options.format == OutputFormat::json) emit_json(options, merged.document);
       } else {
+        if (cross.rounds > 0) merged.document["run"]["cross_rank"] = cross_rank_summary(cross, o.schedule, cross_bytes);
         const LoadedReport report = parse_report(merged.document.dump(), "merged report");
         write_bench_outputs(options, o, merged.document, report.records, report.system);
         if (collected.exit_code != 0) {
@@ -435,6 +540,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                 "launch overhead)");
   sub->add_option("--streams", o->streams, "Streams for the split copy (default 4)");
   sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never");
+  sub->add_option("--schedule", o->schedule,
+                  "Multi-rank runs (mpirun/srun): pairs between ranks one at a time (serial) or a round-robin "
+                  "tournament of disjoint pairs at once (rounds, the default: O(N) rounds)");
   sub->add_option("--save-json", o->save_json,
                   "Also write the JSON report to FILE (atomically), whatever --format shows");
   sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM (default 4)");

@@ -9,7 +9,10 @@
 #include "core/bench_model.hpp"
 #include "core/error.hpp"
 #include "core/model.hpp"
+#include "core/plan.hpp"
 #include "core/report_json.hpp"
+#include "suites/context.hpp"
+#include "suites/runner.hpp"
 
 namespace gx::cli {
 
@@ -43,6 +46,7 @@ struct BenchCliOptions {
   int ew_blocks_per_sm = 0;
   std::string ew_cache = "streaming";
   std::string precisions = "all";
+  std::string schedule = "rounds";  // pairs between ranks of a multi-rank run: serial or rounds
 };
 
 struct BenchRun {
@@ -59,9 +63,24 @@ using RerunFn = std::function<std::vector<Record>(const std::vector<Case>& cases
 // Called once the report is built, while the GPUs are still set up.
 using AfterRunFn = std::function<void(BenchRun& run, const RerunFn& rerun)>;
 
+// What one rank of a multi-rank run (`mpirun ... gpuxfer bench`) adds to a run; set only there.
+struct RankHooks {
+  // Around this rank's own cases: its node's ranks take turns, so local figures are not
+  // disturbed by another rank's traffic on the same host.
+  std::function<void()> before_cases;
+  std::function<void()> after_cases;
+  // After the own cases, with the GPU still set up: the transfers between ranks (a collective
+  // of every rank). Appends its records to `outcome` and worsens its exit code on failure.
+  // `node_system`: every GPU this rank sees; `device`: the one it drives.
+  std::function<void(Context& context, const SystemInfo& node_system, int device, const BenchOptions& plan,
+                     RunOutcome& outcome)>
+      cross_rank;
+};
+
 // Validates every option before any GPU work (UsageError, InputError for --save-json), then
 // inventories the selected GPUs (CannotRunError without a driver or GPU), enables P2P, plans and
 // runs the cases. SIGINT/SIGTERM end the run after the current case (exit 130/143 in `exit`).
-[[nodiscard]] BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after = {});
+[[nodiscard]] BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const AfterRunFn& after = {},
+                                       const RankHooks* rank = nullptr);
 
 }  // namespace gx::cli

@@ -22,12 +22,13 @@ constexpr auto kDev = TimingMode::device;
 constexpr auto kHostTimed = TimingMode::host;
 
 // In enum order, which is also the order methods are planned and shown in.
-constexpr std::array<MethodInfo, 39> kMethods{{
+constexpr std::array<MethodInfo, 41> kMethods{{
     {Method::ce_write, "ce_write", Suite::peer, kBw, kDev},
     {Method::ce_read, "ce_read", Suite::peer, kBw, kDev},
     {Method::sm_push, "sm_push", Suite::peer, kBw, kDev},
     {Method::sm_pull, "sm_pull", Suite::peer, kBw, kDev},
     {Method::ce_no_p2p, "ce_no_p2p", Suite::peer, kBw, kDev},
+    {Method::nccl_send, "nccl_send", Suite::peer, kBw, kDev},
     {Method::naive, "naive", Suite::staged, kBw, kHostTimed},
     {Method::pipelined, "pipelined", Suite::staged, kBw, kDev},
     {Method::pageable, "pageable", Suite::staged, kBw, kHostTimed},
@@ -44,6 +45,7 @@ constexpr std::array<MethodInfo, 39> kMethods{{
     {Method::scatter_ce, "scatter_ce", Suite::async, kBw, kDev},
     {Method::gather_ce, "gather_ce", Suite::async, kBw, kDev},
     {Method::split_ce, "split_ce", Suite::async, kBw, kDev},
+    {Method::nccl_bidir, "nccl_bidir", Suite::async, kBw, kDev},
     {Method::peer_b2b, "peer_b2b", Suite::latency, kLat, kDev},
     {Method::peer_roundtrip, "peer_roundtrip", Suite::latency, kLat, kHostTimed},
     {Method::h2d_b2b, "h2d_b2b", Suite::latency, kLat, kDev},
@@ -271,7 +273,9 @@ std::uint64_t gemm_operand_bytes(Method m, std::uint64_t n) {
 
 bool noisy(const Record& record) { return record.time.has_value() && is_noisy(*record.time); }
 
-bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm; }
+bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::nccl_bidir; }
+
+bool is_cross_rank_only(Method m) { return m == Method::nccl_send || m == Method::nccl_bidir; }
 
 bool is_chase(Method m) { return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local; }
 

@@ -24,6 +24,7 @@ enum class Method {
   sm_push,    // copy kernel on the source writing remote memory
   sm_pull,    // copy kernel on the destination reading remote memory
   ce_no_p2p,  // cudaMemcpyPeerAsync with peer access disabled: the driver stages it
+  nccl_send,  // multi-rank runs only: ncclSend on the source rank, ncclRecv on the destination
   // staged: GPU -> pinned host -> GPU
   naive,      // D2H, wait, H2D (what .cpu().to() does with pinned memory); host-timed
   pipelined,  // chunks over a ring of pinned buffers, D2H of k+1 overlapping H2D of k
@@ -43,6 +44,7 @@ enum class Method {
   scatter_ce,    // one GPU sends to all others at once
   gather_ce,     // all others send to one GPU at once
   split_ce,      // one peer copy split over `streams` streams
+  nccl_bidir,    // multi-rank runs only: two ranks ncclSend and ncclRecv to each other at once
   // latency: small copies end to end, and dependent loads
   peer_b2b,        // back-to-back small peer copies on one stream, per copy
   peer_roundtrip,  // issue one copy and wait for it, per copy (host-timed)
@@ -90,7 +92,9 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] const std::vector<Suite>& all_suites();
 
 // Groupings every reader of records needs (views, report, compare, plan), defined once.
-[[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm
+[[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm, nccl_bidir
+// Methods only a multi-rank run measures (NCCL between ranks); a single-process plan skips them.
+[[nodiscard]] bool is_cross_rank_only(Method m);
 [[nodiscard]] bool is_chase(Method m);         // pointer chases
 [[nodiscard]] bool is_pair_method(Method m);   // one GPU -> another: peer, staged, bidir
 [[nodiscard]] bool is_host_gpu_method(Method m);  // host suite, one GPU at a time
@@ -194,6 +198,10 @@ struct Record {
   std::optional<OverlapTimes> overlap;  // overlap cases only
   std::optional<Accuracy> accuracy;     // gemm: the verification's error and its bound
   std::string implementation;          // compute: the kernel's launch shape, cuBLASLt's algorithm
+  // Multi-rank runs: the ranks that own src and dst when a transfer crosses processes (test.src
+  // and test.dst are then CUDA ordinals on those ranks; core/merge resolves them to global ids).
+  std::optional<int> src_rank;
+  std::optional<int> dst_rank;
 };
 
 // Derived figures, computed in one place.

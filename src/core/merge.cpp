@@ -261,6 +261,9 @@ int endpoint_rank(const Json& record, const char* key, const Rank& r, std::size_
 
 Record reindex_record(const std::vector<Rank>& ranks, const Rank& r, std::size_t i) {
   Record rec = r.records[i];
+  // Resolved into global ids below; the merged document does not carry them.
+  rec.src_rank.reset();
+  rec.dst_rank.reset();
   const Json& json = r.records_json->at(i);
   const std::string where = fmt::format("records[{}]", i);
   Case& c = rec.test;

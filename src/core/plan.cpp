@@ -151,6 +151,7 @@ class Planner {
       return;
     }
     for (Method m : methods_of(suite)) {
+      if (is_cross_rank_only(m)) continue;  // planned by dist/cross_rank in multi-rank runs
       if (is_gemm(m) && !options_.gemm_precisions.empty() &&
           std::find(options_.gemm_precisions.begin(), options_.gemm_precisions.end(), m) ==
               options_.gemm_precisions.end()) {

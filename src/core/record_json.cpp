@@ -317,6 +317,9 @@ Record read_record(const Json& json, std::string path) {
   }
   read_accuracy(r, rec);
   read_efficiency(r, rec.test);
+  // Per-rank documents of a multi-rank run only (the merge resolves and drops them).
+  if (r.json().contains("src_rank") && !r.at("src_rank").is_null()) rec.src_rank = r.integer("src_rank", 0);
+  if (r.json().contains("dst_rank") && !r.at("dst_rank").is_null()) rec.dst_rank = r.integer("dst_rank", 0);
   return rec;
 }
 
@@ -350,6 +353,8 @@ Json record_to_json(const Record& r) {
   j["latency_s"] = latency_to_json(r);
   j["overlap"] = overlap_to_json(r);
   j["implementation"] = r.implementation.empty() ? Json(nullptr) : Json(r.implementation);
+  if (r.src_rank) j["src_rank"] = *r.src_rank;
+  if (r.dst_rank) j["dst_rank"] = *r.dst_rank;
   j["accuracy"] = r.accuracy ? Json{{"max_normalized_error", r.accuracy->max_error},
                                     {"bound", r.accuracy->bound},
                                     {"samples", r.accuracy->samples}}

@@ -13,6 +13,8 @@ namespace {
 // Point-to-point tag of gather_strings; the communicator is gpuxfer's own duplicate, so no other
 // code sends with it.
 constexpr int kGatherTag = 7001;
+// Tag of exchange(): pairs of ranks keeping two-process measurements in step.
+constexpr int kExchangeTag = 7002;
 
 std::string error_text(int code) {
   char text[MPI_MAX_ERROR_STRING] = {};
@@ -233,6 +235,20 @@ Agreement Communicator::agree_exit_code(int mine) const {
   } in{mine, rank()}, out{0, 0};
   GX_MPI(MPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MAXLOC, comm_));
   return Agreement{out.value, out.rank};
+}
+
+double Communicator::exchange(int peer, double mine) const {
+  double theirs = 0;
+  GX_MPI(MPI_Sendrecv(&mine, 1, MPI_DOUBLE, peer, kExchangeTag, &theirs, 1, MPI_DOUBLE, peer, kExchangeTag, comm_,
+                      MPI_STATUS_IGNORE));
+  return theirs;
+}
+
+std::uint64_t Communicator::exchange(int peer, std::uint64_t mine) const {
+  std::uint64_t theirs = 0;
+  GX_MPI(MPI_Sendrecv(&mine, 1, MPI_UINT64_T, peer, kExchangeTag, &theirs, 1, MPI_UINT64_T, peer, kExchangeTag,
+                      comm_, MPI_STATUS_IGNORE));
+  return theirs;
 }
 
 long long Communicator::all_max(long long mine) const {

@@ -13,6 +13,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,10 @@ class Communicator {
   // Every rank contributes its exit code (0 = fine); every rank learns the worst (the largest,
   // core/merge worst_exit_code) and the lowest rank that had it: MPI_Allreduce with MPI_MAXLOC.
   [[nodiscard]] Agreement agree_exit_code(int mine) const;
+  // MPI_Sendrecv with `peer`, which calls it with this rank at the same point: each side gets
+  // the other's value. Neither returns before both have arrived, so it is also a barrier of two.
+  [[nodiscard]] double exchange(int peer, double mine) const;
+  [[nodiscard]] std::uint64_t exchange(int peer, std::uint64_t mine) const;
   // MPI_Allreduce MAX / MIN of one integer.
   [[nodiscard]] long long all_max(long long mine) const;
   [[nodiscard]] long long all_min(long long mine) const;

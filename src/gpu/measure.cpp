@@ -85,7 +85,8 @@ void wait_for(const Stream& stream, double timeout_seconds) {
 }
 
 Measurement measure_device(Gates& gates, const std::vector<const Stream*>& streams,
-                           const std::function<void()>& enqueue, const MeasureSettings& settings) {
+                           const std::function<void()>& enqueue, const MeasureSettings& settings,
+                           const SampleSync* sync) {
   const Stream& primary = *streams.front();
   Gate& gate = gates.of(primary.device());
   Event start(primary.device());
@@ -119,6 +120,14 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
       GX_CUDA(cudaStreamWaitEvent(primary.get(), stream_ends[i].get(), 0));
     }
     stop.record(primary);
+    if (sync != nullptr && sync->before_release) {
+      try {
+        sync->before_release();
+      } catch (...) {
+        if (settings.use_gate) gate.open();
+        throw;
+      }
+    }
     if (settings.use_gate) gate.open();
     wait_for_event(stop.get(), settings.timeout_seconds, "a timed sample");
     if (settings.use_gate && gate.timed_out()) {
@@ -129,7 +138,8 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
     for (std::size_t i = 0; i < streams.size() && streams.size() > 1; ++i) {
       window[i] = elapsed_seconds(stream_starts[i], stream_ends[i]) / static_cast<double>(ops);
     }
-    return elapsed_seconds(start, stop) / static_cast<double>(ops);
+    const double seconds = elapsed_seconds(start, stop) / static_cast<double>(ops);
+    return sync != nullptr && sync->agree_seconds ? sync->agree_seconds(seconds) : seconds;
   };
 
   Measurement m;
@@ -139,6 +149,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
   for (const Stream* s : streams) wait_for(*s, settings.timeout_seconds);
   // One gated operation estimates its duration; samples then hold enough operations.
   m.ops_per_sample = ops_for(sample(1), settings, settings.max_ops_per_sample);
+  if (sync != nullptr && sync->agree_ops) m.ops_per_sample = sync->agree_ops(m.ops_per_sample);
   m.seconds_per_op.reserve(static_cast<std::size_t>(settings.samples));
   if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
   for (int i = 0; i < settings.samples; ++i) {

@@ -62,10 +62,25 @@ class Gates {
 // Waits for all work on `stream` with a deadline; throws TimeoutError when it passes.
 void wait_for(const Stream& stream, double timeout_seconds);
 
+// Two processes measuring one operation together (NCCL send/recv between ranks): each side runs
+// measure_device on its own stream, and these hooks keep the two in step. Every hook is called
+// the same number of times on both sides.
+struct SampleSync {
+  // After this side enqueued a sample, before its gate opens: returns once the other side has
+  // enqueued too, so neither side's operations start waiting for a partner still enqueueing.
+  std::function<void()> before_release;
+  // This side's seconds per op of a sample -> the figure both sides record (the slower side's:
+  // a transfer is done when both ends are).
+  std::function<double(double)> agree_seconds;
+  // This side's ops per sample -> the count both sides use.
+  std::function<std::uint64_t(std::uint64_t)> agree_ops;
+};
+
 // `enqueue` enqueues ONE operation on any of `streams`; streams[0] is where timing starts/ends.
+// `sync`: set when another process measures the same operation (see SampleSync).
 [[nodiscard]] Measurement measure_device(Gates& gates, const std::vector<const Stream*>& streams,
                                          const std::function<void()>& enqueue,
-                                         const MeasureSettings& settings);
+                                         const MeasureSettings& settings, const SampleSync* sync = nullptr);
 
 // `operation` performs one operation and waits for it.
 [[nodiscard]] Measurement measure_host(const std::function<void()>& operation,

@@ -160,7 +160,18 @@ TEST(Plan, TwoGpusHeadlineEveryPairSweepOnRepresentative) {
   for (const auto& c : cases) {
     if (seen.empty() || seen.back() != c.method) seen.push_back(c.method);
   }
-  EXPECT_EQ(seen, methods_of(Suite::peer));
+  // Every peer method but those only a multi-rank run measures (nccl_send: dist/transfers).
+  std::vector<Method> single_process;
+  for (Method m : methods_of(Suite::peer)) {
+    if (!is_cross_rank_only(m)) single_process.push_back(m);
+  }
+  EXPECT_EQ(seen, single_process);
+}
+
+TEST(Plan, CrossRankMethodsAreNeverPlannedInOneProcess) {
+  const auto cases = plan(options({Suite::peer, Suite::async}), nvlink_system(4));
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) EXPECT_FALSE(is_cross_rank_only(c.method)) << to_string(c.method);
 }
 
 TEST(Plan, SuitesRunInFixedOrderWhateverTheListOrder) {
@@ -414,7 +425,8 @@ TEST(Plan, DefaultsAndValidation) {
   o.dtype = DType::f16;
   const auto cases = plan(o, nvlink_system(2));
   // Headline on both pairs, except ce_no_p2p (host-bound): the representative pair only.
-  ASSERT_EQ(cases.size(), methods_of(Suite::peer).size() * 2 - 1);
+  // nccl_send is planned by multi-rank runs only.
+  ASSERT_EQ(cases.size(), (methods_of(Suite::peer).size() - 1) * 2 - 1);
   EXPECT_EQ(cases[0].bytes, headline_bytes(DType::f16));
   EXPECT_EQ(cases[0].dtype, DType::f16);
 
