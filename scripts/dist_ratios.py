@@ -38,7 +38,7 @@ def gbs(v):
     return "%.1f" % (v / 1e9)
 
 
-def compare(lines, title, base, new, methods, base_name, new_name):
+def compare(lines, title, base, new, methods, base_name, new_name, target=True):
     lines.append("\n### %s\n" % title)
     lines.append("| method | pair | %s GB/s | %s GB/s | ratio |" % (base_name, new_name))
     lines.append("|---|---|---:|---:|---:|")
@@ -51,9 +51,12 @@ def compare(lines, title, base, new, methods, base_name, new_name):
         lines.append("| (no common records) | | | | |")
         return None
     worst = max(abs(1 - r) for r in ratios)
-    verdict = "MET" if worst <= TOLERANCE else "NOT MET"
-    lines.append("\n%d pairs; ratio min %.3f, median %.3f, max %.3f; largest deviation %.1f %% (target <= 3 %%: %s)"
-                 % (len(ratios), min(ratios), statistics.median(ratios), max(ratios), 100 * worst, verdict))
+    summary = "\n%d pairs; ratio min %.3f, median %.3f, max %.3f" % (len(ratios), min(ratios),
+                                                                   statistics.median(ratios), max(ratios))
+    if target:
+        summary += "; largest deviation %.1f %% (target <= 3 %%: %s)" % (
+            100 * worst, "MET" if worst <= TOLERANCE else "NOT MET")
+    lines.append(summary)
     return worst
 
 
@@ -78,7 +81,7 @@ def main(argv=None):
     ipc_vs_nccl = {("x", k[1], k[2]): v for k, v in s2.items() if k[0] == "ce_write"}
     nccl = {("x", k[1], k[2]): v for k, v in s2.items() if k[0] == "nccl_send"}
     compare(lines, "NCCL send/recv vs CUDA IPC copy engine on one host (serial)", ipc_vs_nccl, nccl, {"x"},
-            "IPC ce_write", "nccl_send")
+            "IPC ce_write", "nccl_send", target=False)
     lines.append("\n### Wall time of the transfers between ranks\n")
     lines.append("| method | serial rounds | serial s | rounds rounds | rounds s | serial / rounds |")
     lines.append("|---|---:|---:|---:|---:|---:|")

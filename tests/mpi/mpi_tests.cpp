@@ -11,6 +11,12 @@
 #include <optional>
 #include <string>
 
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/cross_plan.hpp"
 #include "core/error.hpp"
 #include "core/merge.hpp"
 #include "core/report_load.hpp"
@@ -227,6 +233,39 @@ TEST(MpiSchedule, EveryRankComputesTheSameSchedule) {
   const int n = world().size();
   EXPECT_EQ(schedule_problem(n, round_robin_rounds(n)), std::nullopt);
   EXPECT_EQ(schedule_problem(n, round_robin_transfer_rounds(n)), std::nullopt);
+}
+
+// The cross-rank plan (core/cross_plan) is computed on every rank from the all-gathered
+// endpoints; it must come out identical, or two ranks would wait for different partners.
+TEST(MpiSchedule, EveryRankComputesTheSameCrossRankPlan) {
+  const int n = world().size();
+  std::vector<RankEndpoint> ranks;
+  for (int r = 0; r < n; ++r) ranks.push_back(RankEndpoint{r, r / 2, r % 2});  // two ranks per node
+  std::string mine;
+  for (ScheduleKind kind : {ScheduleKind::serial, ScheduleKind::rounds}) {
+    CrossPlanOptions options;
+    options.schedule = kind;
+    for (const CrossRound& round : plan_cross_rank(ranks, options)) {
+      mine += std::string(to_string(round.method)) + ":";
+      for (const CrossCase& c : round.cases) mine += fmt::format(" {}->{}#{}", c.src_rank, c.dst_rank, c.seed);
+      mine += "\n";
+    }
+  }
+  EXPECT_EQ(world().all_max(mine == world().broadcast_string(mine) ? 0 : 1), 0);
+}
+
+// exchange(): pairs (0,1), (2,3) swap values; it is also how the two ranks of an NCCL
+// measurement stay in step, so it must work for any number of rounds in a row.
+TEST(MpiExchange, PairsSwapValues) {
+  const int me = world().rank();
+  const int partner = me ^ 1;
+  if (partner < world().size()) {
+    for (int round = 0; round < 50; ++round) {
+      EXPECT_DOUBLE_EQ(world().exchange(partner, 1000.0 * me + round), 1000.0 * partner + round);
+      EXPECT_EQ(world().exchange(partner, static_cast<std::uint64_t>(me) << 40), static_cast<std::uint64_t>(partner) << 40);
+    }
+  }
+  world().barrier();
 }
 
 TEST(MpiErrors, FailingCallsThrowInsteadOfAborting) {

@@ -64,7 +64,7 @@ TEST(ReportLoad, FileCaps) {
 TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
   const std::string dir = std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/";
   for (const char* name : {"v1.0-bench.json", "v1.0-bench-ended-early.json", "v1.1-bench.json", "v1.2-bench.json",
-                           "v1.3-bench-merged.json",
+                           "v1.3-bench-merged.json", "v1.4-bench-merged-cross-rank.json",
                            "v1.0-list-1gpu.json", "v1.0-list-2gpu.json", "v1.0-list-unknowns.json"}) {
     SCOPED_TRACE(name);
     EXPECT_NO_THROW((void)load_report(dir + name));
@@ -102,4 +102,29 @@ TEST(ReportLoad, MergedMultiRankDocumentLoads) {
   EXPECT_EQ(merged.system.devices.size(), 4u);
   EXPECT_EQ(merged.system.devices[3].index, 3);
   EXPECT_EQ(merged.records.size(), 16u);
+}
+
+// Transfers between ranks (1.4): the methods only multi-rank runs measure read back with their
+// global endpoints, the NCCL bidirectional record counts both directions, and the same-host
+// pairs of the node inventory survive the merge.
+TEST(ReportLoad, CrossRankDocumentLoads) {
+  const LoadedReport doc =
+      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.4-bench-merged-cross-rank.json");
+  EXPECT_EQ(doc.schema_minor, 4);
+  EXPECT_EQ(doc.system.devices.size(), 4u);
+  EXPECT_EQ(doc.system.pairs.size(), 12u);
+  ASSERT_EQ(doc.records.size(), 4u);
+  std::vector<Method> methods;
+  for (const Record& r : doc.records) {
+    methods.push_back(r.test.method);
+    EXPECT_EQ(r.status, Status::ok);
+    EXPECT_TRUE(r.verified);
+    EXPECT_FALSE(r.src_rank.has_value());  // the merge resolved them into global ids
+    EXPECT_NE(r.test.src, r.test.dst);
+    EXPECT_EQ(r.test.link_class, "NV18");
+  }
+  EXPECT_EQ(methods, (std::vector<Method>{Method::ce_write, Method::sm_push, Method::nccl_send, Method::nccl_bidir}));
+  const Record& bidir = doc.records[3];
+  EXPECT_DOUBLE_EQ(bidir.bytes_per_op, 2.0 * static_cast<double>(bidir.test.bytes));
+  EXPECT_TRUE(is_bidir(bidir.test.method));
 }
