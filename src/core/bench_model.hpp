@@ -46,7 +46,8 @@ enum class Method {
   split_ce,      // one peer copy split over `streams` streams
   nccl_bidir,    // multi-rank runs only: two ranks ncclSend and ncclRecv to each other at once
   // latency: small copies end to end, and dependent loads
-  peer_b2b,        // back-to-back small peer copies on one stream, per copy
+  peer_b2b,        // back-to-back small peer copies on one stream, per copy (copy engine)
+  peer_b2b_sm,     // the same by a copy kernel on the source writing peer memory (SM push)
   peer_roundtrip,  // issue one copy and wait for it, per copy (host-timed)
   h2d_b2b,
   d2h_b2b,

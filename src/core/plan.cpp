@@ -40,6 +40,7 @@ bool needs_p2p(Method m) {
     case Method::gather_ce:
     case Method::split_ce:
     case Method::peer_b2b:
+    case Method::peer_b2b_sm:
     case Method::peer_roundtrip:
     case Method::chase_peer: return true;
     default: return false;
@@ -179,6 +180,7 @@ class Planner {
       case Method::gather_ce: plan_concurrent(m); return;
       case Method::split_ce: plan_split(); return;
       case Method::peer_b2b:
+      case Method::peer_b2b_sm:
       case Method::peer_roundtrip:
       case Method::h2d_b2b:
       case Method::d2h_b2b:
@@ -327,7 +329,8 @@ class Planner {
   // ---- latency ------------------------------------------------------------------------------
 
   void plan_latency(Method m) {
-    const bool peer = m == Method::peer_b2b || m == Method::peer_roundtrip || m == Method::chase_peer;
+    const bool peer = m == Method::peer_b2b || m == Method::peer_b2b_sm || m == Method::peer_roundtrip ||
+                      m == Method::chase_peer;
     if (peer && gpus_.size() < 2) {
       add(too_few_gpus(m));
       return;
@@ -748,6 +751,7 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
       for (std::size_t i = 0; i < c.devices.size(); ++i) add(c.devices[i], i == 0 ? sat_mul(n - 1, buffer) : buffer);
       break;
     case Method::peer_b2b:
+    case Method::peer_b2b_sm:
     case Method::peer_roundtrip:
     case Method::h2d_b2b:
     case Method::d2h_b2b: {

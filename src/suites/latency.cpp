@@ -76,6 +76,7 @@ Record run_small_copy(Context& ctx, const Case& c) {
   t.bytes = c.bytes;
   switch (c.method) {
     case Method::peer_b2b:
+    case Method::peer_b2b_sm:
     case Method::peer_roundtrip:
       t.name = fmt::format("{}->{}", c.src, c.dst);
       t.src = ctx.device_region(c.src, slot::send, c.bytes);
@@ -83,7 +84,9 @@ Record run_small_copy(Context& ctx, const Case& c) {
       t.stream = &ctx.stream(c.src);
       // cudaMemcpyPeerAsync: back to back it cost 2.32 µs per 4 B copy on H200 (2026-11-26) where
       // cudaMemcpyAsync over UVA cost 2.58 (2026-11-27, results/2026-11-27-h200x4-latency.csv).
-      t.engine = Engine::copy_peer;
+      // peer_b2b_sm: the source's copy kernel (one small block below 16 bytes) writes the peer's
+      // memory instead: a kernel launch queued behind the last, no copy-engine setup.
+      t.engine = c.method == Method::peer_b2b_sm ? Engine::sm : Engine::copy_peer;
       break;
     case Method::h2d_b2b: {
       const int gpu = c.dst != kHost ? c.dst : c.src;
