@@ -1,4 +1,5 @@
 // Probe (not part of gpuxfer): what a 4-byte GPU0 -> GPU1 copy costs back to back on one stream,
+// and what SM copies of 400 MB reach when both GPUs' SMs share the work (push + pull),
 // issued several ways, to see which way the `peer_b2b` latency target (<= 2.0 us) can be met.
 //   nvcc -O2 -arch=sm_90 -std=c++17 scripts/probes/small_copy_probe.cu -o /tmp/probe && /tmp/probe
 // Each line: median of 7 samples of N copies between two events, us per copy. "gate": a spin
@@ -28,6 +29,72 @@ __global__ void gate_kernel(volatile int* flag) {
 __global__ void copy4_kernel(int* dst, const int* src) { *dst = *src; }
 
 static int* g_flag = nullptr;
+
+// The grid-stride 16-byte-vector copy of gpuxfer's sm_push / sm_pull (8 loads in flight).
+__global__ void vector_copy_kernel(int4* __restrict__ dst, const int4* __restrict__ src, size_t n) {
+  constexpr int kUnroll = 8;
+  const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+  size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (; i + (kUnroll - 1) * stride < n; i += kUnroll * stride) {
+    int4 r[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) r[u] = src[i + u * stride];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) dst[i + u * stride] = r[u];
+  }
+  for (; i < n; i += stride) dst[i] = src[i];
+}
+
+// 400 MB GPU0 -> GPU1 by SMs: GPU0 pushes the first `push_share` of it while GPU1 pulls the
+// rest, both behind one host flag; GB/s from the later of the two event windows.
+void split_copy(const char* name, double push_share, int reps = 20) {
+  const size_t bytes = 400000000;
+  static int4* a = nullptr;
+  static int4* b = nullptr;
+  static cudaStream_t st[2];
+  static cudaEvent_t ev[2][2];
+  if (a == nullptr) {
+    CK(cudaSetDevice(0));
+    CK(cudaMalloc(&a, bytes));
+    CK(cudaStreamCreateWithFlags(&st[0], cudaStreamNonBlocking));
+    CK(cudaEventCreate(&ev[0][0]));
+    CK(cudaEventCreate(&ev[0][1]));
+    CK(cudaSetDevice(1));
+    CK(cudaMalloc(&b, bytes));
+    CK(cudaStreamCreateWithFlags(&st[1], cudaStreamNonBlocking));
+    CK(cudaEventCreate(&ev[1][0]));
+    CK(cudaEventCreate(&ev[1][1]));
+  }
+  const size_t vectors = bytes / 16;
+  const size_t push = static_cast<size_t>(static_cast<double>(vectors) * push_share);
+  std::vector<double> rates;
+  for (int sample = 0; sample < 6; ++sample) {
+    *g_flag = 0;
+    for (int d = 0; d < 2; ++d) {
+      CK(cudaSetDevice(d));
+      gate_kernel<<<1, 1, 0, st[d]>>>(g_flag);
+      CK(cudaEventRecord(ev[d][0], st[d]));
+      for (int r = 0; r < reps; ++r) {
+        if (d == 0 && push > 0) vector_copy_kernel<<<132 * 4, 512, 0, st[0]>>>(b, a, push);
+        if (d == 1 && push < vectors) vector_copy_kernel<<<132 * 4, 512, 0, st[1]>>>(b + push, a + push, vectors - push);
+      }
+      CK(cudaGetLastError());
+      CK(cudaEventRecord(ev[d][1], st[d]));
+    }
+    *g_flag = 1;
+    double worst = 0;
+    for (int d = 0; d < 2; ++d) {
+      CK(cudaEventSynchronize(ev[d][1]));
+      float ms = 0;
+      CK(cudaEventElapsedTime(&ms, ev[d][0], ev[d][1]));
+      worst = std::max(worst, static_cast<double>(ms));
+    }
+    if (sample > 0) rates.push_back(static_cast<double>(bytes) * reps / (worst * 1e-3) / 1e9);
+  }
+  std::sort(rates.begin(), rates.end());
+  std::printf("%-58s %6.1f GB/s (best %.1f)\n", name, rates[rates.size() / 2], rates.back());
+}
+
 
 double measure(const char* name, cudaStream_t stream, int device, bool gate, const std::function<void()>& op,
                int n = 256, int copies_per_op = 1) {
@@ -123,5 +190,10 @@ int main() {
     measure(kind == 0 ? "graph of 256 cudaMemcpyPeerAsync (per copy), gate" : "graph of 256 copy kernels (per copy), gate",
             s0, 0, true, [&] { CK(cudaGraphLaunch(exec, s0)); }, 4, 256);
   }
+  split_copy("SM copy 400 MB: GPU0 pushes all", 1.0);
+  split_copy("SM copy 400 MB: GPU1 pulls all", 0.0);
+  split_copy("SM copy 400 MB: GPU0 pushes 50 %, GPU1 pulls 50 %", 0.5);
+  split_copy("SM copy 400 MB: GPU0 pushes 60 %, GPU1 pulls 40 %", 0.6);
+  split_copy("SM copy 400 MB: GPU0 pushes 40 %, GPU1 pulls 60 %", 0.4);
   return 0;
 }
