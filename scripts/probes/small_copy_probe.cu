@@ -1,11 +1,14 @@
 // Probe (not part of gpuxfer): what a 4-byte GPU0 -> GPU1 copy costs back to back on one stream,
 // and what SM copies of 400 MB reach when both GPUs' SMs share the work (push + pull),
 // issued several ways, to see which way the `peer_b2b` latency target (<= 2.0 us) can be met.
-//   nvcc -O2 -arch=sm_90 -std=c++17 scripts/probes/small_copy_probe.cu -o /tmp/probe && /tmp/probe
+//   nvcc -O2 -arch=sm_90 -std=c++17 scripts/probes/small_copy_probe.cu -o /tmp/probe -lcuda && /tmp/probe
 // Each line: median of 7 samples of N copies between two events, us per copy. "gate": a spin
 // kernel holds the stream until all N copies are enqueued (gpuxfer's method); "no gate": copies
 // start as soon as they are enqueued.
+#include <cuda.h>
 #include <cuda_runtime.h>
+
+#include <chrono>
 
 #include <algorithm>
 #include <cstdio>
@@ -96,35 +99,64 @@ void split_copy(const char* name, double push_share, int reps = 20) {
 }
 
 
-double measure(const char* name, cudaStream_t stream, int device, bool gate, const std::function<void()>& op,
-               int n = 256, int copies_per_op = 1) {
+enum class GateMode { none, kernel, aux_event, wait_value, warm };
+
+// Per copy: the event window (GPU) and the host's enqueue time (CPU), so a figure can be told
+// GPU-bound (enqueue faster than the window) from CPU-bound.
+double measure_mode(const char* name, cudaStream_t stream, int device, GateMode mode, const std::function<void()>& op,
+                    int n = 256, int copies_per_op = 1) {
   CK(cudaSetDevice(device));
-  cudaEvent_t start, stop;
+  cudaEvent_t start, stop, opened;
   CK(cudaEventCreate(&start));
   CK(cudaEventCreate(&stop));
+  CK(cudaEventCreateWithFlags(&opened, cudaEventDisableTiming));
+  cudaStream_t aux;
+  CK(cudaStreamCreateWithFlags(&aux, cudaStreamNonBlocking));
   for (int i = 0; i < 50; ++i) op();
   CK(cudaStreamSynchronize(stream));
-  std::vector<double> us;
+  std::vector<double> us, host_us;
   for (int s = 0; s < 7; ++s) {
-    if (gate) {
-      *g_flag = 0;
-      CK(cudaSetDevice(device));
+    *g_flag = 0;
+    if (mode == GateMode::kernel) {
       gate_kernel<<<1, 1, 0, stream>>>(g_flag);
       CK(cudaGetLastError());
+    } else if (mode == GateMode::aux_event) {
+      gate_kernel<<<1, 1, 0, aux>>>(g_flag);
+      CK(cudaEventRecord(opened, aux));
+      CK(cudaStreamWaitEvent(stream, opened, 0));
+    } else if (mode == GateMode::wait_value) {
+      void* p = nullptr;
+      CK(cudaHostGetDevicePointer(&p, g_flag, 0));
+      const CUresult r = cuStreamWaitValue32(reinterpret_cast<CUstream>(stream), reinterpret_cast<CUdeviceptr>(p), 1,
+                                             CU_STREAM_WAIT_VALUE_GEQ);
+      if (r != CUDA_SUCCESS) {
+        std::printf("%-58s cuStreamWaitValue32 failed: %d\n", name, static_cast<int>(r));
+        return 0;
+      }
+    } else if (mode == GateMode::warm) {
+      for (int i = 0; i < 64; ++i) op();
     }
     CK(cudaEventRecord(start, stream));
+    const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < n; ++i) op();
+    const auto t1 = std::chrono::steady_clock::now();
     CK(cudaEventRecord(stop, stream));
-    if (gate) *g_flag = 1;
+    *g_flag = 1;
     CK(cudaEventSynchronize(stop));
+    CK(cudaStreamSynchronize(aux));
     float ms = 0;
     CK(cudaEventElapsedTime(&ms, start, stop));
     us.push_back(1000.0 * ms / n / copies_per_op);
+    host_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count() / n / copies_per_op);
   }
   std::sort(us.begin(), us.end());
-  std::printf("%-58s %6.2f us/copy (min %.2f)\n", name, us[us.size() / 2], us.front());
+  std::sort(host_us.begin(), host_us.end());
+  std::printf("%-58s %6.2f us/copy (min %.2f), enqueue %.2f us/copy\n", name, us[us.size() / 2], us.front(),
+              host_us[host_us.size() / 2]);
   CK(cudaEventDestroy(start));
   CK(cudaEventDestroy(stop));
+  CK(cudaEventDestroy(opened));
+  CK(cudaStreamDestroy(aux));
   return us[us.size() / 2];
 }
 
@@ -153,43 +185,25 @@ int main() {
   CK(cudaStreamCreateWithPriority(&s0_high, cudaStreamNonBlocking, hi));
 
   auto peer = [&](cudaStream_t st) { return [=] { CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 4, st)); }; };
-  measure("cudaMemcpyPeerAsync, source stream, gate", s0, 0, true, peer(s0));
-  measure("cudaMemcpyPeerAsync, source stream, no gate", s0, 0, false, peer(s0));
-  measure("cudaMemcpyPeerAsync, source stream, gate, N=1000", s0, 0, true, peer(s0), 1000);
-  measure("cudaMemcpyPeerAsync, destination stream (pull), gate", s1, 1, true, peer(s1));
-  measure("cudaMemcpyPeerAsync, blocking stream, gate", s0_blocking, 0, true, peer(s0_blocking));
-  measure("cudaMemcpyPeerAsync, high-priority stream, gate", s0_high, 0, true, peer(s0_high));
-  measure("cudaMemcpyPeerAsync, legacy default stream, gate", nullptr, 0, true, peer(nullptr));
-  measure("cudaMemcpyAsync DeviceToDevice, source stream, gate", s0, 0, true,
-          [&] { CK(cudaMemcpyAsync(dst, src, 4, cudaMemcpyDeviceToDevice, s0)); });
-  measure("cudaMemcpyAsync Default, source stream, gate", s0, 0, true,
-          [&] { CK(cudaMemcpyAsync(dst, src, 4, cudaMemcpyDefault, s0)); });
-  measure("copy kernel <<<1,1>>> on source, gate", s0, 0, true, [&] {
-    copy4_kernel<<<1, 1, 0, s0>>>(dst, src);
-  });
-  measure("copy kernel <<<1,1>>> on source, no gate", s0, 0, false, [&] {
-    copy4_kernel<<<1, 1, 0, s0>>>(dst, src);
-  });
-  // A graph of 256 dependent copies, launched behind the gate.
-  for (int kind = 0; kind < 2; ++kind) {
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    cudaStream_t cap;
-    CK(cudaStreamCreateWithFlags(&cap, cudaStreamNonBlocking));
-    CK(cudaStreamBeginCapture(cap, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < 256; ++i) {
-      if (kind == 0) {
-        CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 4, cap));
-      } else {
-        copy4_kernel<<<1, 1, 0, cap>>>(dst, src);
-      }
-    }
-    CK(cudaStreamEndCapture(cap, &graph));
-    CK(cudaGraphInstantiate(&exec, graph, 0));
-    CK(cudaGraphUpload(exec, s0));
-    measure(kind == 0 ? "graph of 256 cudaMemcpyPeerAsync (per copy), gate" : "graph of 256 copy kernels (per copy), gate",
-            s0, 0, true, [&] { CK(cudaGraphLaunch(exec, s0)); }, 4, 256);
-  }
+  measure_mode("PeerAsync 4 B: gate kernel on the stream", s0, 0, GateMode::kernel, peer(s0));
+  measure_mode("PeerAsync 4 B: no gate", s0, 0, GateMode::none, peer(s0));
+  measure_mode("PeerAsync 4 B: no gate, N=1000", s0, 0, GateMode::none, peer(s0), 1000);
+  measure_mode("PeerAsync 4 B: no gate, 64 copies queued before start", s0, 0, GateMode::warm, peer(s0));
+  measure_mode("PeerAsync 4 B: gate kernel on another stream + event", s0, 0, GateMode::aux_event, peer(s0));
+  measure_mode("PeerAsync 4 B: cuStreamWaitValue32 gate", s0, 0, GateMode::wait_value, peer(s0));
+  measure_mode("PeerAsync 4 B: cuStreamWaitValue32 gate, N=1000", s0, 0, GateMode::wait_value, peer(s0), 1000);
+  measure_mode("copy kernel 4 B: cuStreamWaitValue32 gate", s0, 0, GateMode::wait_value,
+               [&] { copy4_kernel<<<1, 1, 0, s0>>>(dst, src); });
+  measure_mode("copy kernel 4 B: gate kernel on the stream", s0, 0, GateMode::kernel,
+               [&] { copy4_kernel<<<1, 1, 0, s0>>>(dst, src); });
+  measure_mode("PeerAsync 64 KiB: gate kernel on the stream", s0, 0, GateMode::kernel,
+               [&] { CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 65536, s0)); });
+  measure_mode("PeerAsync 64 KiB: cuStreamWaitValue32 gate", s0, 0, GateMode::wait_value,
+               [&] { CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 65536, s0)); });
+  measure_mode("PeerAsync 64 KiB: no gate", s0, 0, GateMode::none,
+               [&] { CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 65536, s0)); });
+  measure_mode("PeerAsync 64 KiB: gate kernel on another stream + event", s0, 0, GateMode::aux_event,
+               [&] { CK(cudaMemcpyPeerAsync(dst, 1, src, 0, 65536, s0)); });
   split_copy("SM copy 400 MB: GPU0 pushes all", 1.0);
   split_copy("SM copy 400 MB: GPU1 pulls all", 0.0);
   split_copy("SM copy 400 MB: GPU0 pushes 50 %, GPU1 pulls 50 %", 0.5);
