@@ -357,6 +357,11 @@ def build(data, size, small, common, gated):
             t.add("latency peer_b2b_sm %d B vs torch %s" % (small, name), where, b2b_sm,
                   ref_cell(res, latency=True), latency=True,
                   abs_target=None if info else ("<=", B2B_US * US))
+        issued = gx_cell(data.gx_find("latency", "peer_b2b_issued", s, d, {small}), latency=True)
+        for name, res, info in ref_variants("small_peer_copy_b2b", s, d):
+            t.add("latency peer_b2b_issued %d B vs torch %s" % (small, name), where, issued,
+                  ref_cell(res, latency=True), latency=True,
+                  abs_target=None if info else ("<=", B2B_US * US))
         t.add("latency peer_roundtrip %d B vs torch small_peer_to" % small, where,
               gx_cell(data.gx_find("latency", "peer_roundtrip", s, d, {small}), latency=True),
               ref_cell(data.ref_find("small_peer_to", s, d), latency=True), latency=True)

@@ -22,7 +22,7 @@ constexpr auto kDev = TimingMode::device;
 constexpr auto kHostTimed = TimingMode::host;
 
 // In enum order, which is also the order methods are planned and shown in.
-constexpr std::array<MethodInfo, 42> kMethods{{
+constexpr std::array<MethodInfo, 43> kMethods{{
     {Method::ce_write, "ce_write", Suite::peer, kBw, kDev},
     {Method::ce_read, "ce_read", Suite::peer, kBw, kDev},
     {Method::sm_push, "sm_push", Suite::peer, kBw, kDev},
@@ -48,6 +48,7 @@ constexpr std::array<MethodInfo, 42> kMethods{{
     {Method::nccl_bidir, "nccl_bidir", Suite::async, kBw, kDev},
     {Method::peer_b2b, "peer_b2b", Suite::latency, kLat, kDev},
     {Method::peer_b2b_sm, "peer_b2b_sm", Suite::latency, kLat, kDev},
+    {Method::peer_b2b_issued, "peer_b2b_issued", Suite::latency, kLat, kDev},
     {Method::peer_roundtrip, "peer_roundtrip", Suite::latency, kLat, kHostTimed},
     {Method::h2d_b2b, "h2d_b2b", Suite::latency, kLat, kDev},
     {Method::d2h_b2b, "d2h_b2b", Suite::latency, kLat, kDev},

@@ -48,6 +48,8 @@ enum class Method {
   // latency: small copies end to end, and dependent loads
   peer_b2b,        // back-to-back small peer copies on one stream, per copy (copy engine)
   peer_b2b_sm,     // the same by a copy kernel on the source writing peer memory (SM push)
+  peer_b2b_issued, // peer_b2b without the spin gate: each copy enqueued while earlier ones run, as
+                   // an application issues them (p2pBandwidthLatencyTest's way); host-bound or GPU-bound
   peer_roundtrip,  // issue one copy and wait for it, per copy (host-timed)
   h2d_b2b,
   d2h_b2b,

@@ -41,6 +41,7 @@ bool needs_p2p(Method m) {
     case Method::split_ce:
     case Method::peer_b2b:
     case Method::peer_b2b_sm:
+    case Method::peer_b2b_issued:
     case Method::peer_roundtrip:
     case Method::chase_peer: return true;
     default: return false;
@@ -181,6 +182,7 @@ class Planner {
       case Method::split_ce: plan_split(); return;
       case Method::peer_b2b:
       case Method::peer_b2b_sm:
+      case Method::peer_b2b_issued:
       case Method::peer_roundtrip:
       case Method::h2d_b2b:
       case Method::d2h_b2b:
@@ -329,8 +331,8 @@ class Planner {
   // ---- latency ------------------------------------------------------------------------------
 
   void plan_latency(Method m) {
-    const bool peer = m == Method::peer_b2b || m == Method::peer_b2b_sm || m == Method::peer_roundtrip ||
-                      m == Method::chase_peer;
+    const bool peer = m == Method::peer_b2b || m == Method::peer_b2b_sm || m == Method::peer_b2b_issued ||
+                      m == Method::peer_roundtrip || m == Method::chase_peer;
     if (peer && gpus_.size() < 2) {
       add(too_few_gpus(m));
       return;
@@ -752,6 +754,7 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
       break;
     case Method::peer_b2b:
     case Method::peer_b2b_sm:
+    case Method::peer_b2b_issued:
     case Method::peer_roundtrip:
     case Method::h2d_b2b:
     case Method::d2h_b2b: {

@@ -100,6 +100,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
     stream_ends.emplace_back(s->device());
   }
   std::vector<double> window(streams.size(), 0.0);
+  double last_enqueue = 0;
 
   auto sample = [&](std::uint64_t ops) -> double {
     // The gate must outlast the enqueueing; it opens as soon as enqueueing is done.
@@ -109,8 +110,11 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
       GX_CUDA(cudaStreamWaitEvent(streams[i]->get(), start.get(), 0));
     }
     for (std::size_t i = 0; i < streams.size(); ++i) stream_starts[i].record(*streams[i]);
+    const auto enqueue_start = std::chrono::steady_clock::now();
     try {
       for (std::uint64_t k = 0; k < ops; ++k) enqueue();
+      last_enqueue = std::chrono::duration<double>(std::chrono::steady_clock::now() - enqueue_start).count() /
+                     static_cast<double>(ops);
     } catch (...) {
       if (settings.use_gate) gate.open();
       throw;
@@ -154,6 +158,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
   if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
   for (int i = 0; i < settings.samples; ++i) {
     m.seconds_per_op.push_back(sample(m.ops_per_sample));
+    m.enqueue_seconds_per_op.push_back(last_enqueue);
     for (std::size_t k = 0; k < m.stream_seconds_per_op.size(); ++k) {
       m.stream_seconds_per_op[k].push_back(window[k]);
     }

@@ -33,6 +33,9 @@ struct Measurement {
   // Device mode with several streams: each stream's own busy window per op, in the order of
   // the streams passed (what per-direction rates of concurrent cases are computed from).
   std::vector<std::vector<double>> stream_seconds_per_op;
+  // Device mode: the host's time to enqueue one op, per sample (launch overhead; with the gate
+  // it stays outside the timed window, without it the window cannot be shorter).
+  std::vector<double> enqueue_seconds_per_op;
 };
 
 // One spin gate per device: a kernel spinning on a host-mapped flag, with its own timeout.

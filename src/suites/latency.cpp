@@ -77,6 +77,7 @@ Record run_small_copy(Context& ctx, const Case& c) {
   switch (c.method) {
     case Method::peer_b2b:
     case Method::peer_b2b_sm:
+    case Method::peer_b2b_issued:
     case Method::peer_roundtrip:
       t.name = fmt::format("{}->{}", c.src, c.dst);
       t.src = ctx.device_region(c.src, slot::send, c.bytes);
