@@ -50,6 +50,9 @@ cat "$out/dist-ratios.md"
 $bin compare "$out/single.json" "$out/ranks-serial.json" --format markdown >"$out/compare-single-vs-serial.md" 2>&1
 $bin compare "$out/ranks-serial.json" "$out/ranks-rounds.json" --format markdown >"$out/compare-serial-vs-rounds.md" 2>&1
 python3 scripts/validate_schema.py "$out/ranks-rounds.json" "$out/ranks-socket.json" 2>&1 | tail -3
+$bin check "$out/ranks-rounds.json" >"$out/check-rounds.txt" 2>&1
+echo "gpuxfer check of the merged rounds document: exit $?"
+grep -E "^(FAIL|WARN)|^check:" "$out/check-rounds.txt" | head -8
 
 step "MPI tests (ctest -R mpi)"
 if [ -z "${BIN:-}" ]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole product at HEAD on one multi-GPU host, in one call: build, the GPU tests, a default
-# `gpuxfer bench` with PyTorch right after and the ratios, then a default-suites run under
-# `mpirun -np <GPUs>` (--quick), so every figure of a closing note comes from one machine.
+# `gpuxfer bench` with `gpuxfer check` and the HTML report of it, PyTorch right after and the
+# ratios, then a default-suites run under `mpirun -np <GPUs>` (--quick), so every figure of a
+# closing note comes from one machine. On an 8-GPU host (issue 8) follow it with
+# `BIN=build/hopper/src/gpuxfer scripts/gpu-dist.sh OUTDIR/dist 8` for serial vs rounds.
 #   scripts/gpu-release-check.sh OUTDIR
 set -uo pipefail
 out="${1:?usage: scripts/gpu-release-check.sh OUTDIR}"
@@ -27,6 +29,13 @@ step "default gpuxfer bench"
   2>"$out/bench-default.log" || status=1
 tail -2 "$out/bench-default.log"
 grep -A12 -E "^latency peer_b2b" "$out/bench-default.txt" | head -30
+
+step "gpuxfer check and report of that run"
+$bin check "$out/bench-default.json" --format json --output "$out/check.json" >/dev/null 2>"$out/check.log"
+echo "check exit $?" | tee -a "$out/check.log"
+$bin check "$out/bench-default.json" >"$out/check.txt" 2>&1
+tail -3 "$out/check.txt"
+$bin report "$out/bench-default.json" -o "$out/report.html" --quiet || status=1
 
 step "PyTorch reference, pairs 0-1 and 1-0 (right after)"
 python3 scripts/reference_torch.py --pairs 0-1,1-0 --output "$out/reference.json" 2>"$out/reference.log" || status=1

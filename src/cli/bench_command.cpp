@@ -250,6 +250,14 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
     std::vector<int> all;
     for (const auto& d : visible_devices()) all.push_back(d.index);
     node_system = inventory(all);
+    // Each rank describes the pairs its own GPU sends on, and enables P2P on them as one process
+    // does (the CUDA IPC copies need it); the merge takes every other pair from its source's
+    // rank, so no pair is described by a process that never tried to enable it.
+    auto& pairs = node_system->pairs;
+    pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
+                               [&](const PairInfo& p) { return p.src != selected.front(); }),
+                pairs.end());
+    enable_peer_access(*node_system);
   }
   for (const auto& d : system.devices) {
     if (settings.sm.bulk && d.cc_major < 9) {
