@@ -93,7 +93,7 @@ class CrossRun {
            const CrossRankOptions& options)
       : ctx_(ctx), node_(node_system), device_(device), world_(world), me_(me), options_(options) {}
 
-  // Returns the records of the round's case this rank owns (none when it only receives).
+  // Appends the record of the round's case this rank owns (none when it only receives or idles).
   void run_round(const CrossRound& round, std::vector<Record>& out) {
     const int k = case_of_rank(round, me_.rank);
     if (k < 0) return;
@@ -110,6 +110,8 @@ class CrossRun {
   void set_peers(std::vector<Peer> peers) { peers_ = std::move(peers); }
 #ifdef GPUXFER_HAVE_NCCL
   void set_nccl(std::unique_ptr<NcclComm> comm) { nccl_ = std::move(comm); }
+  // Why the NCCL cases are skipped when no communicator could be made everywhere.
+  void set_nccl_unavailable(std::string reason) { nccl_reason_ = std::move(reason); }
 #endif
   // Unmaps every peer buffer; the exporters free theirs only after the final barrier.
   void close_mappings() { mappings_.clear(); }
@@ -285,12 +287,6 @@ class CrossRun {
 #endif
   }
 
- public:
-#ifdef GPUXFER_HAVE_NCCL
-  std::string nccl_reason_;
-#endif
-
- private:
   Context& ctx_;
   const SystemInfo& node_;
   int device_;
@@ -301,6 +297,7 @@ class CrossRun {
   std::map<int, IpcMapping> mappings_;
 #ifdef GPUXFER_HAVE_NCCL
   std::unique_ptr<NcclComm> nccl_;
+  std::string nccl_reason_;
 #endif
   bool failed_ = false;
 };
@@ -431,7 +428,7 @@ CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system,
       run.set_nccl(std::move(comm));
     } else {
       if (comm) comm->abort_on_destroy();
-      run.nccl_reason_ = reason.empty() ? "the NCCL communicator failed on another rank" : reason;
+      run.set_nccl_unavailable(reason.empty() ? "the NCCL communicator failed on another rank" : reason);
     }
   }
 #endif
