@@ -718,6 +718,57 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
 
 }  // namespace
 
+// Transfers between the ranks of a multi-rank run: every GPU pair's NCCL rate against the median
+// of the pairs with the same link class ("net" between hosts, "NV18" within one), so a slow
+// host pair (a NIC, a cable, a switch port) or a slow pair within a host stands out. Judged per
+// method (nccl_send, nccl_bidir); a class of one pair is not judged.
+void nccl_findings(const std::vector<Record>& records, const CheckSettings& s, std::vector<Finding>& out) {
+  const double keep = 1.0 - s.outlier_fraction;
+  for (Method method : {Method::nccl_send, Method::nccl_bidir}) {
+    std::map<std::string, std::vector<const Record*>> classes;
+    for (const Record& r : records) {
+      if (r.test.method == method && r.test.headline && r.status == Status::ok && median_rate(r)) {
+        classes[r.test.link_class].push_back(&r);
+      }
+    }
+    for (const auto& [link, group] : classes) {
+      if (group.size() < 2) continue;
+      std::vector<double> rates;
+      for (const Record* r : group) rates.push_back(*median_rate(*r));
+      std::vector<double> sorted = rates;
+      std::sort(sorted.begin(), sorted.end());
+      const std::size_t n = sorted.size();
+      const double median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+      const std::string where = link == "net" ? "pairs on different hosts" : fmt::format("{} pairs", link);
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        const Record& r = *group[i];
+        Finding f;
+        f.rule = "nccl_outlier";
+        set_identity(f, r.test);
+        f.subject = fmt::format("{}->{}", r.test.src, r.test.dst);
+        f.what = fmt::format("{} vs median of {} {}", to_string(method), n, where);
+        f.unit = "B/s";
+        f.comparison = ">";
+        f.measured = format_rate(rates[i]);
+        f.measured_value = rates[i];
+        f.expected_value = keep * median;
+        f.expected = "> " + format_rate(keep * median);
+        f.verdict = rates[i] > keep * median ? CheckVerdict::pass : CheckVerdict::fail;
+        f.note = fmt::format("{} of the median {}", percent(rates[i] / median), format_rate(median));
+        if (f.verdict == CheckVerdict::fail) {
+          f.note += fmt::format("; {:.0f}% or more below it", s.outlier_fraction * 100);
+          // A noisy pair (cv > 5 %: a shared NIC, a busy host) is a warning: one more run decides.
+          if (noisy(r)) {
+            f.verdict = CheckVerdict::warn;
+            f.note += fmt::format("; noisy (cv {:.1f}%), so a warning", 100 * r.time->cv);
+          }
+        }
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
 CheckResult run_check(const SystemInfo& system, const std::vector<Record>& records, const Expectations& expectations,
                       const CheckSettings& settings, const RemeasureFn& remeasure) {
   CheckResult result;
@@ -730,6 +781,7 @@ CheckResult run_check(const SystemInfo& system, const std::vector<Record>& recor
   std::vector<Finding> bandwidth;
   peer_findings(system, result.records, expectations, settings, remeasure, bandwidth);
   host_findings(system, result.records, expectations, settings, bandwidth);
+  nccl_findings(result.records, settings, bandwidth);
   record_findings(result.records, out);
   out.insert(out.end(), bandwidth.begin(), bandwidth.end());
   expectation_findings(result.records, expectations, out);

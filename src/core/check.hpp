@@ -19,6 +19,9 @@
 //                   the re-measured records replace the first ones for every rule
 //   host_bandwidth  per GPU: h2d_pinned and d2h_pinned at the headline size >= 80 % of the
 //                   GPU's PCIe rate at its max gen/width
+//   nccl_outlier    multi-rank runs: per GPU pair, nccl_send and nccl_bidir at the headline size
+//                   each > 95 % of that method's median over the pairs of the same link class
+//                   ("net" between hosts): the verdict per pair of hosts
 // Expectation rules (core/expectations.hpp) replace the default minimum of every record they
 // select (peer_bandwidth of a pair is replaced when a min_gbps rule selects its headline ce_write
 // or ce_read record) and add minimums for anything else; the topology, records and outlier rules

@@ -343,3 +343,52 @@ TEST(CheckOutput, SystemBriefNamesMixedModels) {
   s.devices[2].name = "NVIDIA H100 80GB HBM3";
   EXPECT_EQ(system_brief(s), "2x NVIDIA H200 + 1x NVIDIA H100 80GB HBM3 (node)");
 }
+
+// Multi-rank runs: NCCL figures per GPU pair against the median of their link class; a slow pair
+// of hosts ("net") fails alone, pairs within a host are judged among themselves.
+TEST(CheckNccl, SlowHostPairFailsAgainstItsClassMedian) {
+  const SystemInfo s = nvlink_system(4);
+  auto records = good_records(s);
+  // GPUs 0,1 on host A and 2,3 on host B: 0<->1 and 2<->3 over NVLink, the rest over the network.
+  for (int a = 0; a < 4; ++a) {
+    for (int b = 0; b < 4; ++b) {
+      if (a == b) continue;
+      const bool same_host = a / 2 == b / 2;
+      const double rate = same_host ? 366e9 : (a == 1 && b == 3 ? 30e9 : 45e9);
+      records.push_back(record(Method::nccl_send, a, b, rate, kHeadline, same_host ? "NV18" : "net"));
+    }
+  }
+  records.push_back(record(Method::nccl_bidir, 0, 2, 90e9, kHeadline, "net"));  // alone in its class
+  const CheckResult result = run_check(s, records, Expectations{}, CheckSettings{}, nullptr);
+  const auto nccl = with(result.findings, "nccl_outlier");
+  ASSERT_EQ(nccl.size(), 12u) << dump(result.findings);  // every nccl_send pair; the lone bidir is not judged
+  for (const Finding* f : nccl) {
+    const bool slow = f->subject == "1->3";
+    EXPECT_EQ(f->verdict, slow ? CheckVerdict::fail : CheckVerdict::pass) << f->subject << " " << f->note;
+    EXPECT_EQ(f->method, "nccl_send");
+  }
+  const auto slow = with(result.findings, "nccl_outlier", "1->3");
+  ASSERT_EQ(slow.size(), 1u);
+  EXPECT_NE(slow[0]->what.find("different hosts"), std::string::npos) << slow[0]->what;
+  EXPECT_NEAR(*slow[0]->expected_value, 0.95 * 45e9, 1e6);
+  EXPECT_EQ(slow[0]->link_class, "net");
+}
+
+TEST(CheckNccl, NoisySlowPairIsAWarning) {
+  const SystemInfo s = nvlink_system(2);
+  auto records = good_records(s);
+  for (int i = 0; i < 3; ++i) records.push_back(record(Method::nccl_send, 0, 1, 45e9, kHeadline, "net"));
+  records.push_back(record(Method::nccl_send, 1, 0, 30e9, kHeadline, "net"));
+  records.back().time->cv = 0.09;  // noisy
+  const CheckResult result = run_check(s, records, Expectations{}, CheckSettings{}, nullptr);
+  const auto slow = with(result.findings, "nccl_outlier", "1->0");
+  ASSERT_EQ(slow.size(), 1u);
+  EXPECT_EQ(slow[0]->verdict, CheckVerdict::warn) << slow[0]->note;
+  EXPECT_NE(slow[0]->note.find("noisy"), std::string::npos);
+}
+
+TEST(CheckNccl, NoNcclRecordsNoFindings) {
+  const SystemInfo s = nvlink_system(2);
+  const CheckResult result = run_check(s, good_records(s), Expectations{}, CheckSettings{}, nullptr);
+  EXPECT_TRUE(with(result.findings, "nccl_outlier").empty());
+}
