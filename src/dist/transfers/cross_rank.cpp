@@ -172,6 +172,11 @@ class CrossRun {
 
   Record run_ipc(const CrossRound& round, const CrossCase& cc) {
     const Peer& dst = peer(cc.dst_rank);
+    if (node_.devices.size() < 2) {
+      // Slurm --gpus-per-task=1 or a per-rank CUDA_VISIBLE_DEVICES: the peer's GPU is not
+      // visible in this process, so its memory cannot be mapped (NCCL still measures the pair).
+      return skipped(cc, "CUDA IPC: this rank sees only its own GPU, so it cannot map another rank's memory");
+    }
     if (dst.ipc_handle.empty()) {
       return skipped(cc, "CUDA IPC: rank " + std::to_string(cc.dst_rank) + " could not export its buffer: " +
                              dst.ipc_error);
