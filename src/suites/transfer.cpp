@@ -81,6 +81,15 @@ void enqueue(Context& context, const Transfer& t) {
   }
 }
 
+bool record_verification(Record& record, std::uint64_t mismatches) {
+  record.verified = true;
+  record.mismatches = mismatches;
+  if (mismatches == 0) return true;
+  record.status = Status::failed;
+  record.reason = fmt::format("verification failed: {} bytes differ from the pattern or guards", mismatches);
+  return false;
+}
+
 void fill_measurement(Record& record, const Measurement& m, double bytes_per_op) {
   record.timing = m.mode;
   record.warmup_ops = m.warmup_ops;
@@ -151,13 +160,7 @@ Record run_transfer_set(Context& ctx, const Case& c, const TransferSet& set) {
       bad += check(ctx, t.dst, t, t.dst.base, kGuardBytes, poison, 0);
       bad += check(ctx, t.dst, t, t.dst.data + t.bytes, kGuardBytes, poison, kGuardBytes + t.bytes);
     }
-    record.verified = true;
-    record.mismatches = bad;
-    if (bad != 0) {
-      record.status = Status::failed;
-      record.reason = fmt::format("verification failed: {} bytes differ from the pattern or guards", bad);
-      return record;
-    }
+    if (!record_verification(record, bad)) return record;
   }
 
   double bytes_per_op = set.bytes_per_op;

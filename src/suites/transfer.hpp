@@ -39,6 +39,10 @@ void enqueue(Context& context, const Transfer& transfer);
 // Verifies then measures (device or host mode per timing_of(c.method)).
 [[nodiscard]] Record run_transfer_set(Context& context, const Case& c, const TransferSet& set);
 
+// Records a verification: `mismatches` bytes differed from the pattern or the guards. A record
+// with any is marked failed with the reason; returns whether it passed.
+bool record_verification(Record& record, std::uint64_t mismatches);
+
 // Fills the record's statistics from a measurement (shared with non-transfer suites).
 void fill_measurement(Record& record, const Measurement& m, double bytes_per_op);
 

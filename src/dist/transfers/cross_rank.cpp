@@ -264,13 +264,7 @@ class CrossRun {
           bad += v.mismatches(recv.data + bytes, kGuardBytes, poison, kGuardBytes + bytes, stream, timeout);
         }
         bad += world_.exchange(other, bad);  // the owner reports both sides' mismatches
-        record.verified = true;
-        record.mismatches = bad;
-        if (bad != 0) {
-          record.status = Status::failed;
-          record.reason = fmt::format("verification failed: {} bytes differ from the pattern or guards", bad);
-          return record;
-        }
+        if (!record_verification(record, bad)) return record;  // both sides return here alike
       }
       MeasureSettings settings = ctx_.settings().measure;
       settings.min_sample_seconds = std::max(settings.min_sample_seconds, kMinCrossSampleSeconds);
