@@ -14,6 +14,7 @@
 #include "core/record_json.hpp"
 #include "core/report_json.hpp"
 #include "core/stats.hpp"
+#include "../support/synthetic_pairs.hpp"
 
 namespace gx::test {
 
@@ -61,20 +62,10 @@ inline SystemInfo synthetic_system(const std::string& hostname, int host, const 
   s.cuda_runtime_version = 13000;
   s.nvml_version = std::string("13.580.159.04");
   for (int o : ordinals) s.devices.push_back(synthetic_gpu(host, o));
-  for (int a : ordinals) {
-    for (int b : ordinals) {
-      if (a == b) continue;
-      PairInfo p;
-      p.src = a;
-      p.dst = b;
-      p.can_access_peer = true;
-      p.peer_enabled = true;
-      p.performance_rank = 0;
-      p.native_atomics = true;
-      p.link = LinkClass{"NV18", 18};
-      p.theoretical_bytes_per_s = 18 * 26.562e9;
-      s.pairs.push_back(p);
-    }
+  add_every_pair(s, [](int, int) { return SyntheticLink{LinkClass{"NV18", 18}, 18 * 26.562e9}; });
+  for (PairInfo& p : s.pairs) {
+    p.performance_rank = 0;  // as NVML reports them on the H200 host the figures came from
+    p.native_atomics = true;
   }
   return s;
 }

@@ -8,6 +8,7 @@
 #include "core/bench_model.hpp"
 #include "core/check.hpp"
 #include "core/model.hpp"
+#include "../support/synthetic_pairs.hpp"
 
 namespace gx::test {
 
@@ -35,19 +36,7 @@ inline SystemInfo nvlink_system(int gpus) {
   SystemInfo s;
   s.hostname = "node";
   for (int i = 0; i < gpus; ++i) s.devices.push_back(device(i, 18));
-  for (int a = 0; a < gpus; ++a) {
-    for (int b = 0; b < gpus; ++b) {
-      if (a == b) continue;
-      PairInfo p;
-      p.src = a;
-      p.dst = b;
-      p.can_access_peer = true;
-      p.peer_enabled = true;
-      p.link = LinkClass{"NV18", 18};
-      p.theoretical_bytes_per_s = kNvlinkRate;
-      s.pairs.push_back(p);
-    }
-  }
+  add_every_pair(s, [](int, int) { return SyntheticLink{LinkClass{"NV18", 18}, kNvlinkRate}; });
   return s;
 }
 

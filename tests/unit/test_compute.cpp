@@ -10,6 +10,7 @@
 #include "core/plan.hpp"
 #include "core/record_json.hpp"
 #include "core/stats.hpp"
+#include "../support/synthetic_pairs.hpp"
 
 using namespace gx;
 
@@ -36,19 +37,7 @@ DeviceInfo hopper(int index) {
 SystemInfo system_of(std::vector<DeviceInfo> devices) {
   SystemInfo s;
   s.devices = std::move(devices);
-  for (const auto& a : s.devices) {
-    for (const auto& b : s.devices) {
-      if (a.index == b.index) continue;
-      PairInfo p;
-      p.src = a.index;
-      p.dst = b.index;
-      p.can_access_peer = p.peer_enabled = true;
-      p.link.name = "NV18";
-      p.link.nvlinks = 18;
-      p.theoretical_bytes_per_s = 478e9;
-      s.pairs.push_back(p);
-    }
-  }
+  test::add_every_pair(s, [](int, int) { return test::SyntheticLink{LinkClass{"NV18", 18}, 478e9}; });
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include "core/plan.hpp"
 #include "core/schedule.hpp"
 #include "core/table.hpp"
+#include "../support/synthetic_pairs.hpp"
 
 using namespace gx;
 
@@ -36,19 +37,7 @@ SystemInfo nvswitch_system(int n) {
     d.nvlink.per_link_bytes_per_s = 26.5625e9;
     s.devices.push_back(d);
   }
-  for (int a = 0; a < n; ++a) {
-    for (int b = 0; b < n; ++b) {
-      if (a == b) continue;
-      PairInfo p;
-      p.src = a;
-      p.dst = b;
-      p.can_access_peer = p.peer_enabled = true;
-      p.link.name = "NV18";
-      p.link.nvlinks = 18;
-      p.theoretical_bytes_per_s = 18 * 26.5625e9;
-      s.pairs.push_back(p);
-    }
-  }
+  test::add_every_pair(s, [](int, int) { return test::SyntheticLink{LinkClass{"NV18", 18}, 18 * 26.5625e9}; });
   return s;
 }
 

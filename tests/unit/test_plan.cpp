@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/sweep.hpp"
+#include "../support/synthetic_pairs.hpp"
 
 using namespace gx;
 
@@ -33,20 +34,11 @@ SystemInfo make_system(int n, const std::function<std::string(int, int)>& link) 
     d.nvlink.per_link_bytes_per_s = kNvLink;
     s.devices.push_back(d);
   }
-  for (int a = 0; a < n; ++a) {
-    for (int b = 0; b < n; ++b) {
-      if (a == b) continue;
-      PairInfo p;
-      p.src = a;
-      p.dst = b;
-      p.can_access_peer = true;
-      p.peer_enabled = true;
-      p.link.name = link(a, b);
-      p.link.nvlinks = p.link.name.rfind("NV", 0) == 0 ? std::stoi(p.link.name.substr(2)) : 0;
-      p.theoretical_bytes_per_s = p.link.nvlinks > 0 ? p.link.nvlinks * kNvLink : kPcie;
-      s.pairs.push_back(p);
-    }
-  }
+  test::add_every_pair(s, [&](int a, int b) {
+    const std::string name = link(a, b);
+    const int nvlinks = name.rfind("NV", 0) == 0 ? std::stoi(name.substr(2)) : 0;
+    return test::SyntheticLink{LinkClass{name, nvlinks}, nvlinks > 0 ? nvlinks * kNvLink : kPcie};
+  });
   return s;
 }
 
