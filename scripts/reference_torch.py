@@ -78,6 +78,7 @@ class Settings:
         self.gemm_n = args.gemm_n
         self.gemm_only = args.gemm_only
         self.gemm_rest = args.gemm_rest
+        self.peer_ops = args.peer_ops
 
 
 def summarize(name, src, dst, nbytes, timing, samples_s, **extra):
@@ -305,8 +306,8 @@ def peer_ops(rec, bufs, st, src, dst):
         name = "peer_copy_" + ("gated" if g else "")
         def m(g=g, name=name):
             b.fill_(-1.0)
-            r = event_result(name, src, dst, BIG, s_src, lambda: b.copy_(a), both, st, gate_s=g,
-                             p2p=p2p, issued_on="current stream of src")
+            r = event_result(name, src, dst, BIG, s_src, lambda: [b.copy_(a) for _ in range(st.peer_ops)],
+                             both, st, gate_s=g, ops=st.peer_ops, p2p=p2p, issued_on="current stream of src")
             r["verified"] = check_equal(a, b, "b.copy_(a)")
             return r
         rec.run(name, src, dst, BIG, "cuda_events", m)
@@ -316,8 +317,10 @@ def peer_ops(rec, bufs, st, src, dst):
     for g in gates:
         name = "peer_to" + ("_gated" if g else "")
         rec.run(name, src, dst, BIG, "cuda_events",
-                lambda g=g, name=name: event_result(name, src, dst, BIG, s_src, lambda: a.to(target), both,
-                                                    st, gate_s=g, p2p=p2p, issued_on="current stream of src"))
+                lambda g=g, name=name: event_result(name, src, dst, BIG, s_src,
+                                                    lambda: [a.to(target) for _ in range(st.peer_ops)], both,
+                                                    st, gate_s=g, ops=st.peer_ops, p2p=p2p,
+                                                    issued_on="current stream of src"))
 
     # cupy.copyto(b, a) inside cupy.cuda.Device(dst): cudaMemcpyAsync on the current CuPy stream of dst
     # (a "read" by dst). CuPy runs on a torch stream of dst (wrapped as a CuPy external stream) so that
@@ -650,9 +653,14 @@ def parse_args(argv):
                    help="only the matmuls on GPU 0 (no transfers, no elementwise ops)")
     p.add_argument("--gemm-rest", type=float, default=0.0,
                    help="seconds of idle before each burst matmul variant, as gpuxfer's --gemm-rest (default 0)")
+    p.add_argument("--peer-ops", type=int, default=1,
+                   help="b.copy_(a) / a.to() operations back to back per sample (default 1, as gpuxfer's "
+                        "400 MB samples; more = the steady rate of a stream of copies)")
     p.add_argument("--no-gated", action="store_true",
                    help="skip the *_gated variants (same operations with the host issue time hidden)")
     args = p.parse_args(argv)
+    if not 1 <= args.peer_ops <= 64:
+        p.error("--peer-ops must be 1..64")
     if args.samples < 0 or args.gemm_n <= 0:
         p.error("--samples and --gemm-n must be positive")
     if not 0 <= args.gemm_rest <= 60:
@@ -692,7 +700,7 @@ def main(argv=None):
         "env": {k: os.environ.get(k) for k in ("NCCL_NVLS_ENABLE", "CUDA_VISIBLE_DEVICES")},
         "settings": {"warmup": st.warmup, "samples": st.samples, "small_samples": st.small_samples,
                      "b2b_samples": st.b2b_samples, "b2b_copies": B2B_COPIES, "gemm_samples": st.gemm_samples, "gemm_rest_s": st.gemm_rest,
-                     "gated_variants": st.gated, "gate_s": GATE_BIG_S, "op_budget_s": OP_BUDGET_S},
+                     "gated_variants": st.gated, "peer_ops": st.peer_ops, "gate_s": GATE_BIG_S, "op_budget_s": OP_BUDGET_S},
         "results": [],
     }
     if cupy is None:
