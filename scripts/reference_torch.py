@@ -653,9 +653,9 @@ def parse_args(argv):
                    help="only the matmuls on GPU 0 (no transfers, no elementwise ops)")
     p.add_argument("--gemm-rest", type=float, default=0.0,
                    help="seconds of idle before each burst matmul variant, as gpuxfer's --gemm-rest (default 0)")
-    p.add_argument("--peer-ops", type=int, default=1,
-                   help="b.copy_(a) / a.to() operations back to back per sample (default 1, as gpuxfer's "
-                        "400 MB samples; more = the steady rate of a stream of copies)")
+    p.add_argument("--peer-ops", type=int, default=2,
+                   help="b.copy_(a) / a.to() operations back to back per sample (default 2, as gpuxfer "
+                        "samples one peer copy of 400 MB; 1 = a lone copy, start-up included)")
     p.add_argument("--no-gated", action="store_true",
                    help="skip the *_gated variants (same operations with the host issue time hidden)")
     args = p.parse_args(argv)

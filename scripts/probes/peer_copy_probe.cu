@@ -2,6 +2,7 @@
 // more operations back to back, for the copy engine and for SM copy kernels of several shapes
 // (load/store cache qualifiers, grid-stride vs per-block tiles, push, pull, push + pull split).
 //   nvcc -O3 -arch=sm_90 -std=c++17 scripts/probes/peer_copy_probe.cu -o /tmp/peer_probe && /tmp/peer_probe
+//   /tmp/peer_probe ce-detail   only the copy engine's write, sampled gpuxfer's way vs the probe's way
 // Each line: median (and best) of 15 samples, GB/s = bytes x ops / event window. A spin kernel
 // holds the stream(s) for 1 ms so that enqueueing stays out of the window (gpuxfer's method).
 #include <cuda_runtime.h>
@@ -28,6 +29,11 @@ __global__ void spin_kernel(unsigned long long ns) {
   do {
     asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   } while (t - t0 < ns);
+}
+
+// gpuxfer's gate: polls a host-mapped flag until the host opens it.
+__global__ void flag_gate_kernel(const volatile int* flag) {
+  while (*flag == 0) __nanosleep(200);
 }
 
 enum Load { ld_cs, ld_nc_na_256, ld_nc_na_128, ld_plain_256 };
@@ -156,7 +162,61 @@ void run(Setup& s, const std::string& name, int ops, const std::function<void(in
   report(name + " x" + std::to_string(ops), r);
 }
 
-int main() {
+// What in gpuxfer's one-operation sample costs the copy engine's 400 MB write its last 1 %:
+// the same copy timed the probe's way and with each of gpuxfer's differences added.
+void ce_sample_variants(Setup& s) {
+  int* flag = nullptr;
+  CK(cudaHostAlloc(reinterpret_cast<void**>(&flag), sizeof(int), cudaHostAllocMapped | cudaHostAllocPortable));
+  cudaEvent_t extra_start, extra_stop;
+  CK(cudaSetDevice(0));
+  CK(cudaEventCreate(&extra_start));
+  CK(cudaEventCreate(&extra_stop));
+  struct Way {
+    const char* name;
+    size_t offset;
+    bool extra_events;
+    bool flag_gate;
+  };
+  const Way ways[] = {
+      {"probe's sample (spin 1 ms, event, copy, event)", 0, false, false},
+      {"+ 4 KiB offset (gpuxfer's guard)", 4096, false, false},
+      {"+ 64 KiB offset", 65536, false, false},
+      {"+ 2 MiB offset", 2u << 20, false, false},
+      {"+ two events each side (gpuxfer's per-stream windows)", 0, true, false},
+      {"+ host-opened flag gate", 0, false, true},
+      {"gpuxfer's sample: 4 KiB offset, two events, flag gate", 4096, true, true},
+  };
+  const size_t bytes = 400000000;
+  for (int ops : {1, 2, 8}) {
+    for (const auto& w : ways) {
+      std::vector<double> r;
+      auto* dst = reinterpret_cast<char*>(s.b) + w.offset;
+      auto* src = reinterpret_cast<char*>(s.a) + w.offset;
+      for (int i = 0; i < 17; ++i) {
+        CK(cudaSetDevice(0));
+        if (w.flag_gate) {
+          *static_cast<volatile int*>(flag) = 0;
+          flag_gate_kernel<<<1, 1, 0, s.st[0]>>>(flag);
+        } else {
+          spin_kernel<<<1, 1, 0, s.st[0]>>>(1000000ull);
+        }
+        CK(cudaEventRecord(s.start[0], s.st[0]));
+        if (w.extra_events) CK(cudaEventRecord(extra_start, s.st[0]));
+        for (int k = 0; k < ops; ++k) CK(cudaMemcpyPeerAsync(dst, 1, src, 0, bytes, s.st[0]));
+        if (w.extra_events) CK(cudaEventRecord(extra_stop, s.st[0]));
+        CK(cudaEventRecord(s.stop[0], s.st[0]));
+        if (w.flag_gate) *static_cast<volatile int*>(flag) = 1;
+        CK(cudaEventSynchronize(s.stop[0]));
+        float ms = 0;
+        CK(cudaEventElapsedTime(&ms, s.start[0], s.stop[0]));
+        if (i >= 2) r.push_back(static_cast<double>(bytes) * ops / (ms * 1e-3) / 1e9);
+      }
+      report(std::string("CE write 400 MB, ") + w.name + " x" + std::to_string(ops), r);
+    }
+  }
+}
+
+int main(int argc, char** argv) {
   Setup s;
   s.bytes = 400000000;
   const size_t n = s.bytes / 16;
@@ -175,6 +235,10 @@ int main() {
   CK(cudaSetDevice(1));
   CK(cudaDeviceSynchronize());
 
+  if (argc > 1 && std::string(argv[1]) == "ce-detail") {
+    ce_sample_variants(s);
+    return 0;
+  }
   // Copy engine.
   for (int ops : {1, 2, 4, 8, 16}) {
     run(s, "CE cudaMemcpyPeerAsync on GPU0 (write) 400 MB", ops,

@@ -279,6 +279,10 @@ bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm 
 
 bool is_cross_rank_only(Method m) { return m == Method::nccl_send || m == Method::nccl_bidir; }
 
+bool is_single_peer_copy(Method m) {
+  return m == Method::ce_write || m == Method::ce_read || m == Method::sm_push || m == Method::sm_pull;
+}
+
 bool is_chase(Method m) { return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local; }
 
 bool is_pair_method(Method m) {

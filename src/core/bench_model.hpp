@@ -98,6 +98,8 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm, nccl_bidir
 // Methods only a multi-rank run measures (NCCL between ranks); a single-process plan skips them.
 [[nodiscard]] bool is_cross_rank_only(Method m);
+// One copy from one GPU to another on one stream, P2P enabled (ce_write, ce_read, sm_push, sm_pull).
+[[nodiscard]] bool is_single_peer_copy(Method m);
 [[nodiscard]] bool is_chase(Method m);         // pointer chases
 [[nodiscard]] bool is_pair_method(Method m);   // one GPU -> another: peer, staged, bidir
 [[nodiscard]] bool is_host_gpu_method(Method m);  // host suite, one GPU at a time

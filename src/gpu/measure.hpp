@@ -18,6 +18,10 @@ struct MeasureSettings {
   int samples = 20;
   double min_sample_seconds = 1e-3;  // ops per sample chosen so a sample lasts at least this
   int max_ops_per_sample = 256;      // bounded so enqueueing never fills the launch queue
+  // At least this many ops per sample, however long one op is: an engine's start after the gate
+  // (a copy engine's or a copy kernel's first bytes, ~5-8 µs on H200) is paid once per sample,
+  // so with one op per sample it would be part of a 1 ms copy's time.
+  int min_ops_per_sample = 1;
   double timeout_seconds = 60.0;     // any single device wait longer than this is a hang
   // Off only for tools that serialize kernel launches (compute-sanitizer initcheck, racecheck):
   // the gate kernel would then wait for an open() that cannot come. Timing then includes the

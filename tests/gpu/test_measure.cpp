@@ -53,6 +53,21 @@ TEST(Measure, SleepKernelOfKnownLengthWithin5Percent) {
   EXPECT_NEAR(s.median, 2e-3, 0.05 * 2e-3);
 }
 
+TEST(Measure, AtLeastMinOpsPerSampleHoweverLongAnOpIs) {
+  Gates gates;
+  Stream stream(0);
+  MeasureSettings settings;
+  settings.samples = 3;
+  settings.min_ops_per_sample = 3;  // a 2 ms op alone would fill the 1 ms minimum sample
+  const std::uint64_t ns = 2'000'000;
+  const Measurement m = measure_device(gates, {&stream}, [&] {
+    DeviceGuard guard(0);
+    kernels::launch_sleep(ns, stream.get());
+  }, settings);
+  EXPECT_EQ(m.ops_per_sample, 3u);
+  EXPECT_NEAR(summarize(m.seconds_per_op).median, 2e-3, 0.05 * 2e-3);  // still per op
+}
+
 TEST(Measure, HostModeTimesWaits) {
   Stream stream(0);
   MeasureSettings settings;
@@ -160,6 +175,13 @@ TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
     EXPECT_TRUE(r.verified);
     ASSERT_TRUE(r.time.has_value());
     EXPECT_GT(r.time->median, 0);
+    // Bandwidth samples of one peer copy hold at least two copies; several streams at least 5 ms.
+    if (is_single_peer_copy(r.test.method) && r.test.bytes >= 4096) {
+      EXPECT_GE(r.ops_per_sample, 2u);
+    }
+    if (r.test.method == Method::split_ce || r.test.method == Method::bidir_ce) {
+      EXPECT_GE(r.time->median * static_cast<double>(r.ops_per_sample), 0.9 * 5e-3);
+    }
     seen.insert(r.test.method);
   }
   for (Suite suite : all_suites()) {

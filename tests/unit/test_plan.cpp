@@ -166,6 +166,17 @@ TEST(Plan, CrossRankMethodsAreNeverPlannedInOneProcess) {
   for (const auto& c : cases) EXPECT_FALSE(is_cross_rank_only(c.method)) << to_string(c.method);
 }
 
+TEST(Plan, SinglePeerCopiesAreTheFourP2pMethodsOfOnePair) {
+  // These get at least two copies per sample (suites/transfer.cpp); nothing else does.
+  std::vector<Method> single;
+  for (Suite suite : all_suites()) {
+    for (Method m : methods_of(suite)) {
+      if (is_single_peer_copy(m)) single.push_back(m);
+    }
+  }
+  EXPECT_EQ(single, (std::vector<Method>{Method::ce_write, Method::ce_read, Method::sm_push, Method::sm_pull}));
+}
+
 TEST(Plan, SuitesRunInFixedOrderWhateverTheListOrder) {
   const auto cases = plan(options({Suite::latency, Suite::host, Suite::peer}), nvlink_system(2));
   ASSERT_FALSE(cases.empty());
