@@ -179,9 +179,9 @@ TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
     if (is_single_peer_copy(r.test.method) && r.test.bytes >= 4096) {
       EXPECT_GE(r.ops_per_sample, 2u);
     }
-    // (The op count comes from one estimated op, and stops at the cap on ops per sample.)
-    const bool capped = r.ops_per_sample >= static_cast<std::uint64_t>(settings.measure.max_ops_per_sample);
-    if ((r.test.method == Method::split_ce || r.test.method == Method::bidir_ce) && !capped) {
+    // (The op count comes from the time of one op, which for small copies is mostly the skew of
+    // the streams' start, so only copies long next to that skew are held to it.)
+    if ((r.test.method == Method::split_ce || r.test.method == Method::bidir_ce) && r.test.bytes >= (16u << 20)) {
       EXPECT_GE(r.time->median * static_cast<double>(r.ops_per_sample), 0.8 * 5e-3);
     }
     seen.insert(r.test.method);
