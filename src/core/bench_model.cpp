@@ -22,7 +22,7 @@ constexpr auto kDev = TimingMode::device;
 constexpr auto kHostTimed = TimingMode::host;
 
 // In enum order, which is also the order methods are planned and shown in.
-constexpr std::array<MethodInfo, 43> kMethods{{
+constexpr std::array<MethodInfo, 45> kMethods{{
     {Method::ce_write, "ce_write", Suite::peer, kBw, kDev},
     {Method::ce_read, "ce_read", Suite::peer, kBw, kDev},
     {Method::sm_push, "sm_push", Suite::peer, kBw, kDev},
@@ -42,6 +42,8 @@ constexpr std::array<MethodInfo, 43> kMethods{{
     {Method::bidir_ce, "bidir_ce", Suite::async, kBw, kDev},
     {Method::bidir_sm, "bidir_sm", Suite::async, kBw, kDev},
     {Method::all_pairs_ce, "all_pairs_ce", Suite::async, kBw, kDev},
+    {Method::all_pairs_sm, "all_pairs_sm", Suite::async, kBw, kDev},
+    {Method::all_pairs_shift_ce, "all_pairs_shift_ce", Suite::async, kBw, kDev},
     {Method::scatter_ce, "scatter_ce", Suite::async, kBw, kDev},
     {Method::gather_ce, "gather_ce", Suite::async, kBw, kDev},
     {Method::split_ce, "split_ce", Suite::async, kBw, kDev},
@@ -278,6 +280,10 @@ bool noisy(const Record& record) { return record.time.has_value() && is_noisy(*r
 bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::nccl_bidir; }
 
 bool is_cross_rank_only(Method m) { return m == Method::nccl_send || m == Method::nccl_bidir; }
+
+bool is_all_pairs(Method m) {
+  return m == Method::all_pairs_ce || m == Method::all_pairs_sm || m == Method::all_pairs_shift_ce;
+}
 
 bool is_single_peer_copy(Method m) {
   return m == Method::ce_write || m == Method::ce_read || m == Method::sm_push || m == Method::sm_pull;

@@ -41,6 +41,8 @@ enum class Method {
   bidir_ce,      // a pair, both directions at once, copy engines
   bidir_sm,      // a pair, both directions at once, SM kernels
   all_pairs_ce,  // every GPU sends to every other at once
+  all_pairs_sm,  // the same by copy kernels, each GPU's SMs split among its peers
+  all_pairs_shift_ce,  // every GPU sends to every other, one peer at a time: step k, GPU i -> i+k
   scatter_ce,    // one GPU sends to all others at once
   gather_ce,     // all others send to one GPU at once
   split_ce,      // one peer copy split over `streams` streams
@@ -98,6 +100,8 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm, nccl_bidir
 // Methods only a multi-rank run measures (NCCL between ranks); a single-process plan skips them.
 [[nodiscard]] bool is_cross_rank_only(Method m);
+// Every selected GPU sends to every other (all_pairs_ce, all_pairs_sm, all_pairs_shift_ce).
+[[nodiscard]] bool is_all_pairs(Method m);
 // One copy from one GPU to another on one stream, P2P enabled (ce_write, ce_read, sm_push, sm_pull).
 [[nodiscard]] bool is_single_peer_copy(Method m);
 [[nodiscard]] bool is_chase(Method m);         // pointer chases

@@ -36,6 +36,8 @@ bool needs_p2p(Method m) {
     case Method::bidir_ce:
     case Method::bidir_sm:
     case Method::all_pairs_ce:
+    case Method::all_pairs_sm:
+    case Method::all_pairs_shift_ce:
     case Method::scatter_ce:
     case Method::gather_ce:
     case Method::split_ce:
@@ -177,6 +179,8 @@ class Planner {
       case Method::all_h2d:
       case Method::all_d2h: plan_all_host(m); return;
       case Method::all_pairs_ce:
+      case Method::all_pairs_sm:
+      case Method::all_pairs_shift_ce:
       case Method::scatter_ce:
       case Method::gather_ce: plan_concurrent(m); return;
       case Method::split_ce: plan_split(); return;
@@ -309,7 +313,7 @@ class Planner {
     const int hub = gpus_.front();
     std::vector<PairInfo> used;
     for (const auto& p : pairs_) {
-      const bool uses = m == Method::all_pairs_ce || (m == Method::scatter_ce && p.src == hub) ||
+      const bool uses = is_all_pairs(m) || (m == Method::scatter_ce && p.src == hub) ||
                         (m == Method::gather_ce && p.dst == hub);
       if (uses) used.push_back(p);
     }
@@ -317,7 +321,7 @@ class Planner {
     for (const auto& p : used) {
       if (c.skip_reason.empty()) c.skip_reason = p2p_reason(p);
     }
-    c.theoretical_bytes_per_s = m == Method::all_pairs_ce ? all_pairs_rate() : hub_rate(hub, used);
+    c.theoretical_bytes_per_s = is_all_pairs(m) ? all_pairs_rate() : hub_rate(hub, used);
     add(std::move(c));
   }
 
@@ -746,6 +750,8 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
       for (int d : c.devices) add(d, buffer);
       break;
     case Method::all_pairs_ce:  // (n-1) send and (n-1) receive buffers on every GPU
+    case Method::all_pairs_sm:
+    case Method::all_pairs_shift_ce:
       for (int d : c.devices) add(d, sat_mul(2 * (n - 1), buffer));
       break;
     case Method::scatter_ce:

@@ -17,7 +17,7 @@ inline constexpr const char* kReportSchema = "gpuxfer.report";
 inline constexpr int kReportSchemaMajor = 1;
 // 1.1: "tuning"; 1.2: compute suites; 1.3: merged multi-rank documents; 1.4: transfers between
 // ranks (nccl_send, nccl_bidir, run.cross_rank, per-rank src_rank/dst_rank)
-inline constexpr int kReportSchemaMinor = 4;
+inline constexpr int kReportSchemaMinor = 5;
 
 // Who ran what: recorded so a result can be reproduced and compared honestly.
 struct RunInfo {

@@ -62,7 +62,7 @@ struct LineChart {
 [[nodiscard]] std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report);
 // Latency copies (µs per copy by size and method) and the pointer chase (ns per load).
 [[nodiscard]] std::vector<Table> latency_tables(const LoadedReport& report);
-// Multi-device cases (all_h2d, all_pairs_ce, scatter, gather, split) with per-direction rates.
+// Multi-device cases (all_h2d, all_pairs_*, scatter, gather, split) with per-direction rates.
 [[nodiscard]] std::vector<Table> concurrent_tables(const LoadedReport& report);
 // The "check" object as HTML: its scalar fields, then a table per array of objects (columns are
 // the keys in first-seen order). "" for null.

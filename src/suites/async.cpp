@@ -59,6 +59,29 @@ Record run_async(Context& ctx, const Case& c) {
         }
       }
       break;
+    case Method::all_pairs_sm:
+    case Method::all_pairs_shift_ce: {
+      // Step k = 1 .. n-1: every GPU i sends to GPU i+k (mod n), so within a step each GPU sends
+      // one copy and receives one. all_pairs_sm runs the steps at once, step k on stream k-1
+      // of each source with 1/(n-1) of its SMs; all_pairs_shift_ce runs them in turn on one
+      // stream per source (the copies are enqueued step by step, so the steps stay aligned).
+      // Concurrent copy-engine copies (all_pairs_ce) share a GPU's links unevenly, differently
+      // in every sample; these two are the steady ways to load every link at once
+      // (scripts/probes/all_pairs_probe.cu).
+      const bool shift = c.method == Method::all_pairs_shift_ce;
+      const int n = static_cast<int>(c.devices.size());
+      for (int k = 1; k < n; ++k) {
+        for (int i = 0; i < n; ++i) {
+          const int src = c.devices[static_cast<std::size_t>(i)];
+          const int dst = c.devices[static_cast<std::size_t>((i + k) % n)];
+          Transfer t = peer_transfer(ctx, src, dst, slot::receive + index_among_others(c.devices, dst, src), c.bytes,
+                                     shift ? 0 : k - 1, shift ? Engine::copy_peer : Engine::sm);
+          if (!shift) t.sm_share = n - 1;
+          set.transfers.push_back(std::move(t));
+        }
+      }
+      break;
+    }
     case Method::scatter_ce: {
       const int hub = c.devices.front();
       for (int dst : c.devices) {

@@ -78,8 +78,8 @@ void enqueue(Context& context, const Transfer& t) {
       copy_async(t.dst.data, t.src.data, t.bytes, *t.stream);
       break;
     case Engine::sm:
-      copy_sm(t.dst.data, t.src.data, t.bytes, *t.stream, context.sm_count(t.stream->device()),
-              context.settings().sm);
+      copy_sm(t.dst.data, t.src.data, t.bytes, *t.stream,
+              std::max(1, context.sm_count(t.stream->device()) / std::max(1, t.sm_share)), context.settings().sm);
       break;
   }
 }

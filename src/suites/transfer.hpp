@@ -19,6 +19,10 @@ struct Transfer {
   const Stream* stream = nullptr;
   Engine engine = Engine::copy_default;
   bool chained = false;  // src is the previous transfer's dst (a staged sequence)
+  // SM copies that run at once on one GPU: each kernel gets 1/sm_share of the GPU's SMs, so
+  // they run side by side instead of one after another (a kernel sized for the whole GPU
+  // holds every SM until it ends).
+  int sm_share = 1;
 };
 
 struct TransferSet {

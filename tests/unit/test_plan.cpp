@@ -212,7 +212,9 @@ TEST(Plan, PairWithoutP2pSkipsPeerMethodsWithTheReason) {
   EXPECT_NE(bidir->skip_reason.find("GPU 1 -> GPU 0"), std::string::npos);
   EXPECT_EQ(find(cases, Method::bidir_ce, 1, 0), nullptr);  // planned once per unordered pair
   // Concurrent cases involving 1 -> 0 are skipped; scatter from hub 0 is not.
-  EXPECT_FALSE(only(cases, Method::all_pairs_ce).at(0).skip_reason.empty());
+  for (Method m : {Method::all_pairs_ce, Method::all_pairs_sm, Method::all_pairs_shift_ce}) {
+    EXPECT_NE(only(cases, m).at(0).skip_reason.find("GPU 1 -> GPU 0"), std::string::npos) << to_string(m);
+  }
   EXPECT_FALSE(only(cases, Method::gather_ce).at(0).skip_reason.empty());
   EXPECT_TRUE(only(cases, Method::scatter_ce).at(0).skip_reason.empty());
 }
@@ -285,10 +287,12 @@ TEST(Plan, DeviceBytesNeeded) {
   c.method = Method::h2d_pinned;
   c.src = kHost;
   EXPECT_EQ(device_bytes_needed(c), (Need{{0, guarded}}));
-  c.method = Method::all_pairs_ce;
   c.src = c.dst = kHost;
   c.devices = {0, 1, 2};
-  EXPECT_EQ(device_bytes_needed(c), (Need{{0, 4 * guarded}, {1, 4 * guarded}, {2, 4 * guarded}}));
+  for (Method m : {Method::all_pairs_ce, Method::all_pairs_sm, Method::all_pairs_shift_ce}) {
+    c.method = m;  // counted as 2(n-1) buffers per GPU (one send buffer is shared: an upper bound)
+    EXPECT_EQ(device_bytes_needed(c), (Need{{0, 4 * guarded}, {1, 4 * guarded}, {2, 4 * guarded}})) << to_string(m);
+  }
   c.method = Method::scatter_ce;
   c.devices = {1, 0, 2};
   EXPECT_EQ(device_bytes_needed(c), (Need{{0, guarded}, {1, 2 * guarded}, {2, guarded}}));
@@ -376,7 +380,12 @@ TEST(Plan, TheoreticalRates) {
   const Case all_h2d = only(cases, Method::all_h2d).at(0);
   EXPECT_EQ(all_h2d.devices, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_DOUBLE_EQ(*all_h2d.theoretical_bytes_per_s, 4 * kPcie);
-  EXPECT_DOUBLE_EQ(*only(cases, Method::all_pairs_ce).at(0).theoretical_bytes_per_s, 4 * 18 * kNvLink);
+  for (Method m : {Method::all_pairs_ce, Method::all_pairs_sm, Method::all_pairs_shift_ce}) {
+    const Case all = only(cases, m).at(0);
+    EXPECT_EQ(all.devices, (std::vector<int>{0, 1, 2, 3})) << to_string(m);
+    EXPECT_DOUBLE_EQ(*all.theoretical_bytes_per_s, 4 * 18 * kNvLink) << to_string(m);
+    EXPECT_TRUE(all.headline);
+  }
   const Case scatter = only(cases, Method::scatter_ce).at(0);
   EXPECT_EQ(scatter.devices.front(), 0);
   EXPECT_DOUBLE_EQ(*scatter.theoretical_bytes_per_s, 18 * kNvLink);
