@@ -1,6 +1,9 @@
 #include "gpu/kernels.hpp"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "core/pattern.hpp"
 #include "gpu/check.hpp"
@@ -166,6 +169,43 @@ void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile in
 
 namespace {
 
+// Blocks of `kernel` (with `threads` threads and `shared` bytes of dynamic shared memory) that
+// can be resident on one SM of the current device, cached per device and kernel shape.
+int resident_blocks_per_sm(const void* kernel, int threads, std::size_t shared) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, const void*, int, std::size_t>, int> cache;
+  int device = 0;
+  GX_CUDA(cudaGetDevice(&device));
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(device, kernel, threads, shared);
+  const auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  int blocks = 0;
+  GX_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared));
+  cache.emplace(key, std::max(blocks, 1));
+  return std::max(blocks, 1);
+}
+
+// Blocks wanted for a copy: blocks_per_sm on every SM, or with share > 1 its part of the
+// resident slots (at least one block).
+std::size_t wanted_blocks(const SmCopyConfig& config, int sm_count, const void* kernel, int threads,
+                          std::size_t shared) {
+  if (config.share <= 1) return static_cast<std::size_t>(sm_count) * config.blocks_per_sm;
+  const std::size_t resident =
+      static_cast<std::size_t>(sm_count) * static_cast<std::size_t>(resident_blocks_per_sm(kernel, threads, shared));
+  return std::max<std::size_t>(1, resident / static_cast<std::size_t>(config.share));
+}
+
+const void* vector_kernel(int unroll) {
+  switch (unroll) {
+    case 1: return reinterpret_cast<const void*>(sm_copy_kernel<1>);
+    case 2: return reinterpret_cast<const void*>(sm_copy_kernel<2>);
+    case 4: return reinterpret_cast<const void*>(sm_copy_kernel<4>);
+    case 16: return reinterpret_cast<const void*>(sm_copy_kernel<16>);
+    default: return reinterpret_cast<const void*>(sm_copy_kernel<8>);
+  }
+}
+
 void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                       const SmCopyConfig& config, cudaStream_t stream) {
   const auto chunk = static_cast<unsigned>(config.bulk_chunk);
@@ -174,7 +214,8 @@ void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_coun
   if (chunks > 0) {
     GX_CUDA(cudaFuncSetAttribute(bulk_copy_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  static_cast<int>(shared)));
-    const std::size_t wanted = static_cast<std::size_t>(sm_count) * config.blocks_per_sm;
+    const std::size_t wanted =
+        wanted_blocks(config, sm_count, reinterpret_cast<const void*>(bulk_copy_kernel), 32, shared);
     const int blocks = static_cast<int>(std::min(wanted, chunks));
     bulk_copy_kernel<<<blocks, 32, shared, stream>>>(static_cast<unsigned char*>(dst),
                                                      static_cast<const unsigned char*>(src), chunks, chunk,
@@ -201,7 +242,7 @@ void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
   const std::size_t vectors = bytes / 16;
   const std::size_t tail = bytes - vectors * 16;
   if (vectors > 0) {
-    const std::size_t wanted = static_cast<std::size_t>(sm_count) * config.blocks_per_sm;
+    const std::size_t wanted = wanted_blocks(config, sm_count, vector_kernel(config.unroll), config.threads, 0);
     const std::size_t needed = (vectors + config.threads - 1) / config.threads;
     const int blocks = static_cast<int>(wanted < needed ? wanted : (needed == 0 ? 1 : needed));
     auto* d = static_cast<int4*>(dst);

@@ -77,10 +77,12 @@ void enqueue(Context& context, const Transfer& t) {
     case Engine::copy_default:
       copy_async(t.dst.data, t.src.data, t.bytes, *t.stream);
       break;
-    case Engine::sm:
-      copy_sm(t.dst.data, t.src.data, t.bytes, *t.stream,
-              std::max(1, context.sm_count(t.stream->device()) / std::max(1, t.sm_share)), context.settings().sm);
+    case Engine::sm: {
+      kernels::SmCopyConfig config = context.settings().sm;
+      config.share = std::max(1, t.sm_share);
+      copy_sm(t.dst.data, t.src.data, t.bytes, *t.stream, context.sm_count(t.stream->device()), config);
       break;
+    }
   }
 }
 

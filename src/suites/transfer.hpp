@@ -19,9 +19,8 @@ struct Transfer {
   const Stream* stream = nullptr;
   Engine engine = Engine::copy_default;
   bool chained = false;  // src is the previous transfer's dst (a staged sequence)
-  // SM copies that run at once on one GPU: each kernel gets 1/sm_share of the GPU's SMs, so
-  // they run side by side instead of one after another (a kernel sized for the whole GPU
-  // holds every SM until it ends).
+  // SM copies that run at once on one GPU: each kernel gets 1/sm_share of the GPU's resident
+  // block slots, so they run side by side instead of partly in turn.
   int sm_share = 1;
 };
 

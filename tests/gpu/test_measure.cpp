@@ -204,14 +204,20 @@ TEST(Verify, SmCopyKernelsAreExactAtOddSizes) {
     configs.push_back({2, 32, 1, true, 16384, 4});
     configs.push_back({1, 32, 1, true, 32768, 6});
   }
+  // The same shapes sharing the GPU with others (all_pairs_sm: a grid of its share of the slots).
+  const std::size_t shapes = configs.size();
+  for (std::size_t i = 0; i < shapes; ++i) {
+    configs.push_back(configs[i]);
+    configs.back().share = 3;
+  }
   for (const auto& config : configs) {
     RunSettings settings;
     settings.measure.samples = 2;
     settings.sm = config;
     Context ctx(system, settings);
     for (std::size_t bytes : {std::size_t{16}, std::size_t{4096 + 7}, std::size_t{(33u << 20) + 48}}) {
-      SCOPED_TRACE(testing::Message() << (config.bulk ? "bulk " : "vector ") << config.bulk_chunk << " "
-                                      << bytes);
+      SCOPED_TRACE(testing::Message() << (config.bulk ? "bulk " : "vector ") << config.bulk_chunk << " share "
+                                      << config.share << " " << bytes);
       Case c = peer_case(src, dst, bytes);
       c.method = Method::sm_push;
       Transfer t;
@@ -221,6 +227,7 @@ TEST(Verify, SmCopyKernelsAreExactAtOddSizes) {
       t.bytes = bytes;
       t.stream = &ctx.stream(src);
       t.engine = Engine::sm;
+      t.sm_share = config.share;
       TransferSet set;
       set.transfers = {t};
       const Record r = run_transfer_set(ctx, c, set);
