@@ -204,7 +204,8 @@ TEST(Verify, SmCopyKernelsAreExactAtOddSizes) {
     configs.push_back({2, 32, 1, true, 16384, 4});
     configs.push_back({1, 32, 1, true, 32768, 6});
   }
-  // The same shapes sharing the GPU with others (all_pairs_sm: a grid of its share of the slots).
+  // Copies that share the GPU with two others (all_pairs_sm): whatever the configured shape, the
+  // one-load kernel on a third of the resident block slots.
   const std::size_t shapes = configs.size();
   for (std::size_t i = 0; i < shapes; ++i) {
     configs.push_back(configs[i]);
