@@ -64,7 +64,7 @@ TEST(ReportLoad, FileCaps) {
 TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
   const std::string dir = std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/";
   for (const char* name : {"v1.0-bench.json", "v1.0-bench-ended-early.json", "v1.1-bench.json", "v1.2-bench.json",
-                           "v1.3-bench-merged.json", "v1.4-bench-merged-cross-rank.json",
+                           "v1.3-bench-merged.json", "v1.4-bench-merged-cross-rank.json", "v1.5-bench-all-pairs.json",
                            "v1.0-list-1gpu.json", "v1.0-list-2gpu.json", "v1.0-list-unknowns.json"}) {
     SCOPED_TRACE(name);
     EXPECT_NO_THROW((void)load_report(dir + name));
@@ -102,6 +102,28 @@ TEST(ReportLoad, MergedMultiRankDocumentLoads) {
   EXPECT_EQ(merged.system.devices.size(), 4u);
   EXPECT_EQ(merged.system.devices[3].index, 3);
   EXPECT_EQ(merged.records.size(), 16u);
+}
+
+// All-pairs methods (1.5): the three ways of sending every GPU's tensor to every other read
+// back with their GPUs, per-direction rates (per pair, or per source for the shift schedule)
+// and the theoretical rate of all the links.
+TEST(ReportLoad, AllPairsMethodsLoad) {
+  const LoadedReport doc =
+      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.5-bench-all-pairs.json");
+  EXPECT_EQ(doc.schema_minor, 5);
+  ASSERT_EQ(doc.records.size(), 3u);
+  std::vector<Method> methods;
+  for (const Record& r : doc.records) {
+    methods.push_back(r.test.method);
+    EXPECT_EQ(r.status, Status::ok);
+    EXPECT_TRUE(r.verified);
+    EXPECT_EQ(r.test.devices, (std::vector<int>{0, 1, 2, 3}));
+    EXPECT_DOUBLE_EQ(r.bytes_per_op, 12.0 * 400e6);
+  }
+  EXPECT_EQ(methods, (std::vector<Method>{Method::all_pairs_ce, Method::all_pairs_sm, Method::all_pairs_shift_ce}));
+  EXPECT_EQ(doc.records[1].directions.size(), 12u);  // one stream per pair
+  ASSERT_EQ(doc.records[2].directions.size(), 4u);   // one stream per source GPU
+  EXPECT_EQ(doc.records[2].directions[0].name, "0->1+0->2+0->3");
 }
 
 // Transfers between ranks (1.4): the methods only multi-rank runs measure read back with their
