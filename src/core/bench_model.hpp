@@ -41,7 +41,7 @@ enum class Method {
   bidir_ce,      // a pair, both directions at once, copy engines
   bidir_sm,      // a pair, both directions at once, SM kernels
   all_pairs_ce,  // every GPU sends to every other at once
-  all_pairs_sm,  // the same by copy kernels, each GPU's SMs split among its peers
+  all_pairs_sm,  // the same by copy kernels, each GPU's resident block slots split among its peers
   all_pairs_shift_ce,  // every GPU sends to every other, one peer at a time: step k, GPU i -> i+k
   scatter_ce,    // one GPU sends to all others at once
   gather_ce,     // all others send to one GPU at once

@@ -63,8 +63,8 @@ Record run_async(Context& ctx, const Case& c) {
     case Method::all_pairs_shift_ce: {
       // Step k = 1 .. n-1: every GPU i sends to GPU i+k (mod n), so within a step each GPU sends
       // one copy and receives one. all_pairs_sm runs the steps at once, step k on stream k-1
-      // of each source with 1/(n-1) of its SMs; all_pairs_shift_ce runs them in turn on one
-      // stream per source (the copies are enqueued step by step, so the steps stay aligned).
+      // of each source with 1/(n-1) of its resident block slots; all_pairs_shift_ce runs them
+      // in turn on one stream per source (enqueued step by step, so the steps stay aligned).
       // Concurrent copy-engine copies (all_pairs_ce) share a GPU's links unevenly, differently
       // in every sample; these two are the steady ways to load every link at once
       // (scripts/probes/all_pairs_probe.cu).
