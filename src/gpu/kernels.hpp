@@ -25,7 +25,8 @@ struct SmCopyConfig {
   int stages = 4;          // 2 to 8
   // 1: the copy may use the whole GPU. n > 1: it runs side by side with n-1 other copies on the
   // same GPU, so it takes 1/n of the block slots that can be resident at once (a grid sized for
-  // the whole GPU would hold slots the others need, and they would run partly in turn).
+  // the whole GPU would hold slots the others need, and they would run partly in turn), with
+  // the one-load vector kernel whatever `bulk` and `unroll` say.
   int share = 1;
 };
 void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,

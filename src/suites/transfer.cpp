@@ -79,15 +79,7 @@ void enqueue(Context& context, const Transfer& t) {
       break;
     case Engine::sm: {
       kernels::SmCopyConfig config = context.settings().sm;
-      if (t.sm_share > 1) {
-        // Copies sharing a GPU: the vector kernel with one load in flight per thread. It needs
-        // few registers, so four 512-thread blocks fit on an SM and each copy gets more resident
-        // blocks: all_pairs_sm on 4x H200 1400 GB/s (cv 0.7 %), against 1096-1206 (cv 5-9 %)
-        // with 2, 4 or 8 loads per thread (results/2026-11-27-h200x4-session4-all-pairs-sm-shapes.txt).
-        config.share = t.sm_share;
-        config.unroll = 1;
-        config.bulk = false;
-      }
+      config.share = std::max(1, t.sm_share);
       copy_sm(t.dst.data, t.src.data, t.bytes, *t.stream, context.sm_count(t.stream->device()), config);
       break;
     }
