@@ -13,12 +13,7 @@ cd "$(dirname "$0")/.."
 export NCCL_NVLS_ENABLE=0
 scripts/gpu-release-check.sh "$out" 2>&1 | tee "$out/release-check-call.log"
 bin=build/hopper/src/gpuxfer
-for i in 1 2; do
-  /usr/bin/time -f "transfers run $i: wall %e s" $bin bench --suites peer,staged,host,async,latency \
-    --progress never --save-json "$out/transfers-$i.json" >"$out/transfers-$i.txt" 2>"$out/transfers-$i.log"
-  tail -1 "$out/transfers-$i.log"
-done
-python3 scripts/run_to_run.py "$out/transfers-1.json" "$out/transfers-2.json" | tee "$out/run-to-run.txt"
+scripts/transfers-twice.sh "$out" "$bin"
 if [ "${CONCURRENT_40MS:-1}" = 1 ]; then
   $bin bench --suites async,host --sizes 400MB --min-sample-time 40ms --progress never \
     --save-json "$out/concurrent-40ms.json" >"$out/concurrent-40ms.txt" 2>&1

@@ -14,12 +14,7 @@ nvidia-smi -L >"$out/nvidia-smi.txt"
 (cd build/hopper && ctest --output-on-failure -L gpu -j1) >"$out/ctest-gpu.log" 2>&1
 tail -3 "$out/ctest-gpu.log"
 bin=build/hopper/src/gpuxfer
-for i in 1 2; do
-  /usr/bin/time -f "transfers run $i: wall %e s" $bin bench --suites peer,staged,host,async,latency \
-    --progress never --save-json "$out/transfers-$i.json" >"$out/transfers-$i.txt" 2>"$out/transfers-$i.log"
-  tail -1 "$out/transfers-$i.log"
-done
-python3 scripts/run_to_run.py "$out/transfers-1.json" "$out/transfers-2.json" | tee "$out/run-to-run.txt"
+scripts/transfers-twice.sh "$out" "$bin"
 tar -C "$top" -czf "$top/all.tgz" r
 cp "$out/run-to-run.txt" "$out/ctest-gpu.log" "$top/"
 rm -rf "$out"
