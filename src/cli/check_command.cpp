@@ -27,7 +27,7 @@ struct CheckCliOptions {
   bool full = false;
   bool strict_pcie = false;
   std::string emit_expect;
-  std::string margin = "10%";
+  std::string margin = "auto";
   bool margin_given = false;
   std::string junit;
   std::string prom;
@@ -64,7 +64,8 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
         fmt::format("--save-json saves the bench run check makes; it does not apply to RESULT file {}", o.result));
   }
   if (o.margin_given && o.emit_expect.empty()) throw UsageError("--margin applies only with --emit-expect FILE");
-  const double margin = parse_margin(o.margin);
+  const std::optional<double> margin =
+      o.margin == "auto" ? std::nullopt : std::optional<double>(parse_margin(o.margin));
   refuse_same_file({{"--output", options.output_path},
                     {"--emit-expect", o.emit_expect},
                     {"--junit", o.junit},
@@ -188,7 +189,8 @@ void register_check(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--emit-expect", o->emit_expect, "Write an expectations file from this (known-good) run, atomically")
       ->type_name("FILE");
   CLI::Option* margin = sub->add_option(
-      "--margin", o->margin, "With --emit-expect: headroom, e.g. 10% (default): min x (1 - m), latency max x (1 + m)");
+      "--margin", o->margin, "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto (default): per rule the "
+      "method's run-to-run spread + the run's cv; or a fixed percentage such as 10%");
   margin->type_name("PCT");
   sub->add_option("--junit", o->junit, "Also write the findings as JUnit XML to FILE (one testcase per finding)")
       ->type_name("FILE");

@@ -16,13 +16,32 @@ struct CompareCliOptions {
   std::vector<std::string> files;
   std::string tolerance = "5%";
   std::string fail_on = "never";
+  std::string suites;
+  std::string methods;
+  std::string sizes = "all";
+  std::string noise_model;
 };
+
+// The filters of the command line; a filter that leaves a report without records is an error.
+RecordFilter record_filter(const CompareCliOptions& cli) {
+  RecordFilter filter = parse_size_selection(cli.sizes);
+  if (!cli.suites.empty()) filter.suites = parse_suite_list(cli.suites);
+  if (!cli.methods.empty()) filter.methods = parse_method_list(cli.methods);
+  return filter;
+}
 
 int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
   // Flag values first, so a bad flag is reported before any file is read.
   CompareOptions compare;
   compare.tolerance = parse_tolerance(cli.tolerance);
   const FailOn fail_on = parse_fail_on(cli.fail_on);
+  const RecordFilter filter = record_filter(cli);
+  const bool filtered = !cli.suites.empty() || !cli.methods.empty() || cli.sizes != "all";
+  if (cli.noise_model == "none") {
+    compare.noise = NoiseModel::none();
+  } else if (!cli.noise_model.empty()) {
+    compare.noise = NoiseModel::from_file(cli.noise_model);
+  }
   if (cli.files.size() < 2) {
     throw UsageError(
         fmt::format("compare needs at least two reports, BASE.json and NEW.json; got {}", cli.files.size()));
@@ -39,6 +58,14 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
     reports.push_back(load_report(path));
     if (reports.back().records.empty()) {
       throw InputError(fmt::format("{}: has no benchmark records (a `gpuxfer list` report?)", path));
+    }
+    if (filtered) {
+      reports.back() = filter_report(reports.back(), filter);
+      if (reports.back().records.empty()) {
+        throw InputError(fmt::format("{}: no record matches --suites '{}' --methods '{}' --sizes '{}'", path,
+                                     cli.suites.empty() ? "all" : cli.suites,
+                                     cli.methods.empty() ? "all" : cli.methods, cli.sizes));
+      }
     }
   }
 
@@ -85,12 +112,21 @@ void register_compare(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--fail-on", cli->fail_on,
                   "Exit 1 when a match is slower beyond the tolerance (slower), or slower or present in BASE "
                   "but missing or not measured in NEW (any); default never");
+  sub->add_option("--suites", cli->suites, "Compare only these suites (comma list: host,gemm,...)");
+  sub->add_option("--methods", cli->methods, "Compare only these methods (comma list: copy,triad,gemm_bf16,...)");
+  sub->add_option("--sizes", cli->sizes,
+                  "headline (each suite's headline size; latency keeps all), all (default), or a size "
+                  "list (4KiB,400MB or 1K:400M:x4)");
+  sub->add_option("--noise-model", cli->noise_model,
+                  "Run-to-run noise model (gpuxfer.noise JSON) instead of the compiled-in one; none: "
+                  "within-run intervals only");
   sub->footer(
       "Ratio NEW/BASE > 1 means NEW is faster (bandwidth: rates; latency: times inverted).\n"
       "Same machine (same GPU UUIDs): records match by exact pair; otherwise by suite, method,\n"
       "direction, link class (NV18, PIX, SYS, PCIe...), endpoint kinds, dtype and size, pooling the\n"
-      "records of one key. Verdicts: faster / slower (95% bootstrap CI outside the tolerance and\n"
-      "Mann-Whitney p < 0.05), same, noisy (a change the samples cannot confirm).\n"
+      "records of one key. Interval: 95% bootstrap CI widened by the method's run-to-run spread\n"
+      "(learned from A/A runs, docs/compare.md). same: interval within the tolerance; slower/faster:\n"
+      "interval beyond 1, reaching past the tolerance, ratio past half of it; noisy: otherwise.\n"
       "Examples:\n"
       "  gpuxfer compare base.json new.json\n"
       "  gpuxfer compare base.json new.json --tolerance 2% --fail-on slower\n"

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/stats.hpp"
+#include "core/sweep.hpp"
 #include "core/units.hpp"
 #include "core/record_select.hpp"
 
@@ -200,17 +201,93 @@ std::string_view to_string(CompareVerdict verdict) {
   return "?";
 }
 
-CompareVerdict decide_verdict(double ratio, Interval ci, std::optional<double> p_value, double base_cv,
-                              double new_cv, const VerdictRule& rule) {
-  const double upper = 1 + rule.tolerance;
-  const double lower = 1 - rule.tolerance;
-  const bool significant = p_value.has_value() && *p_value < rule.alpha;
-  if (significant && ci.low > upper) return CompareVerdict::faster;
-  if (significant && ci.high < lower) return CompareVerdict::slower;
-  if (ci.low >= lower && ci.high <= upper) return CompareVerdict::same;
-  const bool beyond = ratio > upper || ratio < lower;
-  if (beyond && (!significant || std::max(base_cv, new_cv) > rule.cv_limit)) return CompareVerdict::noisy;
-  return CompareVerdict::same;
+CompareVerdict decide_verdict(double ratio, Interval interval, double tolerance) {
+  const double upper = 1 + tolerance;
+  const double lower = 1 - tolerance;
+  if (interval.low >= lower && interval.high <= upper) return CompareVerdict::same;
+  if (interval.high < 1 && interval.low < lower && ratio < 1 - tolerance / 2) return CompareVerdict::slower;
+  if (interval.low > 1 && interval.high > upper && ratio > 1 + tolerance / 2) return CompareVerdict::faster;
+  return CompareVerdict::noisy;
+}
+
+// ---- filters ----------------------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> split_commas(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const std::size_t end = comma == std::string_view::npos ? text.size() : comma;
+    out.emplace_back(text.substr(start, end - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Suite> parse_suite_list(std::string_view text) {
+  std::vector<Suite> out;
+  for (const auto& name : split_commas(text)) {
+    const auto suite = parse_suite(name);
+    if (!suite) throw UsageError(fmt::format("invalid --suites '{}': unknown suite '{}'", text, name));
+    out.push_back(*suite);
+  }
+  return out;
+}
+
+std::vector<Method> parse_method_list(std::string_view text) {
+  std::vector<Method> out;
+  for (const auto& name : split_commas(text)) {
+    const auto method = parse_method(name);
+    if (!method) throw UsageError(fmt::format("invalid --methods '{}': unknown method '{}'", text, name));
+    out.push_back(*method);
+  }
+  return out;
+}
+
+RecordFilter parse_size_selection(std::string_view text, RecordFilter filter) {
+  filter.bytes.clear();
+  if (text == "all") {
+    filter.sizes = SizeSelection::all;
+  } else if (text == "headline") {
+    filter.sizes = SizeSelection::headline;
+  } else {
+    try {
+      filter.bytes = parse_sizes(text);
+    } catch (const Error& e) {
+      throw UsageError(fmt::format("invalid --sizes '{}': {} (or write headline / all)", text, e.what()));
+    }
+    filter.sizes = SizeSelection::list;
+  }
+  return filter;
+}
+
+LoadedReport filter_report(const LoadedReport& report, const RecordFilter& filter) {
+  auto contains = [](const auto& list, auto v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  std::set<Suite> with_headline;
+  for (const auto& r : report.records) {
+    if (r.test.headline) with_headline.insert(r.test.suite);
+  }
+  LoadedReport out = report;
+  out.records.clear();
+  for (const auto& r : report.records) {
+    if (!contains(filter.suites, r.test.suite) || !contains(filter.methods, r.test.method)) continue;
+    if (filter.sizes == SizeSelection::headline && with_headline.count(r.test.suite) > 0 && !r.test.headline) {
+      continue;
+    }
+    if (filter.sizes == SizeSelection::list &&
+        std::find(filter.bytes.begin(), filter.bytes.end(), r.test.bytes) == filter.bytes.end()) {
+      continue;
+    }
+    out.records.push_back(r);
+  }
+  return out;
 }
 
 // ---- matching ---------------------------------------------------------------------------------
@@ -408,6 +485,7 @@ SideStats side_stats(const Bucket& bucket) {
   SideStats s;
   std::set<std::string> settings;
   std::vector<double> pooled;
+  std::vector<double> op_seconds;
   for (const Record* r : bucket.records) {
     // Per sample: B/s (bandwidth), FLOP/s (throughput), else seconds per op (latency; overlap:
     // the time of both operations together).
@@ -428,6 +506,8 @@ SideStats side_stats(const Bucket& bucket) {
       values.push_back(bandwidth ? r->bytes_per_op / seconds : throughput ? r->flops_per_op / seconds : seconds);
     pooled.insert(pooled.end(), values.begin(), values.end());
     s.samples_by_record.push_back(std::move(values));
+    op_seconds.push_back(median_of(r->sample_seconds));
+    s.headline = s.headline || r->test.headline;
     if (bucket.key.tuned && r->test.chunk_bytes != 0) {
       settings.insert(setting_text(r->test.chunk_bytes, r->test.ring_depth));
     }
@@ -438,6 +518,7 @@ SideStats side_stats(const Bucket& bucket) {
     s.status = "ok";
     s.median = median_of_medians(s.samples_by_record);
     s.cv = summarize(pooled).cv;
+    s.op_seconds = median_of(op_seconds);
   }
   s.setting = fmt::format("{}", fmt::join(settings, ", "));
   return s;
@@ -485,9 +566,41 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
     for (const auto& g : row.newer.samples_by_record) b.insert(b.end(), g.begin(), g.end());
     row.p_value = mann_whitney_u(a, b).p_value;
   }
-  row.verdict = decide_verdict(row.ratio, row.ci, row.p_value, row.base.cv, row.newer.cv,
-                               VerdictRule{options.tolerance, options.alpha, options.cv_limit});
+  const std::string suite(to_string(key.suite));
+  const std::string method(to_string(key.method));
+  const Regime regime = options.noise.regime(suite, key.metric == Metric::latency, row.base.op_seconds);
+  row.noise_class = NoiseModel::class_name(suite, method, regime);
+  row.spread = options.noise.spread(suite, method, regime);
+  const RatioInterval wide = widen_interval(row.ratio, row.ci.low, row.ci.high, row.spread.spread);
+  row.interval = Interval{wide.low, wide.high};
+  row.verdict = decide_verdict(row.ratio, row.interval, options.tolerance);
   return row;
+}
+
+// The suite's headline rows (every row where none is headline) pooled as a fixed-effect
+// meta-analysis in log space: weights 1 / half-width^2 of each row's widened interval, so a
+// suite's verdict rests on its steady methods and a noisy one (pageable copies) cannot hide or
+// fake a change. The pooled interval is +- 1 / sqrt(sum of weights) around the weighted mean,
+// the row intervals being 95 % intervals already.
+void judge_headline(const std::vector<CompareRow>& rows, double tolerance, SuiteSummary& s) {
+  bool any_headline = false;
+  for (const auto& row : rows) any_headline = any_headline || (row.key.suite == s.suite && row.base.headline);
+  double weights = 0;
+  double weighted = 0;
+  for (const auto& row : rows) {
+    if (row.key.suite != s.suite || !row.compared || (any_headline && !row.base.headline)) continue;
+    const double half = 0.5 * std::log(row.interval.high / row.interval.low);
+    const double w = 1 / std::max(half * half, 1e-12);
+    weights += w;
+    weighted += w * std::log(row.ratio);
+    ++s.headline_rows;
+  }
+  if (s.headline_rows == 0) return;
+  const double centre = weighted / weights;
+  const double half = 1 / std::sqrt(weights);
+  s.headline_ratio = std::exp(centre);
+  s.headline_interval = Interval{std::exp(centre - half), std::exp(centre + half)};
+  s.headline_verdict = decide_verdict(*s.headline_ratio, s.headline_interval, tolerance);
 }
 
 }  // namespace
@@ -548,6 +661,7 @@ Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer,
     for (const auto& o : out.only_in_base) s.only_in_base += o.key.suite == suite;
     for (const auto& o : out.only_in_new) s.only_in_new += o.key.suite == suite;
     if (!ratios.empty()) s.geomean = geometric_mean(ratios);
+    judge_headline(out.rows, options.tolerance, s);
     if (s.compared + s.not_compared + s.only_in_base + s.only_in_new > 0) out.suites.push_back(s);
   }
   return out;
@@ -680,12 +794,12 @@ std::string matching_note(const Comparison& c) {
 std::string verdict_note(const Comparison& c) {
   const auto& o = c.options;
   return fmt::format(
-      "Verdict: tolerance +-{}; {:g}% bootstrap CI of the ratio ({} resamples, fixed seed); "
-      "faster/slower: CI entirely outside the tolerance and two-sided Mann-Whitney U p < {:g} "
-      "(both sides >= {} samples); same: CI within the tolerance; noisy: change beyond the "
-      "tolerance but not significant, or cv of a side > {}.",
-      percent_label(o.tolerance), o.bootstrap.confidence * 100, o.bootstrap.resamples, o.alpha,
-      o.min_test_samples, percent_label(o.cv_limit));
+      "Verdict: tolerance +-{}; interval = {:g}% bootstrap CI of the ratio ({} resamples, fixed seed) "
+      "widened by the method's run-to-run spread ({}, {} A/A pairs); same: interval within the "
+      "tolerance; slower/faster: interval beyond 1 and reaching past the tolerance, ratio past half "
+      "of it; noisy: anything else. p: Mann-Whitney U within the runs (shown, not judged).",
+      percent_label(o.tolerance), o.bootstrap.confidence * 100, o.bootstrap.resamples, o.noise.origin(),
+      o.noise.pairs());
 }
 
 std::string new_name(std::size_t index, std::size_t count) {
@@ -716,8 +830,10 @@ Table reports_table(const std::vector<Comparison>& comparisons) {
 Table summary_table(const Comparison& c, const std::string& who) {
   Table t = make_table(fmt::format("Summary by suite ({} vs BASE)", who),
                        {"suite", "matched", "geomean NEW/BASE", "faster", "slower", "same", "noisy",
-                        "not compared", "only in BASE", "only in NEW"},
+                        "not compared", "only in BASE", "only in NEW", "headline NEW/BASE", "headline interval",
+                        "headline verdict"},
                        1);
+  t.align.back() = Align::left;
   std::vector<double> all_ratios;
   for (const auto& row : c.rows) {
     if (row.compared) all_ratios.push_back(row.ratio);
@@ -727,7 +843,9 @@ Table summary_table(const Comparison& c, const std::string& who) {
     t.rows.push_back({name, std::to_string(s.compared), s.geomean ? ratio_label(*s.geomean) : "-",
                       std::to_string(s.faster), std::to_string(s.slower), std::to_string(s.same),
                       std::to_string(s.noisy), std::to_string(s.not_compared), std::to_string(s.only_in_base),
-                      std::to_string(s.only_in_new)});
+                      std::to_string(s.only_in_new), s.headline_ratio ? ratio_label(*s.headline_ratio) : "-",
+                      s.headline_ratio ? ci_label(s.headline_interval) : "-",
+                      s.headline_ratio ? std::string(to_string(s.headline_verdict)) : "-"});
   };
   for (const auto& s : c.suites) {
     add(std::string(to_string(s.suite)), s);
@@ -751,7 +869,7 @@ Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool 
   Table t = make_table(
       several ? fmt::format("{}: {} vs BASE", to_string(suite), who) : fmt::format("{}", to_string(suite)),
       {"method", c.matching == Matching::exact_pair ? "pair" : "direction", "link", "size", "records", "BASE",
-       "NEW", "NEW/BASE", fmt::format("{:g}% CI", c.options.bootstrap.confidence * 100), "p", "verdict"},
+       "NEW", "NEW/BASE", "interval", "p", "verdict"},
       4);
   t.align.back() = Align::left;
   std::set<std::string> seen;
@@ -762,7 +880,7 @@ Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool 
                       case_label(k, &row.base, &row.newer),
                       fmt::format("{} / {}", row.base.records, row.newer.records), side_value(k, row.base),
                       side_value(k, row.newer), row.compared ? ratio_label(row.ratio) : "-",
-                      row.compared ? ci_label(row.ci) : "-", row.compared ? p_label(row.p_value) : "-",
+                      row.compared ? ci_label(row.interval) : "-", row.compared ? p_label(row.p_value) : "-",
                       verdict_cell(row)});
     if (!row.note.empty()) {
       const std::string note =
@@ -889,7 +1007,13 @@ Json suite_json(const SuiteSummary& s) {
               {"noisy", s.noisy},
               {"not_compared", s.not_compared},
               {"only_in_base", s.only_in_base},
-              {"only_in_new", s.only_in_new}};
+              {"only_in_new", s.only_in_new},
+              {"headline", s.headline_ratio ? Json{{"rows", s.headline_rows},
+                                                   {"ratio", *s.headline_ratio},
+                                                   {"interval", Json{{"low", s.headline_interval.low},
+                                                                     {"high", s.headline_interval.high}}},
+                                                   {"verdict", to_string(s.headline_verdict)}}
+                                            : Json(nullptr)}};
 }
 
 std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
@@ -948,7 +1072,8 @@ Table compare_flat_table(const std::vector<Comparison>& comparisons) {
               "dtype",        "bytes",       "streams",      "chunk_bytes", "ring_depth",   "tuned",
               "base_setting", "new_setting", "base_records", "new_records", "base_samples", "new_samples",
               "unit",         "base_median", "new_median",   "base_cv",     "new_cv",       "ratio",
-              "ci_low",       "ci_high",     "p_value",      "verdict",     "note"};
+              "ci_low",       "ci_high",     "interval_low", "interval_high", "noise_class", "spread",
+              "p_value",      "verdict",     "note"};
   for (const auto& c : comparisons) {
     auto add = [&](const MatchKey& k, const SideStats* base, const SideStats* newer, const CompareRow* row,
                    const std::string& verdict) {
@@ -992,6 +1117,10 @@ Table compare_flat_table(const std::vector<Comparison>& comparisons) {
                         compared ? csv_number(row->ratio) : "",
                         compared ? csv_number(row->ci.low) : "",
                         compared ? csv_number(row->ci.high) : "",
+                        compared ? csv_number(row->interval.low) : "",
+                        compared ? csv_number(row->interval.high) : "",
+                        compared ? row->noise_class : "",
+                        compared ? csv_number(row->spread.spread) : "",
                         compared && row->p_value ? csv_number(*row->p_value) : "",
                         verdict,
                         row != nullptr ? row->note : ""});
@@ -1012,8 +1141,8 @@ Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on)
   doc["convention"] = ratio_convention();
   const CompareOptions opts = comparisons.empty() ? CompareOptions{} : comparisons.front().options;
   doc["settings"] = Json{{"tolerance", opts.tolerance},
-                         {"alpha", opts.alpha},
-                         {"cv_limit", opts.cv_limit},
+                         {"noise_model", opts.noise.origin()},
+                         {"noise_pairs", opts.noise.pairs()},
                          {"min_test_samples", opts.min_test_samples},
                          {"confidence", opts.bootstrap.confidence},
                          {"resamples", opts.bootstrap.resamples},
@@ -1041,6 +1170,14 @@ Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on)
       r["new"] = stats_json(row.key, row.newer);
       r["ratio"] = row.compared ? Json(row.ratio) : Json(nullptr);
       r["ci"] = row.compared ? Json{{"low", row.ci.low}, {"high", row.ci.high}} : Json(nullptr);
+      r["interval"] =
+          row.compared ? Json{{"low", row.interval.low}, {"high", row.interval.high}} : Json(nullptr);
+      r["noise"] = row.compared ? Json{{"class", row.noise_class},
+                                       {"spread", row.spread.spread},
+                                       {"source", row.spread.source},
+                                       {"observations", row.spread.observations}}
+                                : Json(nullptr);
+      r["headline"] = row.base.headline;
       r["p_value"] = row.compared && row.p_value ? Json(*row.p_value) : Json(nullptr);
       r["verdict"] = to_string(row.verdict);
       r["note"] = row.note.empty() ? Json(nullptr) : Json(row.note);

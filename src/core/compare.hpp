@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/bench_model.hpp"
+#include "core/compare_noise.hpp"
 #include "core/report_json.hpp"
 #include "core/report_load.hpp"
 #include "core/table.hpp"
@@ -75,20 +76,15 @@ struct BootstrapOptions {
 enum class CompareVerdict { faster, slower, same, noisy, not_compared };
 [[nodiscard]] std::string_view to_string(CompareVerdict verdict);
 
-struct VerdictRule {
-  double tolerance = 0.05;  // |ratio - 1| within this is no change
-  double alpha = 0.05;      // significance level of the Mann-Whitney test
-  double cv_limit = 0.05;   // a side whose samples vary more than this is noisy
-};
-
-// The verdict rules, in order:
-//   1. the CI lies entirely outside 1 +- tolerance and p < alpha  -> faster / slower
-//   2. the CI lies within 1 +- tolerance                           -> same
-//   3. |ratio - 1| > tolerance but no test (p absent), p >= alpha,
-//      or the cv of either side > cv_limit                         -> noisy
-//   4. otherwise                                                   -> same
-[[nodiscard]] CompareVerdict decide_verdict(double ratio, Interval ci, std::optional<double> p_value,
-                                            double base_cv, double new_cv, const VerdictRule& rule = {});
+// The verdicts (docs/compare.md), judged on the interval that includes the between-run spread
+// of the noise model (widen_interval), tolerance t:
+//   same    the interval lies inside [1 - t, 1 + t]: any change is within the tolerance
+//   slower  the interval lies below 1 (a real change), reaches below 1 - t (it may matter) and the
+//           ratio is below 1 - t/2 (the estimate itself is a change of half the tolerance or more)
+//   faster  the mirror image: above 1, reaches above 1 + t, ratio above 1 + t/2
+//   noisy   anything else: a change the runs cannot pin down (the interval holds 1 and reaches
+//           beyond the tolerance, or the estimate is too small to call)
+[[nodiscard]] CompareVerdict decide_verdict(double ratio, Interval interval, double tolerance);
 
 // ---- matching and comparison ----------------------------------------------------------------
 
@@ -144,6 +140,8 @@ struct SideStats {
   double median = 0;        // median of the per-record medians: B/s or seconds
   double cv = 0;            // of the pooled samples
   std::string setting;      // tuned pipelined: "8 MiB x4" (distinct settings joined)
+  double op_seconds = 0;    // median time of one operation: what decides the noise regime
+  bool headline = false;    // a headline-size record (the suite's summary size)
   std::vector<std::vector<double>> samples_by_record;  // B/s (bandwidth), FLOP/s (gemm), s (latency, overlap)
 };
 
@@ -153,8 +151,11 @@ struct CompareRow {
   SideStats newer;
   bool compared = false;
   double ratio = 0;  // > 1: NEW is faster
-  Interval ci;
-  std::optional<double> p_value;  // absent when a side has fewer than 5 samples
+  Interval ci;                    // within-run: bootstrap of the samples
+  Interval interval;              // ci widened by the between-run spread: what the verdict reads
+  std::string noise_class;        // "host/h2d_pageable/bandwidth_bound"
+  NoiseSpread spread;             // the class's between-run spread and where it came from
+  std::optional<double> p_value;  // Mann-Whitney, within-run only (shown, not judged)
   CompareVerdict verdict = CompareVerdict::not_compared;
   std::string note;  // why not compared
 };
@@ -175,15 +176,37 @@ struct SuiteSummary {
   std::size_t only_in_base = 0;
   std::size_t only_in_new = 0;
   std::optional<double> geomean;  // of the compared ratios
+  // The suite's headline records together (every record for a suite without a headline size):
+  // the inverse-variance weighted geometric mean of their ratios, its interval and verdict.
+  std::size_t headline_rows = 0;
+  std::optional<double> headline_ratio;
+  Interval headline_interval;
+  CompareVerdict headline_verdict = CompareVerdict::not_compared;
 };
 
 struct CompareOptions {
   double tolerance = 0.05;
-  double alpha = 0.05;
-  double cv_limit = 0.05;
   std::size_t min_test_samples = 5;  // per side, for the Mann-Whitney test
   BootstrapOptions bootstrap;
+  NoiseModel noise = NoiseModel::embedded();
 };
+
+// Which records take part (--suites, --methods, --sizes). Empty sets select everything.
+enum class SizeSelection { all, headline, list };
+struct RecordFilter {
+  std::vector<Suite> suites;
+  std::vector<Method> methods;
+  SizeSelection sizes = SizeSelection::all;
+  std::vector<std::uint64_t> bytes;  // SizeSelection::list
+};
+// "headline", "all" or a size list in parse_sizes' grammar. Throws UsageError naming the value.
+[[nodiscard]] RecordFilter parse_size_selection(std::string_view text, RecordFilter filter = {});
+// Comma lists of suite / method names. Throw UsageError naming the unknown name.
+[[nodiscard]] std::vector<Suite> parse_suite_list(std::string_view text);
+[[nodiscard]] std::vector<Method> parse_method_list(std::string_view text);
+// Keeps the records the filter selects. "headline" keeps a suite's headline records, or all of
+// them where the suite has no headline size (latency).
+[[nodiscard]] LoadedReport filter_report(const LoadedReport& report, const RecordFilter& filter);
 
 struct Comparison {
   SideSummary base;

@@ -353,23 +353,27 @@ double ceil_us(double seconds) {
 
 }  // namespace
 
-Json emit_expectations(const std::vector<Record>& records, double margin, Json source) {
+Json emit_expectations(const std::vector<Record>& records, std::optional<double> margin, Json source,
+                       const NoiseModel& noise) {
   // Groups in first-seen order (records are in run order: suites, then methods).
   using Key = std::tuple<Suite, Method, std::string, std::uint64_t>;
   struct Group {
     Key key;
     Metric metric = Metric::bandwidth;
     std::size_t n = 0;
-    double low = 0;   // lowest rate (bandwidth)
-    double high = 0;  // highest median time (latency)
+    double low = 0;     // lowest median rate (bandwidth: B/s, throughput: FLOP/s)
+    double high = 0;    // highest median time (latency)
+    double cv = 0;      // the largest within-run cv of the group's records
+    double spread = 0;  // the noise model's run-to-run spread of the group's class
   };
   std::vector<Group> groups;
   std::map<Key, std::size_t> index;
   for (const Record& r : records) {
     if (r.status != Status::ok || !r.time || is_tuning_case(r.test)) continue;
     const Metric metric = metric_of(r.test.method);
+    if (metric == Metric::overlap) continue;  // no threshold kind judges an overlap
     double value = 0;
-    if (metric == Metric::bandwidth) {
+    if (metric == Metric::bandwidth || metric == Metric::throughput) {
       if (!r.test.headline) continue;
       const auto rate = median_rate(r);
       if (!rate || *rate <= 0) continue;
@@ -378,41 +382,60 @@ Json emit_expectations(const std::vector<Record>& records, double margin, Json s
       if (!(r.time->median > 0)) continue;
       value = r.time->median;
     }
+    const std::string suite(to_string(r.test.suite));
+    const std::string method(to_string(r.test.method));
+    const double spread =
+        noise.spread(suite, method, noise.regime(suite, metric == Metric::latency, r.time->median)).spread;
     const Key key{r.test.suite, r.test.method, r.test.link_class, metric == Metric::latency ? r.test.bytes : 0};
     auto [it, added] = index.emplace(key, groups.size());
-    if (added) groups.push_back(Group{key, metric, 0, value, value});
+    if (added) groups.push_back(Group{key, metric, 0, value, value, 0, 0});
     Group& g = groups[it->second];
     ++g.n;
     g.low = std::min(g.low, value);
     g.high = std::max(g.high, value);
+    g.cv = std::max(g.cv, r.time->cv);
+    g.spread = std::max(g.spread, spread);
   }
   Json rules = Json::array();
   for (const Group& g : groups) {
     const auto& [suite, method, link_class, bytes] = g.key;
+    // Auto margin: what the next run on this machine may lose without a fault: the class's
+    // run-to-run spread plus this run's own within-run cv (a median of few noisy samples moves).
+    const double m = margin ? *margin : std::min(0.9, g.spread + g.cv);
     Json rule;
     rule["suite"] = to_string(suite);
     rule["method"] = to_string(method);
     if (!link_class.empty()) rule["link_class"] = link_class;
     if (g.metric == Metric::bandwidth) {
-      const double gbps = floor_gbps(g.low * (1.0 - margin));
+      const double gbps = floor_gbps(g.low * (1.0 - m));
       if (gbps <= 0) continue;
       rule["min_gbps"] = gbps;
-      rule["comment"] = fmt::format("{} record(s) at the headline size, lowest {}", g.n, format_rate(g.low));
+      rule["comment"] = fmt::format("{} record(s) at the headline size, lowest {}, margin {:.1f}%", g.n,
+                                    format_rate(g.low), m * 100);
+    } else if (g.metric == Metric::throughput) {
+      // floor_gbps rounds to 1e-3 of its unit: FLOP/s / 1e3 in GFLOP/s units gives TFLOP/s steps.
+      const double tflops = floor_gbps(g.low * (1.0 - m) / 1e3);
+      if (tflops <= 0) continue;
+      rule["min_tflops"] = tflops;
+      rule["comment"] = fmt::format("{} record(s) at the headline size, lowest {:.1f} TFLOP/s, margin {:.1f}%",
+                                    g.n, g.low / 1e12, m * 100);
     } else {
       rule["bytes"] = bytes;
-      rule["max_us"] = ceil_us(g.high * (1.0 + margin));
-      rule["comment"] = fmt::format("{} record(s), highest {}", g.n, format_duration(g.high));
+      rule["max_us"] = ceil_us(g.high * (1.0 + m));
+      rule["comment"] =
+          fmt::format("{} record(s), highest {}, margin {:.1f}%", g.n, format_duration(g.high), m * 100);
     }
     rules.push_back(std::move(rule));
   }
-  source["margin"] = margin;
+  source["margin"] = margin ? Json(*margin) : Json("auto");
   Json doc;
   doc["schema"] = kExpectSchema;
   doc["schema_version"] = Json{{"major", kExpectSchemaMajor}, {"minor", kExpectSchemaMinor}};
   doc["comment"] =
-      "Written by gpuxfer check --emit-expect from a known-good run: bandwidth minimums are the lowest "
+      "Written by gpuxfer check --emit-expect from a known-good run: minimums (GB/s, TFLOP/s) are the lowest "
       "measured rate x (1 - margin) per suite, method and link class at the headline size; latency "
-      "maximums the highest measured time x (1 + margin) per method, link class and size.";
+      "maximums the highest measured time x (1 + margin) per method, link class and size. Auto margin: "
+      "the method's run-to-run spread (compare noise model) + the run's within-run cv.";
   doc["source"] = std::move(source);
   doc["rules"] = std::move(rules);
   return doc;

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/bench_model.hpp"
+#include "core/compare_noise.hpp"
 #include "core/report_json.hpp"
 
 namespace gx {
@@ -89,9 +90,12 @@ struct Expectations {
 [[nodiscard]] double parse_margin(std::string_view text);
 
 // An expectations document from a known-good run: per (suite, method, link class) of the ok
-// headline bandwidth records, min_gbps = the lowest median rate x (1 - margin) (rounded down);
-// per (method, link class, size) of the ok latency records, max_us = the highest median time x
-// (1 + margin) (rounded up). `source` lands in the document's "source" object.
-[[nodiscard]] Json emit_expectations(const std::vector<Record>& records, double margin, Json source);
+// headline bandwidth / GEMM records, min_gbps / min_tflops = the lowest median rate x (1 - margin)
+// (rounded down); per (method, link class, size) of the ok latency records, max_us = the highest
+// median time x (1 + margin) (rounded up). Overlap records get no rule. margin absent ("auto"):
+// per rule, the noise model's run-to-run spread of the method + the largest within-run cv of the
+// group's records. `source` lands in the document's "source" object.
+[[nodiscard]] Json emit_expectations(const std::vector<Record>& records, std::optional<double> margin, Json source,
+                                     const NoiseModel& noise = NoiseModel::embedded());
 
 }  // namespace gx

@@ -203,32 +203,78 @@ TEST(CompareStats, ParseFailOn) {
 // ---- verdict rules ------------------------------------------------------------------------------
 
 TEST(CompareVerdict, Rules) {
-  const VerdictRule rule;  // 5 %, p < 0.05, cv 5 %
-  // 1. CI entirely outside the tolerance and significant.
-  EXPECT_EQ(decide_verdict(1.20, {1.18, 1.22}, 0.001, 0.01, 0.01, rule), CompareVerdict::faster);
-  EXPECT_EQ(decide_verdict(0.80, {0.78, 0.82}, 0.001, 0.01, 0.01, rule), CompareVerdict::slower);
-  // ... even when a side is noisy: the interval and the test already account for the spread.
-  EXPECT_EQ(decide_verdict(0.80, {0.70, 0.90}, 0.001, 0.2, 0.01, rule), CompareVerdict::slower);
-  // Outside the tolerance but not significant (or no test): noisy.
-  EXPECT_EQ(decide_verdict(0.80, {0.78, 0.82}, 0.2, 0.01, 0.01, rule), CompareVerdict::noisy);
-  EXPECT_EQ(decide_verdict(0.80, {0.78, 0.82}, std::nullopt, 0.01, 0.01, rule), CompareVerdict::noisy);
-  // 2. CI within the tolerance: same, whatever the test says.
-  EXPECT_EQ(decide_verdict(1.01, {0.99, 1.03}, 1e-6, 0.01, 0.01, rule), CompareVerdict::same);
-  EXPECT_EQ(decide_verdict(1.0, {0.95, 1.05}, 0.5, 0.01, 0.01, rule),
-            CompareVerdict::same);  // bounds inclusive
-  // 3. Change beyond tolerance, CI straddling it: noisy when not significant or a side varies.
-  EXPECT_EQ(decide_verdict(0.93, {0.85, 1.01}, 0.09, 0.01, 0.01, rule), CompareVerdict::noisy);
-  EXPECT_EQ(decide_verdict(0.93, {0.90, 0.96}, 0.001, 0.06, 0.01, rule), CompareVerdict::noisy);
-  EXPECT_EQ(decide_verdict(0.93, {0.90, 0.96}, 0.001, 0.01, 0.08, rule), CompareVerdict::noisy);
-  // 4. Otherwise same: significant, tight, but the CI reaches into the tolerance band ...
-  EXPECT_EQ(decide_verdict(0.93, {0.90, 0.96}, 0.001, 0.01, 0.01, rule), CompareVerdict::same);
-  // ... or a wide CI around a change within the tolerance.
-  EXPECT_EQ(decide_verdict(1.02, {0.90, 1.10}, 0.6, 0.2, 0.2, rule), CompareVerdict::same);
+  const double t = 0.05;
+  // same: the interval inside 1 +- t (bounds inclusive), even when it excludes 1.
+  EXPECT_EQ(decide_verdict(1.01, {0.99, 1.03}, t), CompareVerdict::same);
+  EXPECT_EQ(decide_verdict(1.0, {0.95, 1.05}, t), CompareVerdict::same);
+  EXPECT_EQ(decide_verdict(0.97, {0.96, 0.98}, t), CompareVerdict::same);
+  // The old contradiction: 0.927 with an interval 0.918-0.961 is not the same.
+  EXPECT_EQ(decide_verdict(0.927, {0.918, 0.961}, t), CompareVerdict::slower);
+  // slower / faster: beyond 1, reaching past the tolerance, estimate past half of it.
+  EXPECT_EQ(decide_verdict(0.80, {0.78, 0.82}, t), CompareVerdict::slower);
+  EXPECT_EQ(decide_verdict(1.20, {1.18, 1.22}, t), CompareVerdict::faster);
+  EXPECT_EQ(decide_verdict(0.95, {0.93, 0.97}, t), CompareVerdict::slower);  // a 5 % slowdown
+  EXPECT_EQ(decide_verdict(1.05, {1.03, 1.07}, t), CompareVerdict::faster);
+  // noisy: the interval holds 1 and reaches past the tolerance ...
+  EXPECT_EQ(decide_verdict(0.93, {0.85, 1.01}, t), CompareVerdict::noisy);
+  EXPECT_EQ(decide_verdict(1.02, {0.90, 1.10}, t), CompareVerdict::noisy);
+  // ... or the estimate is too small to call although the interval reaches past the tolerance.
+  EXPECT_EQ(decide_verdict(0.98, {0.94, 0.99}, t), CompareVerdict::noisy);
+  EXPECT_EQ(decide_verdict(1.02, {1.01, 1.06}, t), CompareVerdict::noisy);
   // The tolerance moves the boundaries.
-  VerdictRule tight = rule;
-  tight.tolerance = 0.01;
-  EXPECT_EQ(decide_verdict(1.03, {1.02, 1.04}, 0.001, 0.01, 0.01, tight), CompareVerdict::faster);
-  EXPECT_EQ(decide_verdict(1.03, {1.02, 1.04}, 0.001, 0.01, 0.01, rule), CompareVerdict::same);
+  EXPECT_EQ(decide_verdict(1.03, {1.02, 1.04}, 0.01), CompareVerdict::faster);
+  EXPECT_EQ(decide_verdict(1.03, {1.02, 1.04}, t), CompareVerdict::same);
+}
+
+// A row's verdict never contradicts its definition, over a grid of ratios and intervals.
+TEST(CompareVerdict, NeverContradictsDefinitions) {
+  const double t = 0.05;
+  for (double lo = 0.80; lo <= 1.20; lo += 0.01) {
+    for (double hi = lo; hi <= 1.25; hi += 0.01) {
+      for (double r = lo; r <= hi; r += 0.005) {
+        const auto v = decide_verdict(r, {lo, hi}, t);
+        const bool inside = lo >= 1 - t && hi <= 1 + t;
+        EXPECT_EQ(v == CompareVerdict::same, inside) << r << " " << lo << " " << hi;
+        if (v == CompareVerdict::slower) EXPECT_TRUE(hi < 1 && lo < 1 - t && r < 1 - t / 2);
+        if (v == CompareVerdict::faster) EXPECT_TRUE(lo > 1 && hi > 1 + t && r > 1 + t / 2);
+      }
+    }
+  }
+}
+
+TEST(CompareNoise, WidenIntervalAddsSpreadInQuadrature) {
+  const auto w = widen_interval(1.0, std::exp(-0.03), std::exp(0.04), 0.03);
+  EXPECT_NEAR(std::log(w.low), -std::hypot(0.03, 0.03), 1e-12);
+  EXPECT_NEAR(std::log(w.high), std::hypot(0.04, 0.03), 1e-12);
+  const auto none = widen_interval(1.0, 0.99, 1.01, 0);
+  EXPECT_NEAR(none.low, 0.99, 1e-12);
+  EXPECT_NEAR(none.high, 1.01, 1e-12);
+}
+
+TEST(CompareNoise, ClassesFallBackToWiderGroups) {
+  const Json doc = Json::parse(R"({"schema": "gpuxfer.noise", "schema_version": {"major": 1, "minor": 0},
+    "latency_bound_seconds": 5e-5, "default_spread": 0.1, "min_observations": 3,
+    "classes": {"host/h2d_pageable/bandwidth_bound": {"spread": 0.2, "observations": 4},
+                "host/d2h_pageable/bandwidth_bound": {"spread": 0.3, "observations": 2},
+                "host/*/bandwidth_bound": {"spread": 0.25, "observations": 6},
+                "*/*/latency_bound": {"spread": 0.08, "observations": 50}}})");
+  const NoiseModel m = NoiseModel::from_json(doc, "test");
+  EXPECT_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound).source, "host/h2d_pageable/bandwidth_bound");
+  EXPECT_DOUBLE_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound).spread, 0.2);
+  // Too few observations: the suite group.
+  EXPECT_EQ(m.spread("host", "d2h_pageable", Regime::bandwidth_bound).source, "host/*/bandwidth_bound");
+  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::latency_bound).source, "*/*/latency_bound");
+  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::bandwidth_bound).source, "default");
+  EXPECT_EQ(m.regime("elementwise", false, 2e-6), Regime::latency_bound);
+  EXPECT_EQ(m.regime("elementwise", false, 2e-4), Regime::bandwidth_bound);
+  EXPECT_EQ(m.regime("host", true, 1.0), Regime::latency_bound);
+  EXPECT_THROW((void)NoiseModel::from_json(Json::parse(R"({"schema": "gpuxfer.report"})"), "x"), InputError);
+}
+
+TEST(CompareNoise, EmbeddedModelIsLearnedFromPairs) {
+  const NoiseModel& m = NoiseModel::embedded();
+  EXPECT_GE(m.pairs(), 5u);
+  EXPECT_EQ(m.spread("host", "h2d_pinned", Regime::bandwidth_bound).source, "host/h2d_pinned/bandwidth_bound");
 }
 
 // ---- matching -----------------------------------------------------------------------------------
