@@ -574,6 +574,11 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
   const RatioInterval wide = widen_interval(row.ratio, row.ci.low, row.ci.high, row.spread.spread);
   row.interval = Interval{wide.low, wide.high};
   row.verdict = decide_verdict(row.ratio, row.interval, options.tolerance);
+  // Fewer than min_test_samples a side: the bootstrap cannot see the within-run spread, so a
+  // change is at most noisy.
+  if (!row.p_value && (row.verdict == CompareVerdict::faster || row.verdict == CompareVerdict::slower)) {
+    row.verdict = CompareVerdict::noisy;
+  }
   return row;
 }
 

@@ -375,7 +375,10 @@ Json emit_expectations(const std::vector<Record>& records, std::optional<double>
     double value = 0;
     if (metric == Metric::bandwidth || metric == Metric::throughput) {
       if (!r.test.headline) continue;
-      const auto rate = median_rate(r);
+      const auto rate = metric == Metric::throughput
+                            ? (r.time->median > 0 ? std::optional<double>(r.flops_per_op / r.time->median)
+                                                  : std::nullopt)
+                            : median_rate(r);
       if (!rate || *rate <= 0) continue;
       value = *rate;
     } else {

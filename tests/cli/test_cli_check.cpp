@@ -5,6 +5,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -273,4 +276,100 @@ TEST(CliCheck, HelpDocumentsRulesAndPrecedence) {
   EXPECT_NE(r.out.find("pair > link class > method > suite"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--emit-expect"), std::string::npos);
   EXPECT_NE(r.out.find("Examples"), std::string::npos);
+}
+
+// ---- expectations round trip over every committed result ----------------------------------
+
+namespace {
+
+std::vector<std::string> committed_reports() {
+  std::vector<std::string> out;
+  for (const std::string dir : {results_file(""), std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/"}) {
+    FILE* pipe = ::popen(("ls " + dir + "*.json 2>/dev/null").c_str(), "r");
+    char line[4096];
+    while (pipe != nullptr && std::fgets(line, sizeof line, pipe) != nullptr) {
+      std::string path(line);
+      while (!path.empty() && (path.back() == '\n')) path.pop_back();
+      std::ifstream in(path);
+      nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+      if (doc.is_object() && doc.value("schema", "") == "gpuxfer.report" && doc.contains("records") &&
+          doc["records"].is_array() && !doc["records"].empty()) {
+        out.push_back(path);
+      }
+    }
+    if (pipe != nullptr) ::pclose(pipe);
+  }
+  return out;
+}
+
+// The findings of `check FILE --expect EXPECT` that come from expectation rules, by verdict.
+std::map<std::string, int> expect_verdicts(const std::string& file, const std::string& expect) {
+  const auto r = run_gpuxfer("check " + file + " --expect " + expect + " --format json");
+  EXPECT_NE(r.exit_code, 2) << file << ": " << r.err;
+  std::map<std::string, int> out;
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  if (!doc.is_object() || !doc.contains("findings")) return out;
+  for (const auto& f : doc["findings"]) {
+    if (f["rule"].get<std::string>().rfind("expect", 0) == 0) ++out[f["verdict"].get<std::string>()];
+  }
+  return out;
+}
+
+// A copy of `src` with every record `fraction` slower (times up, rates down).
+std::string degraded_copy(const std::string& src, const std::string& name, double fraction) {
+  std::ifstream in(src);
+  auto doc = nlohmann::json::parse(in);
+  const double factor = 1 / (1 - fraction);
+  for (auto& r : doc["records"]) {
+    if (r.contains("samples_s") && r["samples_s"].is_array())
+      for (auto& x : r["samples_s"]) x = x.get<double>() * factor;
+    for (const char* key : {"time_s", "latency_s"}) {
+      if (!r.contains(key) || !r[key].is_object()) continue;
+      for (auto& [k, v] : r[key].items())
+        if (k != "n" && k != "cv" && v.is_number()) v = v.get<double>() * factor;
+    }
+    if (r.contains("rate") && r["rate"].is_object())
+      for (const char* k : {"median", "best"})
+        if (r["rate"].contains(k) && r["rate"][k].is_number()) r["rate"][k] = r["rate"][k].get<double>() / factor;
+  }
+  const std::string path = temp_path(name);
+  std::ofstream(path) << doc.dump();
+  return path;
+}
+
+}  // namespace
+
+TEST(CliCheck, EmitExpectRoundTripsOnEveryCommittedResult) {
+  const auto files = committed_reports();
+  ASSERT_GT(files.size(), 30u);
+  const std::string expect = temp_path("every.expect.json");
+  for (const auto& file : files) {
+    const auto e = run_gpuxfer("check " + file + " --emit-expect " + expect);
+    ASSERT_NE(e.exit_code, 2) << file << ": " << e.err;
+    const auto verdicts = expect_verdicts(file, expect);
+    // The run the rules came from meets every one of them.
+    EXPECT_EQ(verdicts.count("FAIL"), 0u) << file;
+  }
+  std::remove(expect.c_str());
+}
+
+TEST(CliCheck, AutoMarginPassesTheAaPartnerAndFailsADegradedCopy) {
+  for (const std::string pair : {"2026-12-02-h200x1-aa-compute", "2026-12-02-h200x1-aa-default"}) {
+    const std::string run1 = results_file(pair + "-run1.json");
+    const std::string run2 = results_file(pair + "-run2.json");
+    const std::string expect = temp_path("aa.expect.json");
+    ASSERT_NE(run_gpuxfer("check " + run1 + " --emit-expect " + expect).exit_code, 2);
+    const auto doc = nlohmann::json::parse(slurp(expect));
+    bool tflops = false;
+    for (const auto& rule : doc["rules"]) tflops = tflops || rule.contains("min_tflops");
+    EXPECT_TRUE(tflops) << pair << ": GEMM records give min_tflops rules";
+    const auto partner = expect_verdicts(run2, expect);
+    EXPECT_EQ(partner.count("FAIL"), 0u) << pair << ": the A/A partner meets the emitted rules";
+    EXPECT_GE(partner.at("PASS"), 5) << pair;
+    const std::string degraded = degraded_copy(run2, "degraded.json", 0.10);
+    const auto down = expect_verdicts(degraded, expect);
+    EXPECT_GT(down.count("FAIL") ? down.at("FAIL") : 0, 0) << pair << ": a copy 10 % down fails";
+    std::remove(degraded.c_str());
+    std::remove(expect.c_str());
+  }
 }

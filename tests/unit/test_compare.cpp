@@ -525,11 +525,18 @@ TEST(CompareMatching, RealReportsSameMachineAndAcross) {
   EXPECT_TRUE(self.only_in_base.empty());
   EXPECT_TRUE(self.only_in_new.empty());
   for (const auto& row : self.rows) {
-    EXPECT_EQ(row.verdict, CompareVerdict::same) << row.key.id;
+    // Same where the method's run-to-run spread fits in the tolerance; otherwise one run cannot
+    // promise the next is within 5 %: noisy. Never faster or slower.
+    EXPECT_TRUE(row.verdict == CompareVerdict::same || row.verdict == CompareVerdict::noisy) << row.key.id;
+    if (row.spread.spread < 0.03) EXPECT_EQ(row.verdict, CompareVerdict::same) << row.key.id;
     EXPECT_DOUBLE_EQ(row.ratio, 1.0);
   }
   const Comparison again = compare_reports(four, run2);
   EXPECT_EQ(again.matching, Matching::exact_pair);  // both runs on the same 4 GPUs
+  for (const auto& row : again.rows) {  // an A/A pair: no verdict of a change
+    EXPECT_NE(row.verdict, CompareVerdict::slower) << row.key.id;
+    EXPECT_NE(row.verdict, CompareVerdict::faster) << row.key.id;
+  }
   EXPECT_TRUE(again.only_in_base.empty());
   EXPECT_TRUE(again.only_in_new.empty());
   const Comparison across = compare_reports(four, two);
@@ -611,8 +618,8 @@ TEST(CompareRender, TablesCsvMarkdown) {
   const Table flat = compare_flat_table(cs);
   ASSERT_EQ(flat.rows.size(), 3u);  // 2 matched + 1 only in BASE
   for (const auto& row : flat.rows) EXPECT_EQ(row.size(), flat.header.size());
-  EXPECT_EQ(flat.rows.back()[33], "only_in_base");
-  EXPECT_EQ(flat.header[33], "verdict");
+  EXPECT_EQ(flat.rows.back()[37], "only_in_base");
+  EXPECT_EQ(flat.header[37], "verdict");
   const std::string csv = render_comparisons(cs, OutputFormat::csv, false);
   EXPECT_EQ(csv.rfind("base_file,new_file,", 0), 0u);
 }
