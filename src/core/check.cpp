@@ -1,4 +1,5 @@
 #include "core/check.hpp"
+#include "core/check_compute.hpp"
 
 #include <fmt/format.h>
 
@@ -782,6 +783,7 @@ CheckResult run_check(const SystemInfo& system, const std::vector<Record>& recor
   peer_findings(system, result.records, expectations, settings, remeasure, bandwidth);
   host_findings(system, result.records, expectations, settings, bandwidth);
   nccl_findings(result.records, settings, bandwidth);
+  compute_findings(system, result.records, expectations, ComputeSettings{}, out);
   record_findings(result.records, out);
   out.insert(out.end(), bandwidth.begin(), bandwidth.end());
   expectation_findings(result.records, expectations, out);

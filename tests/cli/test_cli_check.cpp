@@ -373,3 +373,32 @@ TEST(CliCheck, AutoMarginPassesTheAaPartnerAndFailsADegradedCopy) {
     std::remove(expect.c_str());
   }
 }
+
+TEST(CliCheck, OneGpuCheckJudgesMemoryBandwidthAndGemm) {
+  const std::string good = results_file("2026-12-02-h200x1-aa-compute-run1.json");
+  const auto ok = run_gpuxfer("check " + good + " --format json");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  std::map<std::string, int> rules;
+  const auto findings = nlohmann::json::parse(ok.out)["findings"];
+  for (const auto& f : findings) ++rules[f["rule"].get<std::string>()];
+  EXPECT_EQ(rules["memory_bandwidth"], 2);  // copy and triad at 400 MB
+  EXPECT_EQ(rules["gemm_peak"], 4);         // fp32, tf32, bf16, fp16
+  // Slow HBM (copy at half speed) and a broken tensor path (bf16 at a third) fail, naming them.
+  std::ifstream in(good);
+  auto doc = nlohmann::json::parse(in);
+  for (auto& r : doc["records"]) {
+    const double factor = r["method"] == "copy" ? 2.0 : r["method"] == "gemm_bf16" ? 3.0 : 1.0;
+    if (factor == 1.0 || !r["headline"].get<bool>()) continue;
+    for (auto& x : r["samples_s"]) x = x.get<double>() * factor;
+    for (auto& [k, v] : r["time_s"].items())
+      if (k != "n" && k != "cv") v = v.get<double>() * factor;
+  }
+  const std::string bad = temp_path("slow-compute.json");
+  std::ofstream(bad) << doc.dump();
+  const auto fail = run_gpuxfer("check " + bad);
+  EXPECT_EQ(fail.exit_code, 1) << fail.out;
+  EXPECT_NE(fail.out.find("check: 2 FAIL"), std::string::npos) << fail.out;
+  EXPECT_NE(fail.out.find("memory_bandwidth  GPU 0     copy 400 MB"), std::string::npos) << fail.out;
+  EXPECT_NE(fail.out.find("gemm_bf16"), std::string::npos) << fail.out;
+  std::remove(bad.c_str());
+}
