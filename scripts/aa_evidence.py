@@ -54,6 +54,15 @@ PAIRS = [
     ("2026-12-02-h200x1-aa-compute-run1.json", "2026-12-02-h200x1-aa-compute-run2.json", "1x H200, compute suites"),
 ]
 
+# A/A pairs measured after the model was learned: judged by `evaluate`, never learned from, so
+# they test the model out of sample.
+HELD_OUT = [
+    ("2026-12-02-h200x1-final-aa-default-run1.json", "2026-12-02-h200x1-final-aa-default-run2.json",
+     "1x H200, default bench, held out"),
+    ("2026-12-02-h200x1-final-aa-compute-run1.json", "2026-12-02-h200x1-final-aa-compute-run2.json",
+     "1x H200, compute suites, held out"),
+]
+
 SAFETY = 1.25          # the largest deviation seen, plus a quarter: A/A pairs are few
 FLOOR = 0.005          # no class is steadier than 0.5 % from run to run
 LATENCY_BOUND_S = 50e-6  # one operation shorter than this is latency-bound (launch, sync, PCIe round trips)
@@ -226,7 +235,7 @@ def main():
             f.write("\n")
         print(f"{out}: {len(PAIRS)} pairs")
         return 0
-    extra = [tuple(p) for p in (a.pair or [])]
+    extra = HELD_OUT + [tuple(p) for p in (a.pair or [])]
     with tempfile.TemporaryDirectory() as tmp:
         jobs = []
         for i, pair in enumerate(PAIRS + extra):
