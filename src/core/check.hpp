@@ -22,6 +22,7 @@
 //   nccl_outlier    multi-rank runs: per GPU pair, nccl_send and nccl_bidir at the headline size
 //                   each > 95 % of that method's median over the pairs of the same link class
 //                   ("net" between hosts): the verdict per pair of hosts
+//   memory_bandwidth, gemm_peak, compute_outlier: elementwise and GEMM records (check_compute.hpp)
 // Expectation rules (core/expectations.hpp) replace the default minimum of every record they
 // select (peer_bandwidth of a pair is replaced when a min_gbps rule selects its headline ce_write
 // or ce_read record) and add minimums for anything else; the topology, records and outlier rules

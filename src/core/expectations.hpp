@@ -16,8 +16,7 @@
 // src, its dst or one of its devices), bytes (an integer or a size such as "400MB"; without it a
 // bandwidth rule selects the headline-size records and a latency rule every size). Exactly one
 // threshold: min_gbps (bandwidth records: median rate >= value x 1e9 B/s), max_us (latency
-// records: median time <= value µs), min_tflops (compute records; there are none yet, so such a
-// rule selects nothing).
+// records: median time <= value µs), min_tflops (GEMM records: median FLOP/s >= value x 1e12).
 //
 // Precedence, for each record and threshold: pair (src, dst or gpu given) > link class > method >
 // suite > the topology default. Among rules of the same level the later one in the file wins.

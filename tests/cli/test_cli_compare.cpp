@@ -234,7 +234,8 @@ TEST(CliCompare, FiltersNarrowAndAnEmptySelectionIsExit2) {
   }
   const auto m = run_gpuxfer("compare " + kTwo + " " + kTwo + " --format json --methods h2d_pinned --sizes 4KiB");
   ASSERT_EQ(m.exit_code, 0) << m.err;
-  for (const auto& row : parse_json(m.out).at("comparisons").at(0).at("rows")) {
+  const auto narrowed = parse_json(m.out);
+  for (const auto& row : narrowed.at("comparisons").at(0).at("rows")) {
     EXPECT_EQ(row.at("method"), "h2d_pinned");
     EXPECT_EQ(row.at("bytes"), 4096);
   }
