@@ -7,30 +7,11 @@
 #include <exception>
 
 #include "cli/commands.hpp"
+#include "cli/version.hpp"
 #include "core/build_info.hpp"
 #include "core/error.hpp"
-#include "gpu/devices.hpp"
 
 namespace {
-
-std::string version_text() {
-  const auto& b = gx::build_info();
-  std::string text = fmt::format("gpuxfer {} (git {}, {} build, built with CUDA {})\n", b.version,
-                                 b.git_sha, b.build_type, b.cuda_build_version);
-  const gx::DriverVersions v = gx::driver_versions();
-  if (v.cuda_driver_version.has_value()) {
-    text += fmt::format("CUDA driver {}, NVIDIA driver {}, CUDA runtime {}\n",
-                        gx::format_cuda_version(*v.cuda_driver_version),
-                        v.driver_release.has_value() ? *v.driver_release
-                                                     : "unknown (" + v.driver_release.reason + ")",
-                        v.cuda_runtime_version.has_value()
-                            ? gx::format_cuda_version(*v.cuda_runtime_version)
-                            : "unknown");
-  } else {
-    text += "no NVIDIA driver found at run time\n";
-  }
-  return text;
-}
 
 // Error messages quote user input; a newline or other control character in a value must not
 // turn the one-line error into several (scripts read exactly one line).
@@ -93,7 +74,8 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand: gpuxfer list --format json
   app.require_subcommand(0, 1);
   app.add_flag("-V,--version", show_version,
-               "Tool version, git sha, build type and CUDA build version; driver versions found");
+               "Tool version, git sha and whether tracked files had uncommitted changes, build type, "
+               "compiler, CUDA build version; driver versions found. --format text (default) or json");
   gx::cli::add_global_options(app, options);
   app.footer(
       "Exit codes: 0 ok, 1 check failed / regression, 2 usage or input error, 3 cannot run\n"
@@ -111,15 +93,24 @@ int main(int argc, char** argv) {
   gx::cli::register_check(app, options, exit_code);
   gx::cli::register_report(app, options, exit_code);
   // Global options are validated before any subcommand callback runs.
-  app.parse_complete_callback([&options, &app] {
+  // --version takes only --format (text or json); the other global options do not apply to it.
+  gx::cli::VersionFormat version_format = gx::cli::VersionFormat::text;
+  app.parse_complete_callback([&options, &app, &version_format] {
     refuse_empty_values(app);
+    if (app.count("--version") > 0) {
+      version_format = gx::cli::parse_version_format(options.format_text);
+      return;
+    }
     gx::cli::resolve_global_options(options);
   });
 
   try {
     app.parse(argc, argv);
     if (show_version) {
-      std::fputs(version_text().c_str(), stdout);
+      const std::string text = version_format == gx::cli::VersionFormat::json
+                                   ? gx::cli::version_json().dump(2) + "\n"
+                                   : gx::cli::version_text();
+      std::fputs(text.c_str(), stdout);
       return 0;
     }
     if (app.get_subcommands().empty()) {

@@ -875,7 +875,8 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
   }
   const auto& b = build_info();
   out += "<footer>Made by " +
-         html_escape(fmt::format("gpuxfer {} (git {}). GB/s = 1e9 bytes per second; sizes: KiB/MiB = 1024-based, kB/MB = 1000-based.", b.version, b.git_sha)) +
+         html_escape(fmt::format("gpuxfer {} (git {}{}). GB/s = 1e9 bytes per second; sizes: KiB/MiB = 1024-based, kB/MB = 1000-based.",
+                                 b.version, b.git_sha, b.git_dirty.value_or(false) ? ", uncommitted changes" : "")) +
          "</footer>\n</body>\n</html>\n";
   return out;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "core/model.hpp"
 
 using gx::test::count_lines;
 using gx::test::run_gpuxfer;
@@ -27,6 +28,8 @@ void expect_usage_error(const std::string& args, const std::string& mention) {
   EXPECT_NE(r.err.find(mention), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("terminate"), std::string::npos);
 }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -54,6 +57,87 @@ TEST(CliBasics, VersionNamesBuildAndCuda) {
   EXPECT_TRUE(r.out.find("CUDA driver") != std::string::npos ||
               r.out.find("no NVIDIA driver") != std::string::npos)
       << r.out;
+}
+
+TEST(CliBasics, VersionJsonStatesTheFactsOfTheText) {
+  const auto text = run_gpuxfer("--version");
+  const auto js = run_gpuxfer("--version --format json");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  EXPECT_EQ(js.err, "");
+  const auto doc = nlohmann::json::parse(js.out);  // stdout holds only the object
+  ASSERT_TRUE(doc.is_object());
+  EXPECT_EQ(doc.at("name"), "gpuxfer");
+  const auto version = doc.at("version").get<std::string>();
+  const auto sha = doc.at("git_sha").get<std::string>();
+  const auto build_type = doc.at("build_type").get<std::string>();
+  const auto cuda = doc.at("cuda_build_version").get<std::string>();
+  const auto compiler = doc.at("compiler").get<std::string>();
+  EXPECT_TRUE(contains(text.out, "gpuxfer " + version + " (git " + sha)) << text.out;
+  EXPECT_TRUE(contains(text.out, build_type + " build")) << text.out;
+  EXPECT_TRUE(contains(text.out, "built with CUDA " + cuda + " by " + compiler)) << text.out;
+  EXPECT_FALSE(compiler.empty());
+
+  // The sha is 12 hex digits or "unknown"; dirty is a bool, or null with its reason.
+  const auto& dirty = doc.at("git_dirty");
+  if (sha == "unknown") {
+    EXPECT_TRUE(dirty.is_null());
+  } else {
+    EXPECT_EQ(sha.size(), 12U) << sha;
+    EXPECT_EQ(sha.find_first_not_of("0123456789abcdef"), std::string::npos) << sha;
+  }
+  if (dirty.is_boolean()) {
+    EXPECT_TRUE(contains(text.out, sha + (dirty.get<bool>() ? ", uncommitted changes," : ", clean,")))
+        << text.out;
+  } else {
+    ASSERT_TRUE(dirty.is_null()) << dirty;
+    EXPECT_TRUE(doc.at("unknown").at("git_dirty").is_string());
+    EXPECT_FALSE(contains(text.out, "uncommitted changes")) << text.out;
+    EXPECT_FALSE(contains(text.out, ", clean,")) << text.out;
+  }
+
+  // Driver versions: integers as in the report, or null with the reason; the text agrees.
+  for (const char* key : {"cuda_driver_version", "driver_release", "cuda_runtime_version"}) {
+    SCOPED_TRACE(key);
+    const auto& value = doc.at(key);
+    if (value.is_null()) {
+      EXPECT_TRUE(doc.at("unknown").at(key).is_string());
+    } else {
+      EXPECT_TRUE(std::string(key) == "driver_release" ? value.is_string() : value.is_number_integer()) << value;
+    }
+  }
+  const auto& driver = doc.at("cuda_driver_version");
+  if (driver.is_null()) {
+    EXPECT_TRUE(contains(text.out, "no NVIDIA driver found at run time")) << text.out;
+  } else {
+    EXPECT_TRUE(contains(text.out, "CUDA driver " + gx::format_cuda_version(driver.get<int>()))) << text.out;
+    const auto& release = doc.at("driver_release");
+    if (release.is_string()) {
+      EXPECT_TRUE(contains(text.out, "NVIDIA driver " + release.get<std::string>())) << text.out;
+    }
+    const auto& runtime = doc.at("cuda_runtime_version");
+    if (runtime.is_number_integer()) {
+      EXPECT_TRUE(contains(text.out, "CUDA runtime " + gx::format_cuda_version(runtime.get<int>()))) << text.out;
+    }
+  }
+}
+
+TEST(CliBasics, VersionTextIsTheDefaultFormat) {
+  const auto plain = run_gpuxfer("--version");
+  const auto text = run_gpuxfer("--version --format text");
+  const auto after = run_gpuxfer("--format text --version");
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(text.out, plain.out);
+  EXPECT_EQ(after.out, plain.out);
+  EXPECT_EQ(plain.out.find('{'), std::string::npos) << plain.out;
+}
+
+TEST(CliBasics, VersionRefusesOtherFormats) {
+  expect_usage_error("--version --format csv", "invalid --format 'csv' for --version: allowed text, json");
+  expect_usage_error("--version --format yaml", "'yaml'");
+  expect_usage_error("--version --format ''", "empty");
 }
 
 TEST(CliBasics, BadInputIsOneLineAndExit2) {
