@@ -7,6 +7,7 @@ set -euo pipefail
 
 src_root=$(cd "$(dirname "$0")/.." && pwd)
 command -v git >/dev/null 2>&1 || { echo "git not found: skipped"; exit 77; }
+cmake=${GPUXFER_CMAKE:-cmake}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,7 +26,7 @@ make_project() {
 git_quiet() { git -c user.name=stamp -c user.email=stamp@localhost -c init.defaultBranch=main \
                   -c commit.gpgsign=false "$@" >/dev/null; }
 
-build() { cmake --build "$1" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build of $1"; }; }
+build() { "$cmake" --build "$1" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build of $1"; }; }
 
 # "sha dirty dirty-as-bool|note"
 expect_stamp() {
@@ -41,7 +42,7 @@ make_project "$proj"
 git_quiet -C "$proj" init
 git_quiet -C "$proj" add -A
 git_quiet -C "$proj" commit -m one
-cmake -S "$proj" -B "$proj/build" "${generator[@]}" >"$work/configure.log" 2>&1 \
+"$cmake" -S "$proj" -B "$proj/build" "${generator[@]}" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure"; }
 build "$proj/build"
 sha1=$(git -C "$proj" rev-parse --short=12 HEAD)
@@ -86,14 +87,14 @@ git_quiet -C "$outer" commit -m outer
 make_project "$outer/vendor/stamp"
 git_quiet -C "$outer" add -A
 git_quiet -C "$outer" commit -m vendored
-cmake -S "$outer/vendor/stamp" -B "$work/outer-build" "${generator[@]}" >"$work/configure.log" 2>&1 \
+"$cmake" -S "$outer/vendor/stamp" -B "$work/outer-build" "${generator[@]}" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure inside the outer repository"; }
 build "$work/outer-build"
 expect_stamp "$work/outer-build/stamp_probe" "unknown unknown unknown"
 
 # 7. The same project reached through a symlink is still its own repository.
 ln -s "$proj" "$work/link"
-cmake -S "$work/link" -B "$work/link-build" "${generator[@]}" >"$work/configure.log" 2>&1 \
+"$cmake" -S "$work/link" -B "$work/link-build" "${generator[@]}" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure through a symlink"; }
 build "$work/link-build"
 expect_stamp "$work/link-build/stamp_probe" "$sha2 yes yes"
