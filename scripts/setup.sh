@@ -57,4 +57,39 @@ if ! python3 -c "import jsonschema" 2>/dev/null; then
     python3 -m pip install -q --break-system-packages "jsonschema>=4" 2>/dev/null ||
     echo "setup: Python module jsonschema missing: ctest schema_validation will be skipped" >&2
 fi
+# The real consumers of `check --prom` / `--junit` (ctest monitoring_outputs): promtool and the
+# node exporter's textfile collector from Debian, xmllint, the prometheus_client parser, and the
+# published JUnit schema (Jenkins xunit junit-10.xsd, as pytest's source distribution on PyPI
+# carries it; its checksum pinned). Missing, the test is skipped, except in CI (.ci/run), where
+# GPUXFER_REQUIRE_MONITORING_TOOLS=1 makes it fail.
+monitoring=()
+for p in prometheus prometheus-node-exporter libxml2-utils; do
+  dpkg -s "$p" >/dev/null 2>&1 || monitoring+=("$p")
+done
+if [ ${#monitoring[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "setup: installing ${monitoring[*]} (Prometheus and JUnit consumers)" >&2
+  { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${monitoring[@]}"; } >/dev/null 2>&1 ||
+    echo "setup: could not install ${monitoring[*]}: ctest monitoring_outputs will be skipped" >&2
+fi
+if ! python3 -c "import prometheus_client" 2>/dev/null; then
+  python3 -m pip install -q "prometheus-client>=0.16" 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages "prometheus-client>=0.16" 2>/dev/null ||
+    echo "setup: Python module prometheus_client missing: ctest monitoring_outputs will be skipped" >&2
+fi
+junit_xsd="$(dirname "$0")/../build/third_party/junit-10.xsd"
+junit_xsd_sha256=a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6
+if ! echo "$junit_xsd_sha256  $junit_xsd" | sha256sum -c --status 2>/dev/null; then
+  tmp="$(mktemp -d)"
+  if python3 -m pip download -q --no-binary :all: --no-deps "pytest==8.3.5" -d "$tmp" >/dev/null 2>&1 &&
+     tar -xzf "$tmp"/pytest-8.3.5.tar.gz -C "$tmp" pytest-8.3.5/testing/example_scripts/junit-10.xsd &&
+     echo "$junit_xsd_sha256  $tmp/pytest-8.3.5/testing/example_scripts/junit-10.xsd" | sha256sum -c --status; then
+    mkdir -p "$(dirname "$junit_xsd")"
+    cp "$tmp/pytest-8.3.5/testing/example_scripts/junit-10.xsd" "$junit_xsd"
+  else
+    echo "setup: could not fetch the JUnit schema (junit-10.xsd): ctest monitoring_outputs will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+fi
 echo "setup: ok" >&2

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/expectations.hpp"
 #include "core/host.hpp"
+#include "core/metrics_output.hpp"
 #include "core/report_load.hpp"
 
 namespace gx::cli {
@@ -44,6 +45,27 @@ std::vector<Case> peer_cases_of(const std::vector<Case>& cases, int src, int dst
     }
   }
   return out;
+}
+
+// --junit and --prom when no bench could run: one <error> testcase; gpuxfer_up 0.
+void write_could_not_run(const CheckCliOptions& o, int exit_code, const std::string& why, const std::string& started) {
+  SystemInfo node;
+  node.hostname = host_name();
+  if (!o.junit.empty()) {
+    JunitRun junit;
+    junit.timestamp = started;
+    junit.run_error = why;
+    junit.run_error_type = fmt::format("exit {}", exit_code);
+    write_file_atomically(o.junit, junit_xml({}, {}, node, junit));
+  }
+  if (!o.prom.empty()) {
+    MetricsRun metrics;
+    metrics.host = node.hostname;
+    metrics.up = false;
+    metrics.exit_code = exit_code;
+    metrics.started_unix_s = parse_utc_iso8601(started);
+    write_file_atomically(o.prom, prometheus_down_text(metrics));
+  }
 }
 
 int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
@@ -85,6 +107,9 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
   Json source;
   ExitCode bench_exit = ExitCode::ok;
   std::string bench_message;
+  std::string run_started = started;  // of the bench judged
+  std::string run_finished;
+  int file_ended_early = 0;
   if (from_file) {
     LoadedReport report = load_report(o.result);
     const Json& run_options = report.run.options;
@@ -95,11 +120,20 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
     system = std::move(report.system);
     result = run_check(system, report.records, expectations, settings);
     source = Json{{"result", o.result}, {"started_utc", report.run.started_utc}, {"hostname", report.run.hostname}};
+    run_started = report.run.started_utc;
+    run_finished = report.run.finished_utc;
+    if (report.ended_early_exit_code != 0) {
+      bench_message = report.ended_early_reason;
+      // A judged file's early end is reported in the outputs, not as this command's exit code.
+      file_ended_early = report.ended_early_exit_code;
+    }
   } else {
     BenchCliOptions bench;
     bench.quick = !o.full;
     detail(options, fmt::format("gpuxfer: check: running bench{} on the selected GPUs", bench.quick ? " --quick" : ""));
-    const BenchRun run = run_bench_cases(options, bench, [&](BenchRun& r, const RerunFn& rerun) {
+    BenchRun run;
+    try {
+      run = run_bench_cases(options, bench, [&](BenchRun& r, const RerunFn& rerun) {
       RemeasureFn remeasure;
       if (r.exit == ExitCode::ok) {
         remeasure = [&](int src, int dst) {
@@ -110,7 +144,13 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
         };
       }
       result = run_check(r.system, r.records, expectations, settings, remeasure);
-    });
+      });
+    } catch (const Error& e) {
+      // No bench could run (no driver, no GPU) or it broke before any record: the outputs a
+      // collector or CI reads say so, instead of keeping the last good run's numbers.
+      if (e.exit_code() != ExitCode::usage) write_could_not_run(o, static_cast<int>(e.exit_code()), e.what(), started);
+      throw;
+    }
     system = run.system;
     bench_exit = run.exit;
     bench_message = run.message;
@@ -121,6 +161,8 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
     source = Json{{"bench", bench.quick ? "--quick" : "--full"},
                   {"started_utc", run.report.at("run").value("started_utc", std::string())},
                   {"hostname", run.report.at("run").value("hostname", std::string())}};
+    run_started = run.report.at("run").value("started_utc", started);
+    run_finished = run.report.at("run").value("finished_utc", std::string());
   }
 
   const std::vector<Finding>& findings = result.findings;
@@ -137,12 +179,27 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
                          from_file ? o.result : "this run", counts.fail));
     }
   }
+  const int run_exit = bench_exit != ExitCode::ok ? static_cast<int>(bench_exit) : file_ended_early;
   if (!o.junit.empty()) {
-    write_file_atomically(o.junit, junit_xml(findings, system, started));
+    JunitRun junit;
+    junit.timestamp = run_started;
+    const auto begin = parse_utc_iso8601(run_started);
+    const auto end = parse_utc_iso8601(run_finished);
+    if (begin && end && *end >= *begin) junit.duration_s = *end - *begin;
+    if (run_exit != 0) {
+      junit.run_error = bench_message.empty() ? "the bench ended early" : bench_message;
+      junit.run_error_type = fmt::format("exit {}", run_exit);
+    }
+    write_file_atomically(o.junit, junit_xml(findings, result.records, system, junit));
     inform(options, fmt::format("gpuxfer: wrote {}", o.junit));
   }
   if (!o.prom.empty()) {
-    write_file_atomically(o.prom, prometheus_text(findings, result.records));
+    MetricsRun metrics;
+    metrics.host = system.hostname;
+    metrics.up = run_exit == 0;
+    metrics.exit_code = run_exit != 0 ? run_exit : (counts.fail > 0 ? static_cast<int>(ExitCode::check_failed) : 0);
+    metrics.started_unix_s = parse_utc_iso8601(run_started);
+    write_file_atomically(o.prom, prometheus_text(findings, result.records, system, metrics));
     inform(options, fmt::format("gpuxfer: wrote {}", o.prom));
   }
   const Table table = findings_table(findings);

@@ -1,7 +1,10 @@
 #pragma once
-// Machine outputs of `gpuxfer check` for CI and monitoring: JUnit XML (one testcase per finding,
-// FAIL as <failure>) and a Prometheus node-exporter textfile (headline bandwidths and finding
-// counts). Both are plain text; the CLI writes them atomically.
+// JUnit XML of `gpuxfer check --junit` (docs/check.md, "JUnit"): one testcase per finding, FAIL
+// as <failure>, WARN as <skipped type="WARN"> (Jenkins and GitLab show it apart from a pass and
+// do not fail the build on it), a run that could not finish as one <error> testcase. Classnames
+// carry the host, so files merged from many nodes never collide. Validated against the Jenkins
+// xunit junit-10.xsd in tests. The CLI writes it atomically.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,19 +19,24 @@ namespace gx {
 // (below 0x20 except tab, newline, carriage return) become U+FFFD.
 [[nodiscard]] std::string xml_escape(std::string_view text);
 
-// <testsuites><testsuite name="gpuxfer check" ...> with one <testcase> per finding: classname
-// "gpuxfer.check.<rule>", name "<subject> <what>"; FAIL -> <failure message type="FAIL">, WARN and
-// PASS -> <system-out>. `timestamp` (ISO 8601, may be empty) lands on the testsuite.
-[[nodiscard]] std::string junit_xml(const std::vector<Finding>& findings, const SystemInfo& system,
-                                    std::string_view timestamp);
+struct JunitRun {
+  std::string timestamp;              // ISO 8601 start of the bench judged; may be empty
+  std::optional<double> duration_s;   // of the whole bench, when known
+  std::string run_error;              // non-empty: the run could not finish (one <error> testcase)
+  std::string run_error_type;         // "exit 3", "exit 4", ...
+};
 
-// Label values: backslash, double quote and newline escaped as the exposition format requires.
-[[nodiscard]] std::string prometheus_label_escape(std::string_view text);
+// Seconds a record spent being timed: its samples x operations per sample.
+[[nodiscard]] double measured_seconds(const Record& record);
+// The timed seconds of the records a finding judges (matched by suite, method, endpoints,
+// size); nullopt for findings about the system or a rule rather than measurements.
+[[nodiscard]] std::optional<double> finding_seconds(const Finding& finding, const std::vector<Record>& records);
 
-// gpuxfer_peer_bandwidth_bytes_per_second{src,dst,method,link}: ok peer records at the headline
-// size; gpuxfer_host_bandwidth_bytes_per_second{gpu,method,link}: ok host records at the headline
-// size (gpu="all" for all_h2d / all_d2h); gpuxfer_check_findings{verdict}; gpuxfer_check_passed
-// (1 when no finding is FAIL). Every metric has # HELP and # TYPE lines.
-[[nodiscard]] std::string prometheus_text(const std::vector<Finding>& findings, const std::vector<Record>& records);
+// <testsuites><testsuite name="gpuxfer check HOST"> with one <testcase> per finding: classname
+// "gpuxfer.check.<host>.<rule>" (dots of the host as '_'), name "<subject> <what>", time the
+// finding's measured seconds where known; testsuite skipped = WARN count, time = duration_s or
+// the sum of the testcases'.
+[[nodiscard]] std::string junit_xml(const std::vector<Finding>& findings, const std::vector<Record>& records,
+                                    const SystemInfo& system, const JunitRun& run);
 
 }  // namespace gx

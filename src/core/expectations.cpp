@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/error.hpp"
@@ -355,19 +356,14 @@ double ceil_us(double seconds) {
 
 Json emit_expectations(const std::vector<Record>& records, std::optional<double> margin, Json source,
                        const NoiseModel& noise) {
-  // Groups in first-seen order (records are in run order: suites, then methods).
-  using Key = std::tuple<Suite, Method, std::string, std::uint64_t>;
-  struct Group {
-    Key key;
+  // A record a rule may be drawn from: measured, and judged by a threshold kind.
+  struct Member {
+    const Record* record = nullptr;
     Metric metric = Metric::bandwidth;
-    std::size_t n = 0;
-    double low = 0;     // lowest median rate (bandwidth: B/s, throughput: FLOP/s)
-    double high = 0;    // highest median time (latency)
-    double cv = 0;      // the largest within-run cv of the group's records
-    double spread = 0;  // the noise model's run-to-run spread of the group's class
+    double value = 0;   // median rate (bandwidth: B/s, throughput: FLOP/s) or median time (latency)
+    double spread = 0;  // the noise model's run-to-run spread of the record's class
   };
-  std::vector<Group> groups;
-  std::map<Key, std::size_t> index;
+  std::vector<Member> members;
   for (const Record& r : records) {
     if (r.status != Status::ok || !r.time || is_tuning_case(r.test)) continue;
     const Metric metric = metric_of(r.test.method);
@@ -385,51 +381,124 @@ Json emit_expectations(const std::vector<Record>& records, std::optional<double>
       if (!(r.time->median > 0)) continue;
       value = r.time->median;
     }
-    const std::string suite(to_string(r.test.suite));
-    const std::string method(to_string(r.test.method));
-    const double spread =
-        noise.spread(suite, method, noise.regime(suite, metric == Metric::latency, r.time->median)).spread;
-    const Key key{r.test.suite, r.test.method, r.test.link_class, metric == Metric::latency ? r.test.bytes : 0};
-    auto [it, added] = index.emplace(key, groups.size());
-    if (added) groups.push_back(Group{key, metric, 0, value, value, 0, 0});
-    Group& g = groups[it->second];
-    ++g.n;
-    g.low = std::min(g.low, value);
-    g.high = std::max(g.high, value);
-    g.cv = std::max(g.cv, r.time->cv);
-    g.spread = std::max(g.spread, spread);
+    const double spread = noise
+                              .spread(to_string(r.test.suite), to_string(r.test.method),
+                                      noise.regime(to_string(r.test.suite), metric == Metric::latency, r.time->median))
+                              .spread;
+    members.push_back(Member{&r, metric, value, spread});
   }
+  const auto threshold_of = [](Metric m) {
+    return m == Metric::throughput ? ExpectThreshold::min_tflops
+           : m == Metric::latency  ? ExpectThreshold::max_us
+                                   : ExpectThreshold::min_gbps;
+  };
+  std::set<const Record*> measured;
+  for (const Member& m : members) measured.insert(m.record);
+  const auto is_member = [&](const Record* r) { return measured.count(r) > 0; };
+  // A rule is emitted only when every record it selects in this run was measured: a rule that
+  // also selects a record this run skipped would fail the run it was drawn from.
+  const auto selects_only_members = [&](const ExpectRule& rule) {
+    for (const Record& r : records) {
+      if (rule_selects(rule, r) && !is_member(&r)) return false;
+    }
+    return true;
+  };
+
   Json rules = Json::array();
-  for (const Group& g : groups) {
-    const auto& [suite, method, link_class, bytes] = g.key;
+  std::size_t left_out = 0;
+  const auto emit = [&](const ExpectRule& rule, const std::vector<const Member*>& group) {
+    double low = group.front()->value, high = group.front()->value, cv = 0, spread = 0;
+    for (const Member* m : group) {
+      low = std::min(low, m->value);
+      high = std::max(high, m->value);
+      cv = std::max(cv, m->record->time->cv);
+      spread = std::max(spread, m->spread);
+    }
     // Auto margin: what the next run on this machine may lose without a fault: the class's
     // run-to-run spread plus this run's own within-run cv (a median of few noisy samples moves).
-    const double m = margin ? *margin : std::min(0.9, g.spread + g.cv);
-    Json rule;
-    rule["suite"] = to_string(suite);
-    rule["method"] = to_string(method);
-    if (!link_class.empty()) rule["link_class"] = link_class;
-    if (g.metric == Metric::bandwidth) {
-      const double gbps = floor_gbps(g.low * (1.0 - m));
-      if (gbps <= 0) continue;
-      rule["min_gbps"] = gbps;
-      rule["comment"] = fmt::format("{} record(s) at the headline size, lowest {}, margin {:.1f}%", g.n,
-                                    format_rate(g.low), m * 100);
-    } else if (g.metric == Metric::throughput) {
+    const double mg = margin ? *margin : std::min(0.9, spread + cv);
+    Json j;
+    if (rule.suite) j["suite"] = to_string(*rule.suite);
+    if (rule.method) j["method"] = to_string(*rule.method);
+    if (rule.link_class) j["link_class"] = *rule.link_class;
+    if (rule.src) j["src"] = *rule.src;
+    if (rule.dst) j["dst"] = *rule.dst;
+    if (rule.gpu) j["gpu"] = *rule.gpu;
+    const Metric metric = group.front()->metric;
+    if (metric == Metric::bandwidth) {
+      const double gbps = floor_gbps(low * (1.0 - mg));
+      if (gbps <= 0) return;
+      j["min_gbps"] = gbps;
+      j["comment"] = fmt::format("{} record(s) at the headline size, lowest {}, margin {:.1f}%", group.size(),
+                                 format_rate(low), mg * 100);
+    } else if (metric == Metric::throughput) {
       // floor_gbps rounds to 1e-3 of its unit: FLOP/s / 1e3 in GFLOP/s units gives TFLOP/s steps.
-      const double tflops = floor_gbps(g.low * (1.0 - m) / 1e3);
-      if (tflops <= 0) continue;
-      rule["min_tflops"] = tflops;
-      rule["comment"] = fmt::format("{} record(s) at the headline size, lowest {:.1f} TFLOP/s, margin {:.1f}%",
-                                    g.n, g.low / 1e12, m * 100);
+      const double tflops = floor_gbps(low * (1.0 - mg) / 1e3);
+      if (tflops <= 0) return;
+      j["min_tflops"] = tflops;
+      j["comment"] = fmt::format("{} record(s) at the headline size, lowest {:.1f} TFLOP/s, margin {:.1f}%",
+                                 group.size(), low / 1e12, mg * 100);
     } else {
-      rule["bytes"] = bytes;
-      rule["max_us"] = ceil_us(g.high * (1.0 + m));
-      rule["comment"] =
-          fmt::format("{} record(s), highest {}, margin {:.1f}%", g.n, format_duration(g.high), m * 100);
+      j["bytes"] = *rule.bytes;
+      j["max_us"] = ceil_us(high * (1.0 + mg));
+      j["comment"] =
+          fmt::format("{} record(s), highest {}, margin {:.1f}%", group.size(), format_duration(high), mg * 100);
     }
-    rules.push_back(std::move(rule));
+    rules.push_back(std::move(j));
+  };
+
+  // Groups by suite, method, link class (and size for latency), in first-seen (run) order.
+  using Key = std::tuple<Suite, Method, std::string, std::uint64_t>;
+  std::vector<Key> order;
+  std::map<Key, std::vector<const Member*>> groups;
+  for (const Member& m : members) {
+    const Case& c = m.record->test;
+    const Key key{c.suite, c.method, c.link_class, m.metric == Metric::latency ? c.bytes : 0};
+    auto [it, added] = groups.try_emplace(key);
+    if (added) order.push_back(key);
+    it->second.push_back(&m);
   }
+  for (const Key& key : order) {
+    const auto& group = groups[key];
+    const auto& [suite, method, link_class, bytes] = key;
+    ExpectRule rule;
+    rule.suite = suite;
+    rule.method = method;
+    if (!link_class.empty()) rule.link_class = link_class;
+    rule.threshold = threshold_of(group.front()->metric);
+    if (rule.threshold == ExpectThreshold::max_us) rule.bytes = bytes;
+    if (selects_only_members(rule)) {
+      emit(rule, group);
+      continue;
+    }
+    // Some record of the class was not measured in this run: one rule per measured record,
+    // narrowed to its endpoints, and only where that selects nothing unmeasured.
+    for (const Member* m : group) {
+      const Case& c = m->record->test;
+      ExpectRule narrow = rule;
+      if (c.devices.empty() && c.src != kHost && c.dst != kHost && c.src != c.dst) {
+        narrow.src = c.src;
+        narrow.dst = c.dst;
+      } else if (c.devices.empty()) {
+        narrow.gpu = host_gpu(c);
+      } else {
+        ++left_out;
+        continue;
+      }
+      std::vector<const Member*> selected;
+      for (const Member& other : members) {
+        if (rule_selects(narrow, *other.record)) selected.push_back(&other);
+      }
+      if (selected.empty() || !selects_only_members(narrow) || selected.front() != m) {
+        // Not expressible without selecting an unmeasured record, or already emitted for an
+        // earlier record of the same endpoints.
+        if (selected.empty() || !selects_only_members(narrow)) ++left_out;
+        continue;
+      }
+      emit(narrow, selected);
+    }
+  }
+  source["records_without_rule"] = left_out;
   source["margin"] = margin ? Json(*margin) : Json("auto");
   Json doc;
   doc["schema"] = kExpectSchema;

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cctype>
 #include <climits>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -84,6 +86,36 @@ std::string utc_now_iso8601() {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", utc, static_cast<int>(millis));
+}
+
+std::optional<double> parse_utc_iso8601(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) !=
+      6) {
+    return std::nullopt;
+  }
+  double fraction = 0;
+  std::size_t pos = static_cast<std::size_t>(used);
+  if (pos < text.size() && text[pos] == '.') {
+    double scale = 0.1;
+    ++pos;
+    if (pos >= text.size() || !std::isdigit(static_cast<unsigned char>(text[pos]))) return std::nullopt;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      fraction += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+  }
+  if (pos + 1 != text.size() || text[pos] != 'Z') return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  std::tm utc{};
+  utc.tm_year = year - 1900;
+  utc.tm_mon = month - 1;
+  utc.tm_mday = day;
+  utc.tm_hour = hour;
+  utc.tm_min = minute;
+  utc.tm_sec = second;
+  return static_cast<double>(timegm(&utc)) + fraction;
 }
 
 std::uint64_t mem_available_from_meminfo(const std::string& text) {

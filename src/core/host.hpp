@@ -1,6 +1,7 @@
 #pragma once
 // Facts about the host that need no GPU: name, CPU model, clock.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ namespace gx {
 [[nodiscard]] std::string cpu_model_from_cpuinfo(const std::string& cpuinfo_text);
 // Current time as ISO 8601 UTC with milliseconds: "2026-11-26T21:39:36.123Z".
 [[nodiscard]] std::string utc_now_iso8601();
+// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.fff]Z" (what utc_now_iso8601 writes);
+// nullopt for any other text.
+[[nodiscard]] std::optional<double> parse_utc_iso8601(const std::string& text);
 
 // MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping); 0 when it
 // cannot be read. The text variant parses a /proc/meminfo text (tests).

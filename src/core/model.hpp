@@ -37,6 +37,7 @@ struct NvlinkState {
 
 struct DeviceInfo {
   int index = 0;  // CUDA ordinal, after CUDA_VISIBLE_DEVICES
+  std::string hostname;  // merged multi-host documents: the GPU's host; "": the system's hostname
   std::string name;
   std::string uuid;        // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
   std::string pci_bus_id;  // normalized "0000:18:00.0"

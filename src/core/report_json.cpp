@@ -155,6 +155,7 @@ Json device_to_json(const DeviceInfo& d) {
   j["name"] = d.name;
   j["uuid"] = d.uuid;
   j["pci_bus_id"] = d.pci_bus_id;
+  if (!d.hostname.empty()) j["hostname"] = d.hostname;  // merged multi-host documents only
   j["compute_capability"] = fmt::format("{}.{}", d.cc_major, d.cc_minor);
   j["sm_count"] = d.sm_count;
   j["memory_total_bytes"] = d.memory_total_bytes;
@@ -181,6 +182,8 @@ DeviceInfo device_from_json(const Json& json, std::size_t i) {
   d.index = r.get<int>("index");
   d.name = r.get<std::string>("name");
   d.uuid = r.get<std::string>("uuid");
+  // Written by the merge of multi-rank documents (core/merge), absent from one-host reports.
+  if (json.contains("hostname") && json["hostname"].is_string()) d.hostname = json["hostname"].get<std::string>();
   d.pci_bus_id = r.get<std::string>("pci_bus_id");
   const auto cc = r.get<std::string>("compute_capability");
   if (std::sscanf(cc.c_str(), "%d.%d", &d.cc_major, &d.cc_minor) != 2) {

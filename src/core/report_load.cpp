@@ -92,6 +92,11 @@ LoadedReport parse_report(std::string_view text, const std::string& name) {
     report.run.hostname = run.value("hostname", std::string());
     if (run.contains("argv")) report.run.argv = run.at("argv").get<std::vector<std::string>>();
     if (run.contains("options")) report.run.options = run.at("options");
+    if (const auto early = run.find("ended_early"); early != run.end() && early->is_object()) {
+      const auto code = early->find("exit_code");
+      report.ended_early_exit_code = code != early->end() && code->is_number_integer() ? code->get<int>() : 1;
+      report.ended_early_reason = early->value("reason", std::string("ended early"));
+    }
   } catch (const Json::exception& e) {
     throw InputError(fmt::format("{}: run section: {}", name, e.what()));
   }

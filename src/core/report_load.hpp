@@ -20,6 +20,9 @@ struct LoadedReport {
   int schema_minor = 0;
   Json tool;
   RunInfo run;
+  // run.ended_early: the run stopped before every planned case (exit 4, 5, 130, 143); 0 when not.
+  int ended_early_exit_code = 0;
+  std::string ended_early_reason;
   SystemInfo system;
   std::vector<Record> records;
 };
