@@ -61,6 +61,10 @@ HELD_OUT = [
      "1x H200, default bench, held out"),
     ("2026-12-02-h200x1-final-aa-compute-run1.json", "2026-12-02-h200x1-final-aa-compute-run2.json",
      "1x H200, compute suites, held out"),
+    ("2026-12-03-h200x1-aa-default-run1.json", "2026-12-03-h200x1-aa-default-run2.json",
+     "1x H200, default bench, held out, a day later"),
+    ("2026-12-03-h200x1-aa-compute-run1.json", "2026-12-03-h200x1-aa-compute-run2.json",
+     "1x H200, compute suites, held out, a day later"),
 ]
 
 SAFETY = 1.25          # the largest deviation seen, plus a quarter: A/A pairs are few
@@ -164,7 +168,8 @@ def evaluate_pair(args):
     out["injected"] = []
     for suite in sorted(out["leave_one_out"]["suite_verdicts"]):
         for fraction in (0.05, 0.02):
-            dst = os.path.join(tmp, f"{os.getpid()}-{suite}-{fraction}.json")
+            # One file per pair, suite and fraction: pairs are judged on threads of one process.
+            dst = os.path.join(tmp, f"{os.path.basename(pair[1])}-{suite}-{fraction}.json")
             injected = slowed_copy(new, dst, suite, fraction)
             c = compare(gpuxfer, base, dst, loo_model, ["--suites", suite])
             target = [r for r in c["rows"] if (r["headline"] or suite == "latency" or
