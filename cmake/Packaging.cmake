@@ -8,7 +8,26 @@
 
 include(GNUInstallDirs)
 
+find_program(GPUXFER_GZIP gzip REQUIRED)
+
+# Debian policy: man pages and changelogs are installed compressed with `gzip -9n` (-n: no name
+# or time stamp inside, so the bytes depend only on the text and packages are reproducible).
+function(gpuxfer_gzip_file target source output)
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND "${GPUXFER_GZIP}" -9n -c "${source}" > "${output}"
+    DEPENDS "${source}"
+    COMMENT "gzip -9n ${source}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS "${output}")
+endfunction()
+
+set(gpuxfer_pkg_dir "${PROJECT_BINARY_DIR}/packaging")
+file(MAKE_DIRECTORY "${gpuxfer_pkg_dir}")
+gpuxfer_gzip_file(gpuxfer_man_page "${PROJECT_SOURCE_DIR}/docs/man/gpuxfer.1" "${gpuxfer_pkg_dir}/gpuxfer.1.gz")
+
 install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES "${gpuxfer_pkg_dir}/gpuxfer.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_PACKAGE_NAME gpuxfer)
