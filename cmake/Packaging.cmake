@@ -28,6 +28,11 @@ gpuxfer_gzip_file(gpuxfer_man_page "${PROJECT_SOURCE_DIR}/docs/man/gpuxfer.1" "$
 
 install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES "${gpuxfer_pkg_dir}/gpuxfer.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Where bash-completion and Debian's zsh look for the completions of installed commands.
+install(FILES "${PROJECT_SOURCE_DIR}/completions/gpuxfer.bash"
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions RENAME gpuxfer)
+install(FILES "${PROJECT_SOURCE_DIR}/completions/_gpuxfer"
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/zsh/vendor-completions)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_PACKAGE_NAME gpuxfer)
