@@ -25,6 +25,7 @@ endfunction()
 set(gpuxfer_pkg_dir "${PROJECT_BINARY_DIR}/packaging")
 file(MAKE_DIRECTORY "${gpuxfer_pkg_dir}")
 gpuxfer_gzip_file(gpuxfer_man_page "${PROJECT_SOURCE_DIR}/docs/man/gpuxfer.1" "${gpuxfer_pkg_dir}/gpuxfer.1.gz")
+gpuxfer_gzip_file(gpuxfer_changelog "${PROJECT_SOURCE_DIR}/CHANGELOG.md" "${gpuxfer_pkg_dir}/changelog.gz")
 
 install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES "${gpuxfer_pkg_dir}/gpuxfer.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
@@ -33,7 +34,12 @@ install(FILES "${PROJECT_SOURCE_DIR}/completions/gpuxfer.bash"
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions RENAME gpuxfer)
 install(FILES "${PROJECT_SOURCE_DIR}/completions/_gpuxfer"
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/zsh/vendor-completions)
-install(FILES "${PROJECT_SOURCE_DIR}/README.md" DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# share/doc/gpuxfer: copyright in Debian's machine-readable format (it points to
+# /usr/share/common-licenses/Apache-2.0, as Debian policy asks instead of a copy of LICENSE),
+# the upstream changelog as changelog.gz, and the README.
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/packaging/copyright"
+              "${gpuxfer_pkg_dir}/changelog.gz"
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_PACKAGE_NAME gpuxfer)
 set(CPACK_PACKAGE_VENDOR "gpuxfer")
