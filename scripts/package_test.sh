@@ -57,6 +57,9 @@ deb=$(realpath "${debs[0]}")
 ddebs=("$build"/gpuxfer-dbgsym_*.ddeb)
 [[ -f ${ddebs[0]} ]] || fail "cpack -G DEB made no gpuxfer-dbgsym_*.ddeb (debug symbols package) in $build"
 say "$(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
+# fmt is compiled in (header-only): a libfmt in Depends means the binary links libfmt.so again.
+dpkg-deb -f "$deb" Depends | grep -q libfmt &&
+  fail "Depends names libfmt: the binary links libfmt.so, but fmt is meant to be compiled in (header-only)"
 
 say "apt-get install ./$(basename "$deb")"
 (cd "$(dirname "$deb")" && $sudo_cmd apt-get install -y -qq "./$(basename "$deb")") >"$work/apt.log" 2>&1 ||
