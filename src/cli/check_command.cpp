@@ -249,10 +249,10 @@ void register_check(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "--margin", o->margin, "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto (default): per rule the "
       "method's run-to-run spread + the run's cv; or a fixed percentage such as 10%");
   margin->type_name("PCT");
-  sub->add_option("--junit", o->junit, "Also write the findings as JUnit XML to FILE (one testcase per finding)")
+  sub->add_option("--junit", o->junit, "Also write the findings as JUnit XML to FILE (one testcase per finding, WARN as skipped)")
       ->type_name("FILE");
   sub->add_option("--prom", o->prom,
-                  "Also write a Prometheus node-exporter textfile (bandwidths, findings by verdict) to FILE")
+                  "Also write a Prometheus node-exporter textfile (figures, findings, gpuxfer_up) to FILE")
       ->type_name("FILE");
   sub->add_option("--save-json", o->save_json, "When check runs the bench: also write its JSON report to FILE")
       ->type_name("FILE");

@@ -1,0 +1,76 @@
+# What `cmake --install` puts on a node and how CPack packs it: a Debian package (`cpack -G DEB`)
+# with its debug symbols in a separate -dbgsym package, and a relocatable tarball (`cpack -G TGZ`)
+# whose tree is the same, relative to wherever it is unpacked.
+#
+# Every destination is relative (GNUInstallDirs), so the tarball works from any folder and the
+# .deb lands under /usr. The installed binary carries no RPATH: cudart is static and NVML is
+# dlopen'ed, and the libraries it does link (cuBLAS, MPI) come from the system's search path.
+
+include(GNUInstallDirs)
+
+find_program(GPUXFER_GZIP gzip REQUIRED)
+
+# Debian policy: man pages and changelogs are installed compressed with `gzip -9n` (-n: no name
+# or time stamp inside, so the bytes depend only on the text and packages are reproducible).
+function(gpuxfer_gzip_file target source output)
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND "${GPUXFER_GZIP}" -9n -c "${source}" > "${output}"
+    DEPENDS "${source}"
+    COMMENT "gzip -9n ${source}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS "${output}")
+endfunction()
+
+set(gpuxfer_pkg_dir "${PROJECT_BINARY_DIR}/packaging")
+file(MAKE_DIRECTORY "${gpuxfer_pkg_dir}")
+gpuxfer_gzip_file(gpuxfer_man_page "${PROJECT_SOURCE_DIR}/docs/man/gpuxfer.1" "${gpuxfer_pkg_dir}/gpuxfer.1.gz")
+gpuxfer_gzip_file(gpuxfer_changelog "${PROJECT_SOURCE_DIR}/CHANGELOG.md" "${gpuxfer_pkg_dir}/changelog.gz")
+
+install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES "${gpuxfer_pkg_dir}/gpuxfer.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Where bash-completion and Debian's zsh look for the completions of installed commands.
+install(FILES "${PROJECT_SOURCE_DIR}/completions/gpuxfer.bash"
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions RENAME gpuxfer)
+install(FILES "${PROJECT_SOURCE_DIR}/completions/_gpuxfer"
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/zsh/vendor-completions)
+# share/doc/gpuxfer: copyright in Debian's machine-readable format (it points to
+# /usr/share/common-licenses/Apache-2.0, as Debian policy asks instead of a copy of LICENSE),
+# the upstream changelog as changelog.gz, and the README.
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/packaging/copyright"
+              "${gpuxfer_pkg_dir}/changelog.gz"
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+set(CPACK_PACKAGE_NAME gpuxfer)
+set(CPACK_PACKAGE_VENDOR "gpuxfer")
+set(CPACK_PACKAGE_CONTACT "gpuxfer maintainers <maintainers@gpuxfer.dev>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGE_DESCRIPTION
+    "gpuxfer measures how fast data moves between GPUs, between host and GPU, and how fast each GPU computes, on NVIDIA machines. Every figure is verified and reported as a table or as versioned JSON; compare, check and report act on saved results without a GPU.")
+set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
+set(CPACK_GENERATOR "DEB;TGZ")
+set(CPACK_SOURCE_GENERATOR "")
+
+# Debian: Depends comes from dpkg-shlibdeps reading the binary's NEEDED entries, never by hand,
+# so it follows what the binary really links. Libraries that no dpkg package owns (a CUDA
+# toolkit installed from NVIDIA's runfile or wheels) cannot be named and are left out: CPack
+# runs dpkg-shlibdeps with --ignore-missing-info.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# The installed binary is stripped and its DWARF goes to gpuxfer-dbgsym (a .ddeb, found by the
+# binary's build id under /usr/lib/debug/.build-id). CPackDeb does the split itself, so the
+# generic CPACK_STRIP_FILES stays off for DEB: it would strip before the split and leave the
+# debug package empty.
+set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+
+# Tarball: one top-level folder gpuxfer-<version>-Linux/ holding bin/, share/; stripped too (no
+# debug package exists for it; the symbols stay in the build tree's binary).
+set(CPACK_INCLUDE_TOPLEVEL_DIRECTORY ON)
+
+# Settings that differ per generator are applied when cpack runs that generator.
+set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/cmake/CPackOptions.cmake")
+
+include(CPack)
