@@ -570,7 +570,7 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
   const std::string method(to_string(key.method));
   const Regime regime = options.noise.regime(suite, key.metric == Metric::latency, row.base.op_seconds);
   row.noise_class = NoiseModel::class_name(suite, method, regime);
-  row.spread = options.noise.spread(suite, method, regime);
+  row.spread = options.noise.spread(suite, method, regime, row.base.cv, row.newer.cv);
   const RatioInterval wide = widen_interval(row.ratio, row.ci.low, row.ci.high, row.spread.spread);
   row.interval = Interval{wide.low, wide.high};
   row.verdict = decide_verdict(row.ratio, row.interval, options.tolerance);
@@ -1179,6 +1179,8 @@ Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on)
           row.compared ? Json{{"low", row.interval.low}, {"high", row.interval.high}} : Json(nullptr);
       r["noise"] = row.compared ? Json{{"class", row.noise_class},
                                        {"spread", row.spread.spread},
+                                       {"class_spread", row.spread.class_spread},
+                                       {"cv_term", row.spread.cv_term},
                                        {"source", row.spread.source},
                                        {"observations", row.spread.observations}}
                                 : Json(nullptr);

@@ -246,7 +246,7 @@ enum class FailOn { never, slower, any };
 [[nodiscard]] Table compare_flat_table(const std::vector<Comparison>& comparisons);
 inline constexpr const char* kCompareSchema = "gpuxfer.compare";
 inline constexpr int kCompareSchemaMajor = 1;
-inline constexpr int kCompareSchemaMinor = 0;
+inline constexpr int kCompareSchemaMinor = 1;  // 1.1: noise.class_spread, noise.cv_term
 [[nodiscard]] Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on);
 
 }  // namespace gx

@@ -48,6 +48,7 @@ NoiseModel NoiseModel::from_json(const Json& doc, const std::string& origin) {
   m.latency_bound_seconds_ = positive_number(doc, "latency_bound_seconds", origin, false);
   m.default_spread_ = positive_number(doc, "default_spread", origin, true);
   m.min_observations_ = static_cast<std::size_t>(positive_number(doc, "min_observations", origin, false));
+  if (doc.contains("cv_multiplier")) m.cv_multiplier_ = positive_number(doc, "cv_multiplier", origin, true);
   if (doc.contains("pairs") && doc["pairs"].is_array()) m.pairs_ = doc["pairs"].size();
   if (!doc.contains("classes") || !doc["classes"].is_object()) {
     throw InputError(fmt::format("{}: noise model needs an object 'classes'", origin));
@@ -99,15 +100,21 @@ std::string NoiseModel::class_name(std::string_view suite, std::string_view meth
   return fmt::format("{}/{}/{}", suite, method, to_string(regime));
 }
 
-NoiseSpread NoiseModel::spread(std::string_view suite, std::string_view method, Regime regime) const {
+NoiseSpread NoiseModel::spread(std::string_view suite, std::string_view method, Regime regime, double cv_base,
+                               double cv_new) const {
+  NoiseSpread out{0, default_spread_, 0, 0, "default"};
   for (const std::string& name :
        {class_name(suite, method, regime), class_name(suite, "*", regime), class_name("*", "*", regime)}) {
     const auto it = classes_.find(name);
     if (it != classes_.end() && it->second.observations >= min_observations_) {
-      return NoiseSpread{it->second.spread, it->second.observations, name};
+      out = NoiseSpread{0, it->second.spread, 0, it->second.observations, name};
+      break;
     }
   }
-  return NoiseSpread{default_spread_, 0, "default"};
+  const auto finite_cv = [](double cv) { return std::isfinite(cv) && cv > 0 ? cv : 0.0; };
+  out.cv_term = cv_multiplier_ * std::hypot(finite_cv(cv_base), finite_cv(cv_new));
+  out.spread = out.class_spread + out.cv_term;
+  return out;
 }
 
 RatioInterval widen_interval(double ratio, double ci_low, double ci_high, double spread) {

@@ -9,8 +9,12 @@
 //
 //   class  = suite/method/regime, regime = latency_bound (one operation takes less than
 //            `latency_bound_seconds` in BASE, or the metric is a latency) or bandwidth_bound;
-//   spread = the largest |log(NEW/BASE)| of the class over the A/A pairs x safety, >= floor.
+//   spread = class spread + cv_multiplier x hypot(cv BASE, cv NEW).
 //
+// The second term scales with the row's own within-run cv: a run whose samples scatter (clocks
+// wandering, a busy host) also lands further from the next run, and a steady one does not. The
+// class spread covers what the cv does not explain: safety x the largest
+// max(0, |log(NEW/BASE)| - cv_multiplier x cv) of the class over the A/A pairs, >= floor.
 // A class with too few observations falls back to suite/*/regime, then */*/regime, then the
 // default spread. The model is compiled into the binary; --noise-model FILE replaces it.
 #include <cstddef>
@@ -26,7 +30,9 @@ enum class Regime { latency_bound, bandwidth_bound };
 [[nodiscard]] std::string_view to_string(Regime regime);
 
 struct NoiseSpread {
-  double spread = 0;               // between-run standard of |log ratio| the class must allow
+  double spread = 0;               // between-run |log ratio| the row must allow: class_spread + cv_term
+  double class_spread = 0;         // the class's part, learned from A/A pairs
+  double cv_term = 0;              // cv_multiplier x hypot(cv BASE, cv NEW)
   std::size_t observations = 0;    // A/A rows it was learned from
   std::string source;              // the class it came from ("host/*/bandwidth_bound", "default")
 };
@@ -44,11 +50,14 @@ class NoiseModel {
 
   [[nodiscard]] Regime regime(std::string_view suite, bool latency_metric, double op_seconds) const;
   [[nodiscard]] static std::string class_name(std::string_view suite, std::string_view method, Regime regime);
-  [[nodiscard]] NoiseSpread spread(std::string_view suite, std::string_view method, Regime regime) const;
+  // The spread a row of this class must allow, given the within-run cv of each side.
+  [[nodiscard]] NoiseSpread spread(std::string_view suite, std::string_view method, Regime regime,
+                                   double cv_base, double cv_new) const;
 
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] double latency_bound_seconds() const { return latency_bound_seconds_; }
   [[nodiscard]] std::size_t pairs() const { return pairs_; }
+  [[nodiscard]] double cv_multiplier() const { return cv_multiplier_; }
 
  private:
   struct Entry {
@@ -58,6 +67,7 @@ class NoiseModel {
   std::string origin_;
   double latency_bound_seconds_ = 50e-6;
   double default_spread_ = 0.10;
+  double cv_multiplier_ = 0;  // absent in 1.0 models: the class spread alone
   std::size_t min_observations_ = 3;
   std::size_t pairs_ = 0;
   std::map<std::string, Entry, std::less<>> classes_;

@@ -381,9 +381,11 @@ Json emit_expectations(const std::vector<Record>& records, std::optional<double>
       if (!(r.time->median > 0)) continue;
       value = r.time->median;
     }
+    // The next run's cv is unknown: assume it scatters as this one did.
     const double spread = noise
                               .spread(to_string(r.test.suite), to_string(r.test.method),
-                                      noise.regime(to_string(r.test.suite), metric == Metric::latency, r.time->median))
+                                      noise.regime(to_string(r.test.suite), metric == Metric::latency, r.time->median),
+                                      r.time->cv, r.time->cv)
                               .spread;
     members.push_back(Member{&r, metric, value, spread});
   }
@@ -414,8 +416,9 @@ Json emit_expectations(const std::vector<Record>& records, std::optional<double>
       cv = std::max(cv, m->record->time->cv);
       spread = std::max(spread, m->spread);
     }
-    // Auto margin: what the next run on this machine may lose without a fault: the class's
-    // run-to-run spread plus this run's own within-run cv (a median of few noisy samples moves).
+    // Auto margin: what the next run on this machine may lose without a fault: the noise
+    // model's run-to-run spread for the class and this run's within-run cv (compare's row spread),
+    // plus the cv once more, as a median of few noisy samples moves.
     const double mg = margin ? *margin : std::min(0.9, spread + cv);
     Json j;
     if (rule.suite) j["suite"] = to_string(*rule.suite);

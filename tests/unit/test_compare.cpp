@@ -259,22 +259,44 @@ TEST(CompareNoise, ClassesFallBackToWiderGroups) {
                 "host/*/bandwidth_bound": {"spread": 0.25, "observations": 6},
                 "*/*/latency_bound": {"spread": 0.08, "observations": 50}}})");
   const NoiseModel m = NoiseModel::from_json(doc, "test");
-  EXPECT_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound).source, "host/h2d_pageable/bandwidth_bound");
-  EXPECT_DOUBLE_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound).spread, 0.2);
+  EXPECT_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0, 0).source, "host/h2d_pageable/bandwidth_bound");
+  EXPECT_DOUBLE_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0, 0).spread, 0.2);
   // Too few observations: the suite group.
-  EXPECT_EQ(m.spread("host", "d2h_pageable", Regime::bandwidth_bound).source, "host/*/bandwidth_bound");
-  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::latency_bound).source, "*/*/latency_bound");
-  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::bandwidth_bound).source, "default");
+  EXPECT_EQ(m.spread("host", "d2h_pageable", Regime::bandwidth_bound, 0, 0).source, "host/*/bandwidth_bound");
+  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::latency_bound, 0, 0).source, "*/*/latency_bound");
+  EXPECT_EQ(m.spread("gemm", "gemm_fp16", Regime::bandwidth_bound, 0, 0).source, "default");
   EXPECT_EQ(m.regime("elementwise", false, 2e-6), Regime::latency_bound);
   EXPECT_EQ(m.regime("elementwise", false, 2e-4), Regime::bandwidth_bound);
   EXPECT_EQ(m.regime("host", true, 1.0), Regime::latency_bound);
   EXPECT_THROW((void)NoiseModel::from_json(Json::parse(R"({"schema": "gpuxfer.report"})"), "x"), InputError);
+  // A 1.0 model has no cv term: the row's cv does not widen it.
+  EXPECT_DOUBLE_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0.5, 0.5).spread, 0.2);
+}
+
+TEST(CompareNoise, CvTermScalesWithTheRowsWithinRunCv) {
+  const Json doc = Json::parse(R"({"schema": "gpuxfer.noise", "schema_version": {"major": 1, "minor": 1},
+    "latency_bound_seconds": 5e-5, "default_spread": 0.1, "min_observations": 3, "cv_multiplier": 3,
+    "classes": {"overlap/h2d_gemm/bandwidth_bound": {"spread": 0.01, "observations": 8}}})");
+  const NoiseModel m = NoiseModel::from_json(doc, "test");
+  EXPECT_DOUBLE_EQ(m.cv_multiplier(), 3);
+  const NoiseSpread steady = m.spread("overlap", "h2d_gemm", Regime::bandwidth_bound, 0.001, 0.001);
+  EXPECT_DOUBLE_EQ(steady.class_spread, 0.01);
+  EXPECT_NEAR(steady.cv_term, 3 * std::hypot(0.001, 0.001), 1e-15);
+  EXPECT_NEAR(steady.spread, 0.01 + 3 * std::hypot(0.001, 0.001), 1e-15);
+  // A scattered run allows more: the same class, cvs of 1.5 %.
+  const NoiseSpread scattered = m.spread("overlap", "h2d_gemm", Regime::bandwidth_bound, 0.015, 0.015);
+  EXPECT_GT(scattered.spread, 0.07);
+  // A cv that is not a number (one sample) adds nothing rather than poisoning the interval.
+  EXPECT_DOUBLE_EQ(m.spread("overlap", "h2d_gemm", Regime::bandwidth_bound, std::nan(""), 0).spread, 0.01);
+  EXPECT_THROW((void)NoiseModel::from_json(Json::parse(R"({"schema": "gpuxfer.noise",
+    "schema_version": {"major": 1, "minor": 1}, "latency_bound_seconds": 5e-5, "default_spread": 0.1,
+    "min_observations": 3, "cv_multiplier": -1, "classes": {}})"), "x"), InputError);
 }
 
 TEST(CompareNoise, EmbeddedModelIsLearnedFromPairs) {
   const NoiseModel& m = NoiseModel::embedded();
   EXPECT_GE(m.pairs(), 5u);
-  EXPECT_EQ(m.spread("host", "h2d_pinned", Regime::bandwidth_bound).source, "host/h2d_pinned/bandwidth_bound");
+  EXPECT_EQ(m.spread("host", "h2d_pinned", Regime::bandwidth_bound, 0, 0).source, "host/h2d_pinned/bandwidth_bound");
 }
 
 // ---- matching -----------------------------------------------------------------------------------
@@ -572,7 +594,7 @@ TEST(CompareRender, JsonDocument) {
   const Json doc = compare_to_json({compare_reports(base, newer)}, FailOn::slower);
   EXPECT_EQ(doc.at("schema"), "gpuxfer.compare");
   EXPECT_EQ(doc.at("schema_version").at("major"), 1);
-  EXPECT_EQ(doc.at("schema_version").at("minor"), 0);
+  EXPECT_EQ(doc.at("schema_version").at("minor"), kCompareSchemaMinor);
   EXPECT_EQ(doc.at("base").at("gpus").at(0).at("count"), 4);
   EXPECT_EQ(doc.at("base").at("driver"), "580.159.04");
   EXPECT_EQ(doc.at("settings").at("tolerance"), 0.05);
@@ -583,6 +605,9 @@ TEST(CompareRender, JsonDocument) {
   EXPECT_EQ(c.at("rows").at(0).at("verdict"), "slower");
   EXPECT_EQ(c.at("rows").at(0).at("base").at("records"), 12);
   EXPECT_NEAR(c.at("rows").at(0).at("ratio").get<double>(), 0.8, 1e-9);
+  const Json& noise = c.at("rows").at(0).at("noise");
+  EXPECT_NEAR(noise.at("spread").get<double>(),
+              noise.at("class_spread").get<double>() + noise.at("cv_term").get<double>(), 1e-12);
   EXPECT_EQ(c.at("suites").at(0).at("suite"), "peer");
   EXPECT_TRUE(c.at("only_in_base").is_array());
   EXPECT_TRUE(c.at("only_in_new").is_array());
