@@ -67,6 +67,10 @@ PAIRS = [
 # A/A pairs measured after the model was learned: judged by `evaluate`, never learned from, so
 # they test the model out of sample.
 HELD_OUT = [
+    ("2026-12-03-h200x1-heldout-aa-default-run1.json", "2026-12-03-h200x1-heldout-aa-default-run2.json",
+     "1x H200, default bench, held out"),
+    ("2026-12-03-h200x1-heldout-aa-compute-run1.json", "2026-12-03-h200x1-heldout-aa-compute-run2.json",
+     "1x H200, compute suites, held out"),
 ]
 
 
