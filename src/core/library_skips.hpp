@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model.hpp"
+#include "core/bench_model.hpp"
 
 namespace gx {
 
