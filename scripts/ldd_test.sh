@@ -4,11 +4,15 @@
 # gpuxfer-mpi. Fails naming each other library ldd lists.
 #
 # usage: scripts/ldd_test.sh BINARY
+# GPUXFER_LDD_ALLOW: a further regex of names allowed (the sanitizer build's libasan, libubsan).
 set -uo pipefail
 binary=${1:?usage: scripts/ldd_test.sh BINARY}
 [[ -x $binary ]] || { echo "ldd_test: FAIL: $binary is not an executable" >&2; exit 1; }
 out=$(ldd "$binary" 2>&1) || { echo "ldd_test: FAIL: ldd $binary failed: $out" >&2; exit 1; }
 allowed='^(linux-vdso\.so|linux-gate\.so|ld-linux[-a-z0-9_.]*\.so|libc\.so|libm\.so|libgcc_s\.so|libstdc\+\+\.so|libdl\.so|libpthread\.so|librt\.so)'
+if [[ -n ${GPUXFER_LDD_ALLOW:-} ]]; then
+  allowed="$allowed|^(${GPUXFER_LDD_ALLOW})"
+fi
 bad=0
 while read -r line; do
   [[ -z $line ]] && continue

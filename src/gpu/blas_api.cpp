@@ -33,6 +33,7 @@ std::string resolve_cublaslt(void* handle, BlasApi& api) {
 
 std::string resolve_cublas(void* handle, BlasApi& api) {
   GX_CUBLAS_FUNCTIONS(GX_BLAS_RESOLVE)
+  GX_BLAS_RESOLVE(cublasGemmEx)
   return {};
 }
 #undef GX_BLAS_RESOLVE

@@ -39,14 +39,21 @@ namespace gx {
   X(cublasDestroy_v2)          \
   X(cublasSetStream_v2)        \
   X(cublasSetWorkspace_v2)     \
-  X(cublasSetMathMode)         \
-  X(cublasGemmEx)
+  X(cublasSetMathMode)
+
+// cublasGemmEx is overloaded in C++ (an inline wrapper takes a cudaDataType compute type): the
+// table holds the library's export, the cublasComputeType_t one.
+using CublasGemmExFn = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                                          const void*, const void*, cudaDataType, int, const void*, cudaDataType,
+                                          int, const void*, void*, cudaDataType, int, cublasComputeType_t,
+                                          cublasGemmAlgo_t);
 
 struct BlasApi {
 #define GX_BLAS_POINTER(name) decltype(&::name) name = nullptr;
   GX_CUBLASLT_FUNCTIONS(GX_BLAS_POINTER)
   GX_CUBLAS_FUNCTIONS(GX_BLAS_POINTER)
 #undef GX_BLAS_POINTER
+  CublasGemmExFn cublasGemmEx = nullptr;
 };
 
 // The sonames of the major gpuxfer was built with (CUBLAS_VER_MAJOR): "libcublasLt.so.13".
