@@ -3,8 +3,14 @@
 # whose tree is the same, relative to wherever it is unpacked.
 #
 # Every destination is relative (GNUInstallDirs), so the tarball works from any folder and the
-# .deb lands under /usr. The installed binary carries no RPATH: cudart is static and NVML is
-# dlopen'ed, and the libraries it does link (cuBLAS, MPI) come from the system's search path.
+# .deb lands under /usr. The installed binaries carry no RPATH: cudart is static; the driver,
+# NVML, cuBLAS/cuBLASLt and NCCL are dlopen'ed (docs/deploy.md), so gpuxfer needs only the C/C++
+# runtime. gpuxfer-mpi (multi-rank runs) links libmpi, from the system's search path.
+#
+# Two Debian packages (components): gpuxfer (the binary, man page, completions, docs; its
+# Depends stays free of MPI and CUDA) and, where MPI was found, gpuxfer-mpi (the MPI binary; its
+# Depends is gpuxfer of the same version plus what dpkg-shlibdeps reads: the MPI library). The
+# tarball holds both.
 
 include(GNUInstallDirs)
 
@@ -27,7 +33,11 @@ file(MAKE_DIRECTORY "${gpuxfer_pkg_dir}")
 gpuxfer_gzip_file(gpuxfer_man_page "${PROJECT_SOURCE_DIR}/docs/man/gpuxfer.1" "${gpuxfer_pkg_dir}/gpuxfer.1.gz")
 gpuxfer_gzip_file(gpuxfer_changelog "${PROJECT_SOURCE_DIR}/CHANGELOG.md" "${gpuxfer_pkg_dir}/changelog.gz")
 
-install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME gpuxfer)
+install(TARGETS gpuxfer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT gpuxfer)
+if(TARGET gpuxfer-mpi)
+  install(TARGETS gpuxfer-mpi RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT mpi)
+endif()
 install(FILES "${gpuxfer_pkg_dir}/gpuxfer.1.gz" DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 # Where bash-completion and Debian's zsh look for the completions of installed commands.
 install(FILES "${PROJECT_SOURCE_DIR}/completions/gpuxfer.bash"
@@ -65,6 +75,20 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # generic CPACK_STRIP_FILES stays off for DEB: it would strip before the split and leave the
 # debug package empty.
 set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+
+# One .deb per component: gpuxfer, and gpuxfer-mpi where MPI was found (each with its -dbgsym).
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_GPUXFER_PACKAGE_NAME gpuxfer)
+set(CPACK_DEBIAN_GPUXFER_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}\n ${CPACK_PACKAGE_DESCRIPTION}")
+set(CPACK_COMPONENTS_ALL gpuxfer)
+if(TARGET gpuxfer-mpi)
+  list(APPEND CPACK_COMPONENTS_ALL mpi)
+  set(CPACK_DEBIAN_MPI_PACKAGE_NAME gpuxfer-mpi)
+  set(CPACK_DEBIAN_MPI_PACKAGE_DEPENDS "gpuxfer (= ${PROJECT_VERSION})")
+  set(CPACK_DEBIAN_MPI_PACKAGE_SECTION utils)
+  set(CPACK_DEBIAN_MPI_DESCRIPTION
+      "gpuxfer for MPI launchers: one rank per GPU across hosts\n gpuxfer-mpi is gpuxfer with multi-process runs on MPI (mpirun or srun, one rank per GPU, one merged report; transfers between ranks by CUDA IPC and NCCL). `mpirun -np N gpuxfer bench` hands over to it.")
+endif()
 
 # Tarball: one top-level folder gpuxfer-<version>-Linux/ holding bin/, share/; stripped too (no
 # debug package exists for it; the symbols stay in the build tree's binary).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The packages as a node gets them: `cpack -G DEB` and `cpack -G TGZ` in a built tree, the .deb
 # installed with apt-get and used, its files and its debug package checked, then purged; the
-# tarball unpacked in a temporary folder and run from there.
+# tarball unpacked in a temporary folder and run from there. Where the tree has gpuxfer-mpi,
+# its own package too: installed beside gpuxfer, run, purged.
 #
 # usage: scripts/package_test.sh [BUILD_DIR]   (default build/ci, built already)
 # Each failing step prints one line "package_test: FAIL: ..." on stderr and exits 1.
@@ -40,7 +41,7 @@ installed_here=0
 cleanup() {
   # A failing step must not leave the package on the machine.
   if ((installed_here)) && dpkg -s gpuxfer >/dev/null 2>&1; then
-    $sudo_cmd apt-get remove --purge -y -qq gpuxfer >/dev/null 2>&1
+    $sudo_cmd apt-get remove --purge -y -qq gpuxfer gpuxfer-mpi >/dev/null 2>&1
   fi
   rm -rf "$work"
 }
@@ -48,7 +49,7 @@ trap cleanup EXIT
 
 # --- Debian package -------------------------------------------------------------------------
 say "cpack -G DEB in $build"
-rm -f "$build"/gpuxfer_*.deb "$build"/gpuxfer-dbgsym_*.ddeb
+rm -f "$build"/gpuxfer_*.deb "$build"/gpuxfer-dbgsym_*.ddeb "$build"/gpuxfer-mpi_*.deb "$build"/gpuxfer-mpi-dbgsym_*.ddeb
 (cd "$build" && cpack -G DEB) >"$work/cpack-deb.log" 2>&1 ||
   { tail -20 "$work/cpack-deb.log" >&2; fail "cpack -G DEB failed in $build"; }
 debs=("$build"/gpuxfer_*.deb)
@@ -60,11 +61,42 @@ say "$(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
 # fmt is compiled in (header-only): a libfmt in Depends means the binary links libfmt.so again.
 dpkg-deb -f "$deb" Depends | grep -q libfmt &&
   fail "Depends names libfmt: the binary links libfmt.so, but fmt is meant to be compiled in (header-only)"
+# Only the driver is needed at run time: cuBLAS and NCCL are dlopen'ed, MPI is gpuxfer-mpi's.
+dpkg-deb -f "$deb" Depends | grep -qiE 'mpi|cublas|nccl|cuda' &&
+  fail "Depends of gpuxfer names MPI or CUDA libraries ($(dpkg-deb -f "$deb" Depends)): gpuxfer must need only the driver"
+
+# gpuxfer-mpi: built where MPI was found; its own package, depending on gpuxfer and on MPI.
+mpi_deb=""
+if [[ -x $build/src/gpuxfer-mpi ]]; then
+  mpi_debs=("$build"/gpuxfer-mpi_*.deb)
+  [[ -f ${mpi_debs[0]} ]] || fail "$build/src/gpuxfer-mpi exists but cpack -G DEB made no gpuxfer-mpi_*.deb"
+  mpi_deb=$(realpath "${mpi_debs[0]}")
+  mpi_depends=$(dpkg-deb -f "$mpi_deb" Depends)
+  say "$(basename "$mpi_deb"): $mpi_depends"
+  [[ $mpi_depends == *"gpuxfer (= "* ]] || fail "Depends of gpuxfer-mpi does not name gpuxfer of its version: $mpi_depends"
+  grep -qiE 'mpi' <<<"$mpi_depends" || fail "Depends of gpuxfer-mpi names no MPI library (dpkg-shlibdeps): $mpi_depends"
+  [[ -f $(echo "$build"/gpuxfer-mpi-dbgsym_*.ddeb) ]] || fail "cpack -G DEB made no gpuxfer-mpi-dbgsym_*.ddeb"
+  dpkg-deb -c "$deb" | grep -q 'gpuxfer-mpi' && fail "$(basename "$deb") holds gpuxfer-mpi: it belongs in its own package"
+fi
 
 say "apt-get install ./$(basename "$deb")"
 (cd "$(dirname "$deb")" && $sudo_cmd apt-get install -y -qq "./$(basename "$deb")") >"$work/apt.log" 2>&1 ||
   { tail -20 "$work/apt.log" >&2; fail "apt-get install ./$(basename "$deb") failed"; }
 installed_here=1
+if [[ -n $mpi_deb ]]; then
+  say "apt-get install ./$(basename "$mpi_deb")"
+  (cd "$(dirname "$mpi_deb")" && $sudo_cmd apt-get install -y -qq "./$(basename "$mpi_deb")") >"$work/apt-mpi.log" 2>&1 ||
+    { tail -20 "$work/apt-mpi.log" >&2; fail "apt-get install ./$(basename "$mpi_deb") failed"; }
+  [[ -x /usr/bin/gpuxfer-mpi ]] || fail "/usr/bin/gpuxfer-mpi missing after installing $(basename "$mpi_deb")"
+  gpuxfer-mpi --version >"$work/mpi-version.txt" 2>&1 ||
+    fail "gpuxfer-mpi --version exited $? after install: $(head -1 "$work/mpi-version.txt")"
+  dpkg -L gpuxfer | grep -q gpuxfer-mpi && fail "dpkg -L gpuxfer lists gpuxfer-mpi"
+  say "apt-get remove --purge gpuxfer-mpi"
+  $sudo_cmd apt-get remove --purge -y -qq gpuxfer-mpi >"$work/remove-mpi.log" 2>&1 ||
+    { tail -5 "$work/remove-mpi.log" >&2; fail "apt-get remove --purge -y gpuxfer-mpi failed"; }
+  [[ ! -e /usr/bin/gpuxfer-mpi ]] || fail "/usr/bin/gpuxfer-mpi is still there after apt-get remove --purge gpuxfer-mpi"
+  [[ -x /usr/bin/gpuxfer ]] || fail "purging gpuxfer-mpi removed /usr/bin/gpuxfer"
+fi
 
 [[ $(command -v gpuxfer) == /usr/bin/gpuxfer ]] || fail "gpuxfer on PATH is '$(command -v gpuxfer)', not /usr/bin/gpuxfer"
 gpuxfer --version >"$work/version.txt" 2>&1 || fail "gpuxfer --version exited $? after install: $(head -1 "$work/version.txt")"
@@ -126,5 +158,8 @@ top=("$work"/unpacked/gpuxfer-*)
 [[ $(file -L "${top[0]}/bin/gpuxfer") == *", stripped"* ]] || fail "bin/gpuxfer of the tarball is not stripped"
 (cd / && "${top[0]}/bin/gpuxfer" --version) >"$work/tgz-version.txt" 2>&1 ||
   fail "bin/gpuxfer --version from the unpacked tarball exited $?: $(head -1 "$work/tgz-version.txt")"
+if [[ -n $mpi_deb ]]; then
+  [[ -x ${top[0]}/bin/gpuxfer-mpi ]] || fail "$(basename "${tgzs[0]}") has no gpuxfer-*/bin/gpuxfer-mpi"
+fi
 
 say "ok: $(basename "$deb") installs, runs, holds its man page, completions and docs, purges; $(basename "${tgzs[0]}") runs where unpacked"

@@ -9,7 +9,10 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include "cli/bench_run.hpp"
@@ -17,10 +20,13 @@
 #include "core/atomic_file.hpp"
 #include "core/bench_view.hpp"
 #include "core/host.hpp"
+#include "core/launcher.hpp"
+#include "core/library_skips.hpp"
 #include "core/plan.hpp"
 #include "core/record_json.hpp"
 #include "core/schedule.hpp"
 #include "core/sweep.hpp"
+#include "gpu/blas_api.hpp"
 #include "gpu/devices.hpp"
 #include "gpu/elementwise.hpp"
 #include "gpu/kernels.hpp"
@@ -267,6 +273,13 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   enable_peer_access(system);
   result.cases = plan(plan_options, system);
+  // cuBLAS / cuBLASLt are loaded only when a planned case needs them; where they are not usable
+  // those cases are skips with the loader's reason and everything else runs.
+  if (std::any_of(result.cases.begin(), result.cases.end(),
+                  [](const Case& c) { return needs_blas(c) && c.skip_reason.empty(); })) {
+    const std::string reason = blas_unavailable_reason();
+    if (skip_cases_needing_blas(result.cases, reason) > 0) inform(options, "gpuxfer: gemm and overlap skipped: " + reason);
+  }
   if (rank != nullptr) {
     // One GPU per rank: the pair suites are measured between ranks, not skipped per rank (each
     // rank's "needs at least 2 GPUs" would be false of the job).
@@ -360,17 +373,32 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   return static_cast<int>(result.exit);
 }
 
-// How many processes an MPI launcher started (Open MPI, MPICH/PMI, Slurm's srun); 1 when gpuxfer
-// was not started by one.
-int launcher_world_size() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
-    if (const char* value = std::getenv(name)) {
-      const int n = std::atoi(value);
-      if (n > 1) return n;
-    }
+#ifndef GPUXFER_HAVE_MPI
+// gpuxfer has no MPI: started as one of several ranks, it becomes gpuxfer-mpi from its own
+// folder with the same arguments, so `mpirun -np 4 gpuxfer bench` runs the ranks together.
+// Returns only by throwing CannotRunError (exit 3) when there is none to become.
+[[noreturn]] void hand_over_to_mpi_binary(const GlobalOptions& options, const LauncherWorld& world) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string self_text = ec ? std::string("gpuxfer") : self.string();
+  const std::filesystem::path target = ec ? std::filesystem::path("gpuxfer-mpi") : self.parent_path() / "gpuxfer-mpi";
+  if (ec || ::access(target.c_str(), X_OK) != 0) {
+    throw CannotRunError(fmt::format(
+        "launched by an MPI launcher ({}) but gpuxfer-mpi was not found beside {}; install the gpuxfer-mpi "
+        "package (or put gpuxfer-mpi next to gpuxfer) to run across ranks, or run one gpuxfer per host",
+        world.evidence, self_text));
   }
-  return 1;
+  std::vector<char*> args;
+  for (const std::string& a : options.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::execv(target.c_str(), args.data());
+  const int error = errno;
+  throw CannotRunError(fmt::format("launched by an MPI launcher ({}) but {} cannot be started: {}", world.evidence,
+                                   target.string(), std::strerror(error)));
 }
+#endif
 
 #ifdef GPUXFER_HAVE_MPI
 std::string_view error_kind_of(ExitCode code) {
@@ -511,13 +539,11 @@ int run_bench_distributed(GlobalOptions& options, const BenchCliOptions& o) {
 #endif
 
 int run_bench_entry(GlobalOptions& options, const BenchCliOptions& o) {
-  if (launcher_world_size() > 1) {
+  if (const LauncherWorld world = launcher_world(); world.size > 1) {
 #ifdef GPUXFER_HAVE_MPI
     return run_bench_distributed(options, o);
 #else
-    throw UsageError(fmt::format("started as one of {} processes by an MPI launcher, but this gpuxfer was built "
-                                 "without MPI (GPUXFER_WITH_MPI): run one gpuxfer per host instead",
-                                 launcher_world_size()));
+    hand_over_to_mpi_binary(options, world);
 #endif
   }
   return run_bench(options, o);

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/libraries.hpp"
 #include "core/host.hpp"
 #include "core/inventory_view.hpp"
 #include "gpu/devices.hpp"
@@ -27,14 +28,18 @@ int run_list(GlobalOptions& options, const ListOptions& list) {
   switch (options.format) {
     case OutputFormat::json: {
       Json resolved{{"devices", selected}, {"enable_peer_access", !list.no_enable}};
-      emit_json(options, make_report(make_run_info(options, started, resolved), system));
+      Json report = make_report(make_run_info(options, started, resolved), system);
+      report["system"]["libraries"] = libraries_json(runtime_libraries());
+      emit_json(options, report);
       break;
     }
     case OutputFormat::csv:
       emit(options, render_tables(inventory_flat_tables(system), OutputFormat::csv, false));
       break;
     default:
-      emit(options, render_tables(inventory_tables(system), options.format, options.color, options.terminal_columns));
+      emit(options, render_tables(inventory_tables(system), options.format, options.color, options.terminal_columns) +
+                        "\nLibraries loaded at run time (GPUXFER_LIBRARY_PATH first):\n" +
+                        libraries_text(runtime_libraries(), "  "));
       break;
   }
   return 0;

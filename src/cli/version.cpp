@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/libraries.hpp"
+
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -48,6 +50,9 @@ std::string version_text() {
   } else {
     text += "no NVIDIA driver found at run time\n";
   }
+  // Loaded at run time, none required (docs/deploy.md); the cases needing a missing one are skipped.
+  text += "libraries loaded at run time (GPUXFER_LIBRARY_PATH first):\n";
+  text += libraries_text(runtime_libraries(), "  ");
   return text;
 }
 
@@ -74,6 +79,7 @@ Json version_json() {
   out["cuda_driver_version"] = known_json(v.cuda_driver_version, "cuda_driver_version", unknown);
   out["driver_release"] = known_json(v.driver_release, "driver_release", unknown);
   out["cuda_runtime_version"] = known_json(v.cuda_runtime_version, "cuda_runtime_version", unknown);
+  out["libraries"] = libraries_json(runtime_libraries());
   if (!unknown.empty()) out["unknown"] = unknown;
   return out;
 }

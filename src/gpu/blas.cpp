@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "gpu/blas_api.hpp"
 #include "gpu/elementwise.hpp"
 #include "gpu/measure.hpp"
 
@@ -150,7 +151,7 @@ MatmulDesc make_desc(GemmPrecision precision) {
   MatmulDesc desc(types_of(precision).compute, CUDA_R_32F);
   if (precision == GemmPrecision::fp8) {
     const cublasOperation_t transposed = CUBLAS_OP_T;
-    GX_CUBLAS(cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, &transposed,
+    GX_CUBLAS(blas_api().cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, &transposed,
                                              sizeof(transposed)));
   }
   return desc;
@@ -185,7 +186,11 @@ void discard_candidate_failure() {
 // ---- errors ----
 
 std::string blas_status_text(cublasStatus_t status) {
-  return fmt::format("{}: {}", cublasLtGetStatusName(status), cublasLtGetStatusString(status));
+  // cuBLASLt names its statuses; without the library (the error may say that it is missing) the
+  // number is all there is.
+  if (!blas_available()) return fmt::format("cuBLAS status {}", static_cast<int>(status));
+  const BlasApi& api = blas_api();
+  return fmt::format("{}: {}", api.cublasLtGetStatusName(status), api.cublasLtGetStatusString(status));
 }
 
 BlasError::BlasError(cublasStatus_t status, const char* expression, const char* file, int line)
@@ -208,8 +213,8 @@ void blas_check(cublasStatus_t status, const char* expression, const char* file,
 void blas_check_noexcept(cublasStatus_t status, const char* expression, const char* file, int line) noexcept {
   // Destructors cannot throw; a failed release is worth a line on stderr, nothing more.
   if (status != CUBLAS_STATUS_SUCCESS) {
-    std::fprintf(stderr, "gpuxfer: warning: %s: %s in %s (%s:%d)\n", cublasLtGetStatusName(status),
-                 cublasLtGetStatusString(status), expression, file, line);
+    std::fprintf(stderr, "gpuxfer: warning: %s in %s (%s:%d)\n", blas_status_text(status).c_str(), expression, file,
+                 line);
   }
 }
 
@@ -313,8 +318,8 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
   }
   // cuBLAS shares the workspace (so its choice is not limited by a smaller default one). Default
   // math: TF32 only where the compute type asks for it (tf32), as PyTorch sets it.
-  GX_CUBLAS(cublasSetWorkspace(blas_.get(), workspace_.data(), workspace_.size()));
-  GX_CUBLAS(cublasSetMathMode(blas_.get(), CUBLAS_DEFAULT_MATH));
+  GX_CUBLAS(blas_api().cublasSetWorkspace(blas_.get(), workspace_.data(), workspace_.size()));
+  GX_CUBLAS(blas_api().cublasSetMathMode(blas_.get(), CUBLAS_DEFAULT_MATH));
   // NaN everywhere in C (all-ones bytes are NaN in every output type): an entry the GEMM never
   // wrote cannot pass verification.
   GX_CUDA(cudaMemsetAsync(c_.data(), 0xff, c_.size(), stream.get()));
@@ -328,11 +333,11 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
 void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   MatmulPreference preference;
   const std::uint64_t workspace_bytes = workspace_.size();
-  GX_CUBLAS(cublasLtMatmulPreferenceSetAttribute(preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+  GX_CUBLAS(blas_api().cublasLtMatmulPreferenceSetAttribute(preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                                  &workspace_bytes, sizeof(workspace_bytes)));
   std::array<cublasLtMatmulHeuristicResult_t, kCandidates> results{};
   int found = 0;
-  GX_CUBLAS(cublasLtMatmulAlgoGetHeuristic(handle_.get(), desc_.get(), a_layout_.get(), b_layout_.get(),
+  GX_CUBLAS(blas_api().cublasLtMatmulAlgoGetHeuristic(handle_.get(), desc_.get(), a_layout_.get(), b_layout_.get(),
                                            c_layout_.get(), c_layout_.get(), preference.get(), kCandidates,
                                            results.data(), &found));
   if (found <= 0) {
@@ -344,7 +349,7 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   const float alpha = 1.0f;
   const float beta = 0.0f;
   const auto run_lt = [&](const cublasLtMatmulAlgo_t& algo) {
-    return cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
+    return blas_api().cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
                           b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(), &algo,
                           workspace_.data(), workspace_.size(), stream.get());
   };
@@ -436,10 +441,10 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   std::uint32_t tile = 0;
   std::int32_t splits = 1;
   std::size_t written = 0;
-  GX_CUBLAS(cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof(id), &written));
-  GX_CUBLAS(cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_TILE_ID, &tile, sizeof(tile), &written));
+  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof(id), &written));
+  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_TILE_ID, &tile, sizeof(tile), &written));
   GX_CUBLAS(
-      cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits, sizeof(splits), &written));
+      blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits, sizeof(splits), &written));
   description_ = fmt::format("cublasLt algo {}, tile {}, {} split{}, ws {:.1f} MiB, fastest of {} candidate{}", id,
                              tile_name(tile), splits, splits == 1 ? "" : "s",
                              static_cast<double>(results[best].workspaceSize) / (1024.0 * 1024.0), tried,
@@ -447,7 +452,7 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
 }
 
 cublasStatus_t Gemm::run_cublas(const Stream& stream) {
-  const cublasStatus_t set = cublasSetStream(blas_.get(), stream.get());
+  const cublasStatus_t set = blas_api().cublasSetStream(blas_.get(), stream.get());
   if (set != CUBLAS_STATUS_SUCCESS) return set;
   const Types t = types_of(precision_);
   const float alpha = 1.0f;
@@ -456,7 +461,7 @@ cublasStatus_t Gemm::run_cublas(const Stream& stream) {
   const auto ld = static_cast<int>(ld_);
   // fp32: no tensor cores (PyTorch with TF32 off); the others let cuBLAS use them.
   const cublasGemmAlgo_t algo = precision_ == GemmPrecision::fp32 ? CUBLAS_GEMM_DEFAULT : CUBLAS_GEMM_DEFAULT_TENSOR_OP;
-  return cublasGemmEx(blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a_.data(), t.input, ld, b_.data(),
+  return blas_api().cublasGemmEx(blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a_.data(), t.input, ld, b_.data(),
                       t.input, ld, &beta, c_.data(), t.output, ld, t.compute, algo);
 }
 
@@ -471,7 +476,7 @@ void Gemm::enqueue(const Stream& stream) {
   }
   const float alpha = 1.0f;
   const float beta = 0.0f;
-  GX_CUBLAS(cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
+  GX_CUBLAS(blas_api().cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
                            b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(), &algo_,
                            workspace_.data(), workspace_.size(), stream.get()));
 }

@@ -1,6 +1,7 @@
 #include "gpu/raii.hpp"
 
 #include "gpu/blas.hpp"
+#include "gpu/blas_api.hpp"
 
 #include <fmt/format.h>
 
@@ -57,46 +58,46 @@ PageableBuffer::PageableBuffer(std::size_t bytes) : bytes_(bytes) {
   handle_ = Owner<void*, HostMemoryTraits>(p);
 }
 
-void BlasLtHandleTraits::release(cublasLtHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(cublasLtDestroy(h)); }
-void MatmulDescTraits::release(cublasLtMatmulDesc_t d) noexcept { GX_CUBLAS_NOEXCEPT(cublasLtMatmulDescDestroy(d)); }
+void BlasLtHandleTraits::release(cublasLtHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasLtDestroy(h)); }
+void MatmulDescTraits::release(cublasLtMatmulDesc_t d) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatmulDescDestroy(d)); }
 void MatrixLayoutTraits::release(cublasLtMatrixLayout_t l) noexcept {
-  GX_CUBLAS_NOEXCEPT(cublasLtMatrixLayoutDestroy(l));
+  GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatrixLayoutDestroy(l));
 }
 void MatmulPreferenceTraits::release(cublasLtMatmulPreference_t p) noexcept {
-  GX_CUBLAS_NOEXCEPT(cublasLtMatmulPreferenceDestroy(p));
+  GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatmulPreferenceDestroy(p));
 }
 
-void BlasHandleTraits::release(cublasHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(cublasDestroy(h)); }
+void BlasHandleTraits::release(cublasHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasDestroy(h)); }
 
 BlasHandle::BlasHandle(int device) {
   DeviceGuard guard(device);
   cublasHandle_t h = nullptr;
-  GX_CUBLAS(cublasCreate(&h));
+  GX_CUBLAS(blas_api().cublasCreate(&h));
   handle_ = Owner<cublasHandle_t, BlasHandleTraits>(h);
 }
 
 BlasLtHandle::BlasLtHandle(int device) : device_(device) {
   DeviceGuard guard(device);
   cublasLtHandle_t h = nullptr;
-  GX_CUBLAS(cublasLtCreate(&h));
+  GX_CUBLAS(blas_api().cublasLtCreate(&h));
   handle_ = Owner<cublasLtHandle_t, BlasLtHandleTraits>(h);
 }
 
 MatmulDesc::MatmulDesc(cublasComputeType_t compute, cudaDataType_t scale) {
   cublasLtMatmulDesc_t d = nullptr;
-  GX_CUBLAS(cublasLtMatmulDescCreate(&d, compute, scale));
+  GX_CUBLAS(blas_api().cublasLtMatmulDescCreate(&d, compute, scale));
   handle_ = Owner<cublasLtMatmulDesc_t, MatmulDescTraits>(d);
 }
 
 MatrixLayout::MatrixLayout(cudaDataType_t type, std::uint64_t rows, std::uint64_t cols, std::int64_t ld) {
   cublasLtMatrixLayout_t l = nullptr;
-  GX_CUBLAS(cublasLtMatrixLayoutCreate(&l, type, rows, cols, ld));
+  GX_CUBLAS(blas_api().cublasLtMatrixLayoutCreate(&l, type, rows, cols, ld));
   handle_ = Owner<cublasLtMatrixLayout_t, MatrixLayoutTraits>(l);
 }
 
 MatmulPreference::MatmulPreference() {
   cublasLtMatmulPreference_t p = nullptr;
-  GX_CUBLAS(cublasLtMatmulPreferenceCreate(&p));
+  GX_CUBLAS(blas_api().cublasLtMatmulPreferenceCreate(&p));
   handle_ = Owner<cublasLtMatmulPreference_t, MatmulPreferenceTraits>(p);
 }
 

@@ -243,3 +243,38 @@ TEST(CliBasics, DefaultsPassValidation) {
     EXPECT_EQ(r.err.find("invalid"), std::string::npos) << r.err;
   }
 }
+
+// The libraries loaded at run time (docs/deploy.md): each found with its version and path, or not
+// with the reason and the places searched; text and JSON say the same. No GPU or driver needed.
+TEST(CliBasics, VersionReportsTheRunTimeLibraries) {
+  const auto text = run_gpuxfer("--version");
+  const auto js = run_gpuxfer("--version --format json");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  const auto doc = nlohmann::json::parse(js.out);
+  const auto& libs = doc.at("libraries");
+  ASSERT_TRUE(libs.is_array());
+  ASSERT_GE(libs.size(), 2U);
+  EXPECT_EQ(libs[0].at("name"), "cuBLASLt");
+  EXPECT_EQ(libs[0].at("soname"), "libcublasLt.so.13");
+  EXPECT_EQ(libs[1].at("name"), "cuBLAS");
+  EXPECT_EQ(libs[1].at("soname"), "libcublas.so.13");
+  EXPECT_TRUE(contains(text.out, "libraries loaded at run time")) << text.out;
+  for (const auto& l : libs) {
+    const std::string name = l.at("name");
+    ASSERT_TRUE(l.at("found").is_boolean()) << l;
+    ASSERT_TRUE(l.at("searched").is_array()) << l;
+    if (l.at("found").get<bool>()) {
+      const std::string path = l.at("path");
+      EXPECT_TRUE(l.at("reason").is_null()) << l;
+      EXPECT_EQ(path.front(), '/') << path;
+      EXPECT_TRUE(contains(text.out, "  " + name + " " + l.at("version").get<std::string>() + " (" + path + ")"))
+          << text.out;
+    } else {
+      EXPECT_TRUE(l.at("path").is_null()) << l;
+      const std::string reason = l.at("reason");
+      EXPECT_FALSE(reason.empty());
+      EXPECT_TRUE(contains(text.out, "  " + name + ": not found: " + reason)) << text.out;
+    }
+  }
+}

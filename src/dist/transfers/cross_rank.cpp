@@ -399,35 +399,45 @@ CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system,
     if (!previous.empty() && previous != "0" && me.rank == 0) {
       out.notes.push_back(fmt::format("gpuxfer: NCCL_NVLS_ENABLE={} overridden to 0 (no NVLink multicast)", previous));
     }
-    // Every rank reaches ncclCommInitRank or none does (an empty id says rank 0 could not make
-    // one); a failure afterwards is agreed on, so nobody waits in a transfer for a rank
-    // without a communicator.
+    // libnccl is loaded at run time: where a rank lacks a usable one, every rank skips the NCCL
+    // cases (agreed first, so no rank waits for a communicator another cannot make).
+    const bool usable_here = nccl_available();
+    const bool usable_everywhere = world.all_min(usable_here ? 1 : 0) == 1;
     std::string reason;
     std::string id;
-    if (me.rank == 0) {
-      try {
-        id = nccl_unique_id();
-      } catch (const Error& e) {
-        reason = std::string("NCCL unique id: ") + e.what();
-      }
-    }
-    id = world.broadcast_string(id, 0);
-    std::unique_ptr<NcclComm> comm;
-    if (!id.empty()) {
-      try {
-        comm = std::make_unique<NcclComm>(device, n, me.rank, id);
-      } catch (const Error& e) {
-        reason = std::string("NCCL communicator: ") + e.what();
-      }
-    } else if (reason.empty()) {
-      reason = "rank 0 could not create an NCCL unique id";
-    }
-    const bool nccl_everywhere = world.all_min(comm ? 1 : 0) == 1;
-    if (nccl_everywhere) {
-      run.set_nccl(std::move(comm));
+    if (!usable_everywhere) {
+      run.set_nccl_unavailable(usable_here ? std::string("NCCL not usable on another rank (its gpuxfer-mpi --version "
+                                                         "says why)")
+                                           : "NCCL not usable: " + nccl_library_status().reason);
     } else {
-      if (comm) comm->abort_on_destroy();
-      run.set_nccl_unavailable(reason.empty() ? "the NCCL communicator failed on another rank" : reason);
+      // Every rank reaches ncclCommInitRank or none does (an empty id says rank 0 could not make
+      // one); a failure afterwards is agreed on, so nobody waits in a transfer for a rank
+      // without a communicator.
+      if (me.rank == 0) {
+        try {
+          id = nccl_unique_id();
+        } catch (const Error& e) {
+          reason = std::string("NCCL unique id: ") + e.what();
+        }
+      }
+      id = world.broadcast_string(id, 0);
+      std::unique_ptr<NcclComm> comm;
+      if (!id.empty()) {
+        try {
+          comm = std::make_unique<NcclComm>(device, n, me.rank, id);
+        } catch (const Error& e) {
+          reason = std::string("NCCL communicator: ") + e.what();
+        }
+      } else if (reason.empty()) {
+        reason = "rank 0 could not create an NCCL unique id";
+      }
+      const bool nccl_everywhere = world.all_min(comm ? 1 : 0) == 1;
+      if (nccl_everywhere) {
+        run.set_nccl(std::move(comm));
+      } else {
+        if (comm) comm->abort_on_destroy();
+        run.set_nccl_unavailable(reason.empty() ? "the NCCL communicator failed on another rank" : reason);
+      }
     }
   }
 #endif

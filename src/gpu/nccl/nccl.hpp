@@ -2,7 +2,8 @@
 // NCCL point-to-point between the ranks of a multi-process run (issue 7): ncclSend / ncclRecv
 // on one world communicator, across hosts and, for comparison with CUDA IPC, on one host.
 // Device layer: the only code that includes nccl.h. Built into gpuxfer_nccl only when
-// GPUXFER_WITH_NCCL found NCCL (GPUXFER_HAVE_NCCL), so the single-host binary never links it.
+// GPUXFER_WITH_NCCL found nccl.h (GPUXFER_HAVE_NCCL). Nothing links libnccl: it is loaded at run
+// time (gpu/library_loader) on first use, and a machine without it skips the NCCL cases.
 //
 // NVLink SHARP / multicast (NVLS) is switched off before the communicator exists
 // (NCCL_NVLS_ENABLE=0): it is not needed for send/recv and can take a shared host's GPUs down.
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "gpu/library_loader.hpp"
 #include "gpu/raii.hpp"
 
 namespace gx {
@@ -26,6 +28,15 @@ class NcclError : public DeviceError {
 };
 
 void nccl_check(int code, const char* expression, const char* file, int line);
+
+// libnccl.so.<NCCL_MAJOR of the header> and the wheel folders that ship it.
+[[nodiscard]] LibrarySpec nccl_spec();
+// A loaded copy's check: NCCL_MAJOR of the header, every entry point (as gpu/library_loader wants).
+[[nodiscard]] std::string check_nccl(void* handle, std::string& version);
+// The process's NCCL, searched once on first use; every call below throws DeviceError naming
+// the reason when it is not usable.
+[[nodiscard]] const LibraryStatus& nccl_library_status();
+[[nodiscard]] bool nccl_available();
 
 // "2.28.3" (ncclGetVersion of the library loaded).
 [[nodiscard]] std::string nccl_version();
