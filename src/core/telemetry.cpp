@@ -204,8 +204,14 @@ const GpuTelemetry* most_throttled(const Telemetry& t, double min_share) {
 std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_clock_mhz) {
   const auto clock = median_sm_clock_mhz(t);
   const GpuTelemetry* throttled = most_throttled(t);
-  const bool clock_dropped = clock && max_sm_clock_mhz && *max_sm_clock_mhz > 0 &&
-                             *clock < 0.95 * *max_sm_clock_mhz;
+  // Without the GPU's maximum, the highest clock seen in the windows is the reference.
+  std::optional<double> reference = max_sm_clock_mhz;
+  if (!reference) {
+    for (const auto& g : t.gpus) {
+      if (g.sm_clock_mhz.has_value()) reference = std::max(reference.value_or(0.0), g.sm_clock_mhz.value->max);
+    }
+  }
+  const bool clock_dropped = clock && reference && *reference > 0 && *clock < 0.95 * *reference;
   if (throttled == nullptr && !clock_dropped) return "";
   std::string mark = clock ? fmt::format("{:.0f} MHz", *clock) : std::string("clock ?");
   if (throttled != nullptr) {

@@ -122,8 +122,8 @@ struct Telemetry {
 // The throttled GPU of a record: the one whose main reason has the largest share.
 [[nodiscard]] const GpuTelemetry* most_throttled(const Telemetry& t, double min_share = 0.05);
 // Compact mark for tables: "1605 MHz · power cap 92 %", "" when nothing worth saying: no reason
-// held >= 5 % of the time and the median SM clock is within 5 % of `max_sm_clock_mhz` (unknown:
-// only the reason counts).
+// held >= 5 % of the time and the median SM clock is within 5 % of `max_sm_clock_mhz` (nullopt:
+// of the highest clock seen during the samples).
 [[nodiscard]] std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_clock_mhz);
 
 }  // namespace gx
