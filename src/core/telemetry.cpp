@@ -221,4 +221,63 @@ std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_cloc
   return mark;
 }
 
+namespace {
+double median_value(std::vector<double> v) { return summarize(std::move(v)).median; }
+}  // namespace
+
+TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry) {
+  TelemetryBrief b;
+  std::vector<double> clocks;
+  std::vector<double> power;
+  std::array<std::vector<double>, kThrottleReasons.size()> shares;
+  for (const Telemetry* t : telemetry) {
+    if (t == nullptr || t->gpus.empty()) continue;
+    ++b.records;
+    if (const auto c = median_sm_clock_mhz(*t)) clocks.push_back(*c);
+    double worst_power = -1;
+    for (const auto& g : t->gpus) {
+      if (g.power_percent_of_limit.has_value()) worst_power = std::max(worst_power, *g.power_percent_of_limit);
+    }
+    if (worst_power >= 0) power.push_back(worst_power);
+    // Per reason, the record's most affected GPU.
+    for (std::size_t i = 0; i < kThrottleReasons.size(); ++i) {
+      double worst = -1;
+      for (const auto& g : t->gpus) {
+        if (const ThrottleShare* s = find_share(g, kThrottleReasons[i])) worst = std::max(worst, s->share);
+      }
+      if (worst >= 0) shares[i].push_back(worst);
+    }
+  }
+  if (!clocks.empty()) b.sm_clock_mhz = median_value(clocks);
+  if (!power.empty()) b.power_percent = median_value(power);
+  for (std::size_t i = 0; i < kThrottleReasons.size(); ++i) {
+    if (shares[i].empty()) continue;
+    const double m = median_value(shares[i]);
+    if (m >= 0.05 && m > b.share) {
+      b.reason = kThrottleReasons[i];
+      b.share = m;
+    }
+  }
+  return b;
+}
+
+std::string explain_change(const TelemetryBrief& base, const TelemetryBrief& newer) {
+  if (base.records == 0 || newer.records == 0) return "";
+  std::vector<std::string> parts;
+  if (newer.sm_clock_mhz && base.sm_clock_mhz) {
+    parts.push_back(fmt::format("SM {:.0f} MHz vs {:.0f}", *newer.sm_clock_mhz, *base.sm_clock_mhz));
+  }
+  if (newer.power_percent && base.power_percent && std::abs(*newer.power_percent - *base.power_percent) >= 5) {
+    parts.push_back(fmt::format("power {:.0f} % of limit vs {:.0f} %", *newer.power_percent, *base.power_percent));
+  }
+  if (newer.reason) parts.push_back(fmt::format("{} {:.0f} % of the time", describe(*newer.reason), 100 * newer.share));
+  if (base.reason) {
+    parts.push_back(fmt::format("BASE {} {:.0f} % of the time", describe(*base.reason), 100 * base.share));
+  }
+  if (parts.empty()) return "";
+  std::string text = "NEW: " + parts.front();
+  for (std::size_t i = 1; i < parts.size(); ++i) text += ", " + parts[i];
+  return text;
+}
+
 }  // namespace gx

@@ -126,4 +126,17 @@ struct Telemetry {
 // of the highest clock seen during the samples).
 [[nodiscard]] std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_clock_mhz);
 
+// What one side of a comparison saw: medians over its pooled records' telemetry.
+struct TelemetryBrief {
+  std::size_t records = 0;                 // records that carried telemetry
+  std::optional<double> sm_clock_mhz;      // median of the records' median SM clocks
+  std::optional<double> power_percent;     // median of the records' median power / limit
+  std::optional<ThrottleReason> reason;    // the main reason over the records
+  double share = 0;                        // its median share over the records
+};
+[[nodiscard]] TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry);
+// How NEW's conditions differ from BASE's, for a row judged slower or faster:
+// "NEW: SM 1500 MHz vs 1980, power cap 88 % of the time"; "" when a side has no telemetry.
+[[nodiscard]] std::string explain_change(const TelemetryBrief& base, const TelemetryBrief& newer);
+
 }  // namespace gx
