@@ -79,7 +79,8 @@ std::string mark_noisy(const Record& r, std::string cell, Notes& notes) {
     if (!mark.empty()) {
       const Case& c = r.test;
       const std::string size = is_gemm(c.method) ? fmt::format("N={}", c.gemm_n) : format_bytes(c.bytes);
-      notes.add(fmt::format("† {} {} {}: {}", to_string(c.method), where(c), size, mark));
+      const std::string at = c.devices.empty() && c.src == c.dst ? gpu_label(c.src) : where(c);
+      notes.add(fmt::format("† {} {} {}: {}", to_string(c.method), at, size, mark));
       cell += "†";
     }
   }

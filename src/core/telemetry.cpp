@@ -253,6 +253,7 @@ TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry) {
   for (std::size_t i = 0; i < kThrottleReasons.size(); ++i) {
     if (shares[i].empty()) continue;
     const double m = median_value(shares[i]);
+    b.shares[i] = m;
     if (m >= 0.05 && m > b.share) {
       b.reason = kThrottleReasons[i];
       b.share = m;
@@ -270,9 +271,16 @@ std::string explain_change(const TelemetryBrief& base, const TelemetryBrief& new
   if (newer.power_percent && base.power_percent && std::abs(*newer.power_percent - *base.power_percent) >= 5) {
     parts.push_back(fmt::format("power {:.0f} % of limit vs {:.0f} %", *newer.power_percent, *base.power_percent));
   }
-  if (newer.reason) parts.push_back(fmt::format("{} {:.0f} % of the time", describe(*newer.reason), 100 * newer.share));
-  if (base.reason) {
-    parts.push_back(fmt::format("BASE {} {:.0f} % of the time", describe(*base.reason), 100 * base.share));
+  for (std::size_t i = 0; i < kThrottleReasons.size(); ++i) {
+    const auto& n = newer.shares[i];
+    const auto& b = base.shares[i];
+    if (!n && !b) continue;
+    const double nv = n.value_or(0);
+    const double bv = b.value_or(0);
+    if (std::abs(nv - bv) < 0.05) continue;
+    parts.push_back(fmt::format("{} {} of the time vs {}", describe(kThrottleReasons[i]),
+                                n ? fmt::format("{:.0f} %", 100 * nv) : std::string("unknown"),
+                                b ? fmt::format("{:.0f} %", 100 * bv) : std::string("unknown")));
   }
   if (parts.empty()) return "";
   std::string text = "NEW: " + parts.front();

@@ -131,12 +131,17 @@ struct TelemetryBrief {
   std::size_t records = 0;                 // records that carried telemetry
   std::optional<double> sm_clock_mhz;      // median of the records' median SM clocks
   std::optional<double> power_percent;     // median of the records' median power / limit
-  std::optional<ThrottleReason> reason;    // the main reason over the records
+  std::optional<ThrottleReason> reason;    // the main reason over the records (>= 5 %)
   double share = 0;                        // its median share over the records
+  // Per reason (kThrottleReasons order): the median over the records of the most affected
+  // GPU's share; nullopt where no record could tell.
+  std::array<std::optional<double>, kThrottleReasons.size()> shares;
 };
 [[nodiscard]] TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry);
-// How NEW's conditions differ from BASE's, for a row judged slower or faster:
-// "NEW: SM 1500 MHz vs 1980, power cap 88 % of the time"; "" when a side has no telemetry.
+// How NEW's conditions differ from BASE's, for a row judged slower or faster: the median SM
+// clocks, the power when it differs by 5 points of the limit or more, and each reason whose
+// share differs by 5 points or more: "NEW: SM 1500 MHz vs 1980, power cap 88 % of the time vs
+// 0 %"; "" when a side has no telemetry.
 [[nodiscard]] std::string explain_change(const TelemetryBrief& base, const TelemetryBrief& newer);
 
 }  // namespace gx

@@ -71,7 +71,7 @@ def main():
         for i in ids:
             if i == 2:
                 gs.append(gpu(i, mhz=1500.0, shares={"sw_power_cap": 0.30, "hw_thermal_slowdown": 0.25,
-                                                     "hw_slowdown": 0.25}))
+                                                     "hw_slowdown": 0.24}))
             elif i == 3:
                 gs.append(gpu(i, reasons_unknown=True))
             else:

@@ -219,3 +219,73 @@ TEST(TelemetryJson, GemmRecordCarriesFlopRatePerGhzAndRoundTrips) {
   r.telemetry.reset();
   EXPECT_FALSE(record_to_json(r).contains("telemetry"));
 }
+
+#include "core/bench_view.hpp"
+
+TEST(TelemetryView, GemmTableShowsClockPerGhzAndAThrottleMark) {
+  Record r;
+  r.test.suite = Suite::gemm;
+  r.test.method = Method::gemm_bf16;
+  r.test.src = r.test.dst = 0;
+  r.test.gemm_n = 8192;
+  r.test.headline = true;
+  r.test.theoretical_flops_per_s = 989e12;
+  r.status = Status::ok;
+  r.verified = true;
+  r.ops_per_sample = 1;
+  r.sample_seconds = {1e-3, 1e-3, 1e-3};
+  r.time = summarize(r.sample_seconds);
+  r.flops_per_op = 0.7e12;  // 700 TFLOP/s
+  GpuTelemetryRaw raw = polled_raw();
+  raw.gpu = 0;
+  r.telemetry = summarize_telemetry(std::vector<GpuTelemetryRaw>{raw}, 0.01);
+  const auto tables = compute_tables({r});
+  const Table* gemm = nullptr;
+  for (const auto& t : tables) {
+    if (t.title.rfind("gemm", 0) == 0) gemm = &t;
+  }
+  ASSERT_NE(gemm, nullptr);
+  auto col = [&](const std::string& name) {
+    for (std::size_t i = 0; i < gemm->header.size(); ++i) {
+      if (gemm->header[i] == name) return i;
+    }
+    ADD_FAILURE() << "no column " << name;
+    return std::size_t{0};
+  };
+  ASSERT_EQ(gemm->rows.size(), 1u);
+  EXPECT_EQ(gemm->rows[0][col("TFLOP/s")], "700.0†");
+  EXPECT_EQ(gemm->rows[0][col("SM MHz")], "1700");
+  EXPECT_EQ(gemm->rows[0][col("TFLOP/s per GHz")], "411.8");  // 700 / 1.7
+  bool noted = false;
+  for (const auto& n : gemm->notes) noted = noted || n.find("N=8192: 1700 MHz · power cap 60 %") != std::string::npos;
+  EXPECT_TRUE(noted);
+
+  // Without telemetry: no mark, "-" for clock and per-GHz.
+  r.telemetry.reset();
+  const auto plain = compute_tables({r});
+  for (const auto& t : plain) {
+    if (t.title.rfind("gemm", 0) != 0) continue;
+    EXPECT_EQ(t.rows[0][3], "700.0");
+    for (const auto& n : t.notes) EXPECT_EQ(n.find("†"), std::string::npos);
+  }
+}
+
+TEST(TelemetryBriefTest, ExplainsOnlyWhatDiffers) {
+  GpuTelemetryRaw hot = polled_raw();  // power cap 60 %, HW thermal 20 %, median 1700 MHz
+  GpuTelemetryRaw cool;
+  cool.gpu = 2;
+  cool.window_seconds = 0.05;
+  cool.power_limit_w = 700.0;
+  cool.polls = {poll(1980, 2619, 690, 50, 0x4), poll(1980, 2619, 690, 50, 0x4), poll(1980, 2619, 690, 50, 0)};
+  for (auto& c : cool.counter_ns) c = Known<double>::unknown("NVML: Not Supported");
+  const Telemetry a = summarize_telemetry(std::vector<GpuTelemetryRaw>{cool}, 0.01);
+  const Telemetry b = summarize_telemetry(std::vector<GpuTelemetryRaw>{hot}, 0.01);
+  const TelemetryBrief base = brief_of({&a});
+  const TelemetryBrief newer = brief_of({&b});
+  EXPECT_EQ(base.records, 1u);
+  EXPECT_DOUBLE_EQ(*base.sm_clock_mhz, 1980);
+  // Power cap 67 % vs 60 %: differs by 7 points, said; HW thermal 20 % vs 0 %.
+  EXPECT_EQ(explain_change(base, newer),
+            "NEW: SM 1700 MHz vs 1980, power cap 60 % of the time vs 67 %, HW thermal 20 % of the time vs 0 %");
+  EXPECT_EQ(explain_change(TelemetryBrief{}, newer), "");
+}
