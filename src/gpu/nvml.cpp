@@ -1,10 +1,12 @@
 #include "gpu/nvml.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <nvml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
@@ -64,6 +66,21 @@ struct Nvml::Impl {
   }
 };
 
+namespace {
+
+// GPUXFER_NVML_LIBRARY, when it names a file, replaces the driver's library: for tests (the
+// scripted fake, tests/fake_nvml) and for installs that keep libnvidia-ml outside the loader path.
+std::string library_path() {
+  const char* chosen = std::getenv("GPUXFER_NVML_LIBRARY");
+  if (chosen != nullptr && *chosen != '\0') {
+    struct stat st {};
+    if (::stat(chosen, &st) == 0 && S_ISREG(st.st_mode)) return chosen;
+  }
+  return "libnvidia-ml.so.1";
+}
+
+}  // namespace
+
 Nvml& Nvml::instance() {
   static Nvml nvml;
   return nvml;
@@ -71,7 +88,8 @@ Nvml& Nvml::instance() {
 
 Nvml::Nvml() : impl_(std::make_unique<Impl>()) {
   Impl& n = *impl_;
-  n.library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  const std::string path = library_path();
+  n.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (n.library == nullptr) {
     const char* why = dlerror();
     n.reason = fmt::format("NVML not available ({})", why != nullptr ? why : "dlopen failed");
@@ -81,7 +99,7 @@ Nvml::Nvml() : impl_(std::make_unique<Impl>()) {
   GX_NVML_FUNCTIONS(GX_NVML_LOAD)
 #undef GX_NVML_LOAD
   if (n.nvmlInit_v2 == nullptr || n.nvmlDeviceGetHandleByPciBusId_v2 == nullptr) {
-    n.reason = "NVML not available (libnvidia-ml.so.1 lacks nvmlInit_v2)";
+    n.reason = fmt::format("NVML not available ({} lacks nvmlInit_v2)", path);
     return;
   }
   const nvmlReturn_t rc = n.nvmlInit_v2();
