@@ -71,9 +71,10 @@ std::vector<double> valid(const std::vector<TelemetryPoll>& polls, Get get) {
   return out;
 }
 
+// NVML's reason where a reading failed; else why there is no reading at all.
 std::string why(const std::string& field_reason, bool any_polls) {
-  if (!any_polls) return "no telemetry sample fell inside the timed samples";
-  return field_reason.empty() ? "no valid reading" : field_reason;
+  if (!field_reason.empty()) return field_reason;
+  return any_polls ? "no valid reading" : "no telemetry sample fell inside the timed samples";
 }
 
 }  // namespace
