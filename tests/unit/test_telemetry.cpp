@@ -289,3 +289,17 @@ TEST(TelemetryBriefTest, ExplainsOnlyWhatDiffers) {
             "NEW: SM 1700 MHz vs 1980, power cap 60 % of the time vs 67 %, HW thermal 20 % of the time vs 0 %");
   EXPECT_EQ(explain_change(TelemetryBrief{}, newer), "");
 }
+
+#include "report/html_report.hpp"
+
+TEST(TelemetryHtml, ComputeBarsShowTheMedianSmClockBesideTheRate) {
+  const auto source = report::load_report_source(std::string(GPUXFER_TEST_DATA_DIR) + "/check/telemetry-throttled.json");
+  const std::string html = report::render_html_report({source});
+  EXPECT_NE(html.find("1500 MHz"), std::string::npos);
+  EXPECT_NE(html.find("1980 MHz"), std::string::npos);
+  EXPECT_NE(html.find("SM 1500 MHz · power cap 30 %"), std::string::npos) << "tooltip with the main reason";
+  EXPECT_NE(html.find("TFLOP/s per GHz"), std::string::npos);
+  // A report without telemetry shows no clock.
+  const auto old = report::load_report_source(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.2-bench.json");
+  EXPECT_EQ(report::render_html_report({old}).find(" MHz"), std::string::npos);
+}
