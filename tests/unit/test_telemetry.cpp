@@ -308,3 +308,24 @@ TEST(TelemetryHtml, ComputeBarsShowTheMedianSmClockBesideTheRate) {
     EXPECT_FALSE(at > 0 && std::isdigit(static_cast<unsigned char>(plain[at - 1]))) << plain.substr(at - 10, 20);
   }
 }
+
+#include "core/report_load.hpp"
+
+TEST(TelemetryLoad, SchemaSixFixtureLoadsWithTelemetryAndOlderOnesWithout) {
+  const LoadedReport doc = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.6-bench-telemetry.json");
+  EXPECT_EQ(doc.schema_minor, 6);
+  ASSERT_EQ(doc.records.size(), 8u);
+  for (std::size_t i = 0; i < 7; ++i) EXPECT_TRUE(doc.records[i].telemetry.has_value()) << i;
+  EXPECT_FALSE(doc.records[7].telemetry.has_value()) << "the planned skip";
+  const Record& gemm = doc.records[3];
+  EXPECT_NEAR(find_share(gemm.telemetry->gpus[0], ThrottleReason::sw_power_cap)->share, 0.88, 1e-12);
+  EXPECT_FALSE(doc.records[2].telemetry->gpus[0].mem_temp_c_max.has_value());
+  EXPECT_EQ(doc.records[2].telemetry->gpus[0].mem_temp_c_max.reason, "memory temperature: NVML: Not Supported");
+  EXPECT_EQ(doc.records[4].telemetry->gpus.size(), 4u);
+  ASSERT_TRUE(flop_rate_per_sm_ghz(gemm).has_value());
+  EXPECT_NEAR(*flop_rate_per_sm_ghz(gemm), *median_flop_rate(gemm) / 1.5, 1e3);
+  for (const char* old : {"v1.0-bench.json", "v1.2-bench.json", "v1.5-bench-all-pairs.json"}) {
+    const LoadedReport o = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/" + old);
+    for (const Record& r : o.records) EXPECT_FALSE(r.telemetry.has_value()) << old;
+  }
+}
