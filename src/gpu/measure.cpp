@@ -180,7 +180,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
   if (sync != nullptr && sync->agree_ops) m.ops_per_sample = sync->agree_ops(m.ops_per_sample);
   m.seconds_per_op.reserve(static_cast<std::size_t>(settings.samples));
   if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
-  const WindowScope window(settings.windows);
+  const WindowScope telemetry_window(settings.windows);
   for (int i = 0; i < settings.samples; ++i) {
     m.seconds_per_op.push_back(sample(m.ops_per_sample));
     m.enqueue_seconds_per_op.push_back(last_enqueue);
@@ -202,7 +202,7 @@ Measurement measure_host(const std::function<void()>& operation, const MeasureSe
     return std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(ops);
   };
   m.ops_per_sample = ops_for(sample(1), settings, 100000);
-  const WindowScope window(settings.windows);
+  const WindowScope telemetry_window(settings.windows);
   for (int i = 0; i < settings.samples; ++i) m.seconds_per_op.push_back(sample(m.ops_per_sample));
   return m;
 }
