@@ -262,6 +262,17 @@ TEST(TelemetryView, GemmTableShowsClockPerGhzAndAThrottleMark) {
   for (const auto& n : gemm->notes) noted = noted || n.find("N=8192: 1700 MHz · power cap 60 %") != std::string::npos;
   EXPECT_TRUE(noted);
 
+  const Table flat = bench_flat_table({r});
+  auto flat_cell = [&](const std::string& name) {
+    for (std::size_t i = 0; i < flat.header.size(); ++i) {
+      if (flat.header[i] == name) return flat.rows[0][i];
+    }
+    return std::string("no column ") + name;
+  };
+  EXPECT_EQ(flat_cell("sm_clock_mhz_median"), "1700");
+  EXPECT_NEAR(std::stod(flat_cell("tflops_per_sm_ghz")), 700 / 1.7, 1e-6);
+  EXPECT_EQ(flat_cell("throttle"), "sw_power_cap 0.60");
+
   // Without telemetry: no mark, "-" for clock and per-GHz.
   r.telemetry.reset();
   const auto plain = compute_tables({r});
