@@ -172,11 +172,16 @@ const ThrottleShare* find_share(const GpuTelemetry& g, ThrottleReason reason) {
 }
 
 const ThrottleShare* main_throttle(const GpuTelemetry& g, double min_share) {
+  // A hardware or thermal reason cuts clocks far deeper than the power cap, so it is the one
+  // named whenever one held min_share of the time; the largest share otherwise.
   const ThrottleShare* best = nullptr;
+  const ThrottleShare* best_hw = nullptr;
   for (const auto& s : g.throttle) {
-    if (s.share >= min_share && (best == nullptr || s.share > best->share)) best = &s;
+    if (!(s.share >= min_share)) continue;
+    if (best == nullptr || s.share > best->share) best = &s;
+    if (is_hardware_or_thermal(s.reason) && (best_hw == nullptr || s.share > best_hw->share)) best_hw = &s;
   }
-  return best;
+  return best_hw != nullptr ? best_hw : best;
 }
 
 std::optional<double> median_sm_clock_mhz(const Telemetry& t) {

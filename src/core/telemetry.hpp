@@ -115,7 +115,8 @@ struct Telemetry {
 
 // The share of `reason` on one GPU, or nullopt when unknown.
 [[nodiscard]] const ThrottleShare* find_share(const GpuTelemetry& g, ThrottleReason reason);
-// The reason with the largest share (>= min_share), or nullptr.
+// The reason to name (>= min_share): the largest hardware or thermal one if any, else the
+// largest; nullptr when none.
 [[nodiscard]] const ThrottleShare* main_throttle(const GpuTelemetry& g, double min_share = 0.05);
 // The median SM clock over the GPUs of a record (the lowest GPU's for several), in MHz.
 [[nodiscard]] std::optional<double> median_sm_clock_mhz(const Telemetry& t);

@@ -74,7 +74,7 @@ TEST(CliTelemetry, ThrottledGpuWarnsAndItsLowRateSaysWhy) {
   const auto* slow = about_gpu(outlier, 2);
   ASSERT_NE(slow, nullptr);
   EXPECT_EQ((*slow)["verdict"], "FAIL");
-  EXPECT_NE((*slow)["note"].get<std::string>().find("ran throttled: 1500 MHz · power cap 30 %"), std::string::npos)
+  EXPECT_NE((*slow)["note"].get<std::string>().find("ran throttled: 1500 MHz · HW thermal 25 %"), std::string::npos)
       << slow->dump();
   // A passing GPU's finding gets no such note.
   EXPECT_EQ((*about_gpu(outlier, 0))["note"].get<std::string>().find("throttled"), std::string::npos);

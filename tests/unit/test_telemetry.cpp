@@ -75,7 +75,9 @@ TEST(TelemetrySummary, PolledSharesCountPollsUnderEachReason) {
   EXPECT_EQ(cap->source, "polled");
   EXPECT_DOUBLE_EQ(find_share(g, ThrottleReason::hw_thermal_slowdown)->share, 0.2);
   EXPECT_DOUBLE_EQ(find_share(g, ThrottleReason::sync_boost)->share, 0.0);
-  EXPECT_EQ(main_throttle(g)->reason, ThrottleReason::sw_power_cap);
+  // HW thermal (20 %) is named before the larger power cap share (60 %).
+  EXPECT_EQ(main_throttle(g)->reason, ThrottleReason::hw_thermal_slowdown);
+  EXPECT_EQ(main_throttle(g, 0.25)->reason, ThrottleReason::sw_power_cap);
 }
 
 TEST(TelemetrySummary, CountersWinOverPollsAndAreClampedToTheWindow) {
@@ -139,6 +141,9 @@ TEST(TelemetrySummary, NoPollsMakesEverythingUnknown) {
 TEST(TelemetryMark, SaysClockAndMainReasonOnlyWhenThrottledOrDropped) {
   GpuTelemetryRaw raw = polled_raw();
   raw.counter_ns[index_of(ThrottleReason::sw_power_cap)] = 0.046e9;
+  EXPECT_EQ(telemetry_mark(summarize_telemetry(std::vector<GpuTelemetryRaw>{raw}, 0.01), 1980.0),
+            "1700 MHz · HW thermal 20 %");
+  for (auto& p : raw.polls) p.reasons &= ~0x40ull;  // power cap alone
   const Telemetry t = summarize_telemetry(std::vector<GpuTelemetryRaw>{raw}, 0.01);
   EXPECT_EQ(telemetry_mark(t, 1980.0), "1700 MHz · power cap 92 %");
 
@@ -259,7 +264,7 @@ TEST(TelemetryView, GemmTableShowsClockPerGhzAndAThrottleMark) {
   EXPECT_EQ(gemm->rows[0][col("SM MHz")], "1700");
   EXPECT_EQ(gemm->rows[0][col("TFLOP/s per GHz")], "411.8");  // 700 / 1.7
   bool noted = false;
-  for (const auto& n : gemm->notes) noted = noted || n.find("N=8192: 1700 MHz · power cap 60 %") != std::string::npos;
+  for (const auto& n : gemm->notes) noted = noted || n.find("N=8192: 1700 MHz · HW thermal 20 %") != std::string::npos;
   EXPECT_TRUE(noted);
 
   const Table flat = bench_flat_table({r});
@@ -271,7 +276,7 @@ TEST(TelemetryView, GemmTableShowsClockPerGhzAndAThrottleMark) {
   };
   EXPECT_EQ(flat_cell("sm_clock_mhz_median"), "1700");
   EXPECT_NEAR(std::stod(flat_cell("tflops_per_sm_ghz")), 700 / 1.7, 1e-6);
-  EXPECT_EQ(flat_cell("throttle"), "sw_power_cap 0.60");
+  EXPECT_EQ(flat_cell("throttle"), "hw_thermal_slowdown 0.20");
 
   // Without telemetry: no mark, "-" for clock and per-GHz.
   r.telemetry.reset();
@@ -310,7 +315,7 @@ TEST(TelemetryHtml, ComputeBarsShowTheMedianSmClockBesideTheRate) {
   const std::string html = report::render_html_report({source});
   EXPECT_NE(html.find("1500 MHz"), std::string::npos);
   EXPECT_NE(html.find("1980 MHz"), std::string::npos);
-  EXPECT_NE(html.find("SM 1500 MHz · power cap 30 %"), std::string::npos) << "tooltip with the main reason";
+  EXPECT_NE(html.find("SM 1500 MHz · HW thermal 25 %"), std::string::npos) << "tooltip with the main reason";
   EXPECT_NE(html.find("TFLOP/s per GHz"), std::string::npos);
   // A report without telemetry shows no clock.
   const auto old = report::load_report_source(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.2-bench.json");
