@@ -19,7 +19,8 @@ const std::string kThrottled = data_file("telemetry-throttled.json");
 
 std::vector<nlohmann::json> findings_of(const std::string& out, const std::string& rule) {
   std::vector<nlohmann::json> found;
-  for (const auto& f : nlohmann::json::parse(out)["findings"]) {
+  const auto doc = nlohmann::json::parse(out);  // kept: a range over a temporary's member would dangle
+  for (const auto& f : doc["findings"]) {
     if (f["rule"] == rule) found.push_back(f);
   }
   return found;
