@@ -15,7 +15,7 @@ _gpuxfer_options_of() {
                  --min-sample-time --timeout --no-verify --no-gate --streams --progress --schedule
                  --save-json --sm-blocks-per-sm --sm-threads --sm-unroll --sm-kernel --sm-chunk
                  --sm-stages --gemm-n --precisions --gemm-inputs --gemm-rest --ew-threads
-                 --ew-blocks-per-sm --ew-cache" ;;
+                 --ew-blocks-per-sm --ew-cache --telemetry" ;;
     compare) echo "--tolerance --fail-on --suites --methods --sizes --noise-model" ;;
     check) echo "--expect --quick --full --strict-pcie --emit-expect --margin --junit --prom --save-json" ;;
     report) echo "--title" ;;
@@ -29,7 +29,7 @@ _gpuxfer_takes_value() {
     --suites | --sizes | --shape | --dtype | --samples | --warmup | --min-sample-time | --timeout) return 0 ;;
     --streams | --progress | --schedule | --save-json | --sm-blocks-per-sm | --sm-threads) return 0 ;;
     --sm-unroll | --sm-kernel | --sm-chunk | --sm-stages | --gemm-n | --precisions) return 0 ;;
-    --gemm-inputs | --gemm-rest | --ew-threads | --ew-blocks-per-sm | --ew-cache) return 0 ;;
+    --gemm-inputs | --gemm-rest | --ew-threads | --ew-blocks-per-sm | --ew-cache | --telemetry) return 0 ;;
     --tolerance | --fail-on | --methods | --noise-model) return 0 ;;
     --expect | --emit-expect | --margin | --junit | --prom | --title) return 0 ;;
   esac
@@ -94,6 +94,7 @@ _gpuxfer() {
       --schedule) COMPREPLY=($(compgen -W "rounds serial" -- "$cur")) ;;
       --sm-kernel) COMPREPLY=($(compgen -W "vector bulk" -- "$cur")) ;;
       --ew-cache) COMPREPLY=($(compgen -W "streaming default" -- "$cur")) ;;
+      --telemetry) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
       --fail-on) COMPREPLY=($(compgen -W "never slower any" -- "$cur")) ;;
       --sizes) [[ $sub == compare ]] && COMPREPLY=($(compgen -W "headline all" -- "$cur")) ;;
       --margin) COMPREPLY=($(compgen -W "auto" -- "$cur")) ;;

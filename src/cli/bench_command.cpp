@@ -160,6 +160,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
               {"gemm_precisions", precision_names(p)},
               {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
               {"gemm_rest_seconds", r.gemm_rest_seconds},
+              {"telemetry", r.telemetry ? "on" : "off"},
               {"elementwise", Json{{"threads", r.elementwise.threads},
                                    {"blocks_per_sm", r.elementwise.blocks_per_sm},
                                    {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
@@ -199,6 +200,10 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (o.progress != "auto" && o.progress != "never") {
     throw UsageError(fmt::format("invalid --progress '{}': allowed auto, never", o.progress));
   }
+  if (o.telemetry != "on" && o.telemetry != "off") {
+    throw UsageError(fmt::format("invalid --telemetry '{}': allowed on, off", o.telemetry));
+  }
+  settings.telemetry = o.telemetry == "on";
   settings.measure.samples = o.samples_given ? o.samples : (o.quick ? 5 : 20);
   settings.measure.warmup_ops = o.quick ? std::min(o.warmup, 1) : o.warmup;
   settings.measure.min_sample_seconds = parse_duration(o.min_sample_time);
@@ -595,6 +600,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--gemm-rest", o->gemm_rest,
                   "Idle time before each GEMM case's samples (default 0s: sustained rate; 2s: burst rate "
                   "at boost clocks)");
+  sub->add_option("--telemetry", o->telemetry,
+                  "on (default): poll each case's GPUs (clocks, power, temperatures, throttle reasons) "
+                  "every 10 ms while its samples run; off: no sampler thread, no telemetry in the records");
   sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
                   "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");

@@ -47,6 +47,7 @@ struct BenchCliOptions {
   std::string ew_cache = "streaming";
   std::string precisions = "all";
   std::string schedule = "rounds";  // pairs between ranks of a multi-rank run: serial or rounds
+  std::string telemetry = "on";     // on: a sampler thread polls each case's GPUs (docs/telemetry.md)
 };
 
 struct BenchRun {

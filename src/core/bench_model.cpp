@@ -306,4 +306,19 @@ bool is_concurrent(const Case& c) { return !c.devices.empty() || c.method == Met
 
 int host_gpu(const Case& c) { return c.src != kHost ? c.src : c.dst; }
 
+std::optional<double> flop_rate_per_sm_ghz(const Record& record) {
+  if (!is_gemm(record.test.method) || !record.telemetry) return std::nullopt;
+  const auto rate = median_flop_rate(record);
+  if (!rate) return std::nullopt;
+  double sum = 0;
+  int n = 0;
+  for (const auto& g : record.telemetry->gpus) {
+    if (!g.sm_clock_mhz.has_value()) return std::nullopt;  // a GPU's clock unknown: no honest figure
+    sum += g.sm_clock_mhz.value->median;
+    ++n;
+  }
+  if (n == 0 || !(sum > 0)) return std::nullopt;
+  return *rate / (sum / n * 1e-3);
+}
+
 }  // namespace gx

@@ -9,6 +9,7 @@
 
 #include "core/known.hpp"
 #include "core/stats.hpp"
+#include "core/telemetry.hpp"
 #include "core/units.hpp"
 
 namespace gx {
@@ -211,6 +212,9 @@ struct Record {
   // and test.dst are then CUDA ordinals on those ranks; core/merge resolves them to global ids).
   std::optional<int> src_rank;
   std::optional<int> dst_rank;
+  // What each GPU the case touched was doing during the timed samples (schema 1.6); absent with
+  // --telemetry off, for records not measured, and in older documents.
+  std::optional<Telemetry> telemetry;
 };
 
 // Derived figures, computed in one place.
@@ -225,5 +229,8 @@ struct Record {
 // The theoretical figure efficiency() divides by, with the reason when unknown.
 [[nodiscard]] const Known<double>& theoretical_rate(const Case& c);
 [[nodiscard]] bool noisy(const Record& record);  // cv > 5 %
+// GEMM: median FLOP/s per GHz of the SM clock (the mean of the participating GPUs' median SM
+// clocks), which takes clock changes out of a rate; nullopt without telemetry or a rate.
+[[nodiscard]] std::optional<double> flop_rate_per_sm_ghz(const Record& record);
 
 }  // namespace gx

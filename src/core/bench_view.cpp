@@ -67,10 +67,31 @@ std::string status_cell(const Record& r, Notes& notes) {
   return "?";
 }
 
+// "*" for a noisy record; "†" where the GPUs ran throttled or their clocks dropped during the
+// samples, with what telemetry saw as a note ("1605 MHz · power cap 92 %").
 std::string mark_noisy(const Record& r, std::string cell, Notes& notes) {
-  if (!noisy(r)) return cell;
-  notes.add(kNoisyNote);
-  return cell + "*";
+  if (noisy(r)) {
+    notes.add(kNoisyNote);
+    cell += "*";
+  }
+  if (r.telemetry) {
+    const std::string mark = telemetry_mark(*r.telemetry, std::nullopt);
+    if (!mark.empty()) {
+      const Case& c = r.test;
+      const std::string size = is_gemm(c.method) ? fmt::format("N={}", c.gemm_n) : format_bytes(c.bytes);
+      const std::string at = c.devices.empty() && c.src == c.dst ? gpu_label(c.src) : where(c);
+      notes.add(fmt::format("† {} {} {}: {}", to_string(c.method), at, size, mark));
+      cell += "†";
+    }
+  }
+  return cell;
+}
+
+// The GPUs' median SM clock during the samples, in MHz ("-" without telemetry).
+std::string clock_cell(const Record& r) {
+  if (!r.telemetry) return "-";
+  const auto mhz = median_sm_clock_mhz(*r.telemetry);
+  return mhz ? fmt::format("{:.0f}", *mhz) : "-";
 }
 
 // Median GB/s, optionally with "(83%)" of the theoretical rate.
@@ -428,14 +449,19 @@ std::string flops_cell(const Record& r, Notes& notes) {
   return mark_noisy(r, fmt::format("{:.1f}", *rate / 1e12), notes);
 }
 
+std::string per_ghz(const Record& r) {
+  const auto v = flop_rate_per_sm_ghz(r);
+  return v ? fmt::format("{:.1f}", *v / 1e12) : "-";
+}
+
 void add_gemm(const std::vector<Record>& records, std::vector<Table>& out) {
   const Records group = select(records, [](const Record& r) {
     return is_gemm(r.test.method) && !is_suite_skip(r.test);
   });
   if (group.empty()) return;
   Table t = make_table("gemm, TFLOP/s (2·N³ per GEMM; % of the precision's peak)",
-                       {"GPU", "precision", "N", "TFLOP/s", "% of peak", "max error (bound)", "verified",
-                        "per GPU TFLOP/s"},
+                       {"GPU", "precision", "N", "TFLOP/s", "% of peak", "SM MHz", "TFLOP/s per GHz",
+                        "max error (bound)", "verified", "per GPU TFLOP/s"},
                        3);
   t.align.back() = Align::left;
   Notes notes;
@@ -446,10 +472,12 @@ void add_gemm(const std::vector<Record>& records, std::vector<Table>& out) {
     const std::string error =
         r->accuracy ? fmt::format("{:.1e} ({:.0e})", r->accuracy->max_error, r->accuracy->bound) : "-";
     t.rows.push_back({compute_where(c), std::string(to_string(c.method).substr(5)), std::to_string(c.gemm_n),
-                      flops_cell(*r, notes), ok ? percent(efficiency(*r)) : "", error, yes_no_mark(*r),
-                      per_device_cell(*r, true)});
+                      flops_cell(*r, notes), ok ? percent(efficiency(*r)) : "", ok ? clock_cell(*r) : "",
+                      per_ghz(*r), error, yes_no_mark(*r), per_device_cell(*r, true)});
   }
   notes.add("error: largest |C - float64 reference| / sum |A·B| over sampled entries of C");
+  notes.add("SM MHz: median SM clock during the samples (the slowest GPU's); TFLOP/s per GHz: TFLOP/s / the "
+            "GPUs' mean median SM clock, which takes clock changes out of the rate");
   notes.move_to(t);
   out.push_back(std::move(t));
 }
@@ -539,6 +567,15 @@ std::vector<Table> compute_tables(const std::vector<Record>& records) {
   return out;
 }
 
+// The flat table's throttle column: the main reason of the most throttled GPU and its share
+// ("sw_power_cap 0.92"); "" when none held 5 % of the time.
+static std::string throttle_text(const Telemetry& t) {
+  const GpuTelemetry* g = most_throttled(t);
+  if (g == nullptr) return "";
+  const ThrottleShare* s = main_throttle(*g);
+  return fmt::format("{} {:.2f}", to_string(s->reason), s->share);
+}
+
 Table bench_flat_table(const std::vector<Record>& records) {
   Table t;
   t.header = {"suite", "method", "metric", "src", "dst", "devices", "dtype", "bytes", "shape",
@@ -546,7 +583,8 @@ Table bench_flat_table(const std::vector<Record>& records) {
               "timing_mode", "samples", "ops_per_sample", "time_median_s", "time_min_s",
               "time_q1_s", "time_q3_s", "time_max_s", "time_cv", "median_gbps", "best_gbps",
               "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy", "gemm_n",
-              "median_tflops", "best_tflops", "peak_tflops", "max_error", "overlap_efficiency"};
+              "median_tflops", "best_tflops", "peak_tflops", "max_error", "overlap_efficiency",
+              "sm_clock_mhz_median", "tflops_per_sm_ghz", "throttle"};
   auto endpoint = [](int g) { return g == kHost ? std::string("host") : std::to_string(g); };
   auto opt = [](std::optional<double> v, double scale) { return v ? number(*v / scale) : std::string(); };
   auto stat = [](const Record& r, double Summary::*field) {
@@ -574,7 +612,9 @@ Table bench_flat_table(const std::vector<Record>& records) {
                       opt(median_flop_rate(r), 1e12), opt(best_flop_rate(r), 1e12),
                       c.theoretical_flops_per_s.has_value() ? number(*c.theoretical_flops_per_s / 1e12) : "",
                       r.accuracy ? number(r.accuracy->max_error) : "",
-                      r.overlap ? opt(overlap_efficiency(*r.overlap), 1) : ""});
+                      r.overlap ? opt(overlap_efficiency(*r.overlap), 1) : "",
+                      r.telemetry ? opt(median_sm_clock_mhz(*r.telemetry), 1) : "",
+                      opt(flop_rate_per_sm_ghz(r), 1e12), r.telemetry ? throttle_text(*r.telemetry) : ""});
   }
   return t;
 }

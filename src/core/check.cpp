@@ -1,5 +1,6 @@
 #include "core/check.hpp"
 #include "core/check_compute.hpp"
+#include "core/check_telemetry.hpp"
 
 #include <fmt/format.h>
 
@@ -787,6 +788,8 @@ CheckResult run_check(const SystemInfo& system, const std::vector<Record>& recor
   record_findings(result.records, out);
   out.insert(out.end(), bandwidth.begin(), bandwidth.end());
   expectation_findings(result.records, expectations, out);
+  telemetry_findings(system, result.records, TelemetryCheckSettings{}, out);
+  explain_with_telemetry(result.records, out);
   return result;
 }
 

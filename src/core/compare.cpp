@@ -486,6 +486,7 @@ SideStats side_stats(const Bucket& bucket) {
   std::set<std::string> settings;
   std::vector<double> pooled;
   std::vector<double> op_seconds;
+  std::vector<const Telemetry*> telemetry;
   for (const Record* r : bucket.records) {
     // Per sample: B/s (bandwidth), FLOP/s (throughput), else seconds per op (latency; overlap:
     // the time of both operations together).
@@ -507,6 +508,7 @@ SideStats side_stats(const Bucket& bucket) {
     pooled.insert(pooled.end(), values.begin(), values.end());
     s.samples_by_record.push_back(std::move(values));
     op_seconds.push_back(median_of(r->sample_seconds));
+    if (r->telemetry) telemetry.push_back(&*r->telemetry);
     s.headline = s.headline || r->test.headline;
     if (bucket.key.tuned && r->test.chunk_bytes != 0) {
       settings.insert(setting_text(r->test.chunk_bytes, r->test.ring_depth));
@@ -521,6 +523,7 @@ SideStats side_stats(const Bucket& bucket) {
     s.op_seconds = median_of(op_seconds);
   }
   s.setting = fmt::format("{}", fmt::join(settings, ", "));
+  s.telemetry = brief_of(telemetry);
   return s;
 }
 
@@ -578,6 +581,9 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
   // change is at most noisy.
   if (!row.p_value && (row.verdict == CompareVerdict::faster || row.verdict == CompareVerdict::slower)) {
     row.verdict = CompareVerdict::noisy;
+  }
+  if (row.verdict == CompareVerdict::faster || row.verdict == CompareVerdict::slower) {
+    row.telemetry_change = explain_change(row.base.telemetry, row.newer.telemetry);
   }
   return row;
 }
@@ -892,6 +898,12 @@ Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool 
           fmt::format("{} {} {}: {}", to_string(k.method), path_label(k), size_label(k.bytes), row.note);
       if (seen.insert(note).second) t.notes.push_back(note);
     }
+    if (!row.telemetry_change.empty()) {
+      t.rows.back().back() += " †";
+      const std::string note = fmt::format("† {} {} {} {}: {}", to_string(k.method), path_label(k),
+                                           size_label(k.bytes), to_string(row.verdict), row.telemetry_change);
+      if (seen.insert(note).second) t.notes.push_back(note);
+    }
   }
   return t;
 }
@@ -989,6 +1001,16 @@ Json stats_json(const MatchKey& k, const SideStats& s) {
          {"median", s.records > 0 ? Json(s.median) : Json(nullptr)},
          {"cv", s.records > 0 ? Json(s.cv) : Json(nullptr)}};
   if (k.tuned) j["setting"] = s.setting.empty() ? Json(nullptr) : Json(s.setting);
+  // 1.1: what the GPUs were doing (records with telemetry only).
+  if (s.telemetry.records > 0) {
+    const TelemetryBrief& t = s.telemetry;
+    Json tj{{"records", t.records},
+            {"sm_clock_mhz", t.sm_clock_mhz ? Json(*t.sm_clock_mhz) : Json(nullptr)},
+            {"power_percent_of_limit", t.power_percent ? Json(*t.power_percent) : Json(nullptr)},
+            {"throttle_reason", t.reason ? Json(to_string(*t.reason)) : Json(nullptr)},
+            {"throttle_share", t.reason ? Json(t.share) : Json(nullptr)}};
+    j["telemetry"] = std::move(tj);
+  }
   return j;
 }
 
@@ -1188,6 +1210,7 @@ Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on)
       r["p_value"] = row.compared && row.p_value ? Json(*row.p_value) : Json(nullptr);
       r["verdict"] = to_string(row.verdict);
       r["note"] = row.note.empty() ? Json(nullptr) : Json(row.note);
+      if (!row.telemetry_change.empty()) r["telemetry_change"] = row.telemetry_change;
       rows.push_back(std::move(r));
     }
     j["rows"] = std::move(rows);

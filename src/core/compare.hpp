@@ -143,6 +143,7 @@ struct SideStats {
   double op_seconds = 0;    // median time of one operation: what decides the noise regime
   bool headline = false;    // a headline-size record (the suite's summary size)
   std::vector<std::vector<double>> samples_by_record;  // B/s (bandwidth), FLOP/s (gemm), s (latency, overlap)
+  TelemetryBrief telemetry;  // the pooled records' clocks, power and throttling (records = 0: none)
 };
 
 struct CompareRow {
@@ -158,6 +159,9 @@ struct CompareRow {
   std::optional<double> p_value;  // Mann-Whitney, within-run only (shown, not judged)
   CompareVerdict verdict = CompareVerdict::not_compared;
   std::string note;  // why not compared
+  // Slower or faster with telemetry on both sides: how the clocks, power and throttle reasons
+  // differed ("NEW: SM 1500 MHz vs 1980, power cap 88 % of the time").
+  std::string telemetry_change;
 };
 
 struct OneSided {
@@ -246,7 +250,8 @@ enum class FailOn { never, slower, any };
 [[nodiscard]] Table compare_flat_table(const std::vector<Comparison>& comparisons);
 inline constexpr const char* kCompareSchema = "gpuxfer.compare";
 inline constexpr int kCompareSchemaMajor = 1;
-inline constexpr int kCompareSchemaMinor = 1;  // 1.1: noise.class_spread, noise.cv_term
+// 1.1: noise.class_spread and noise.cv_term; per-side "telemetry" and the row's "telemetry_change"
+inline constexpr int kCompareSchemaMinor = 1;
 [[nodiscard]] Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on);
 
 }  // namespace gx

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/sweep.hpp"
+#include "core/telemetry_json.hpp"
 
 namespace gx {
 namespace {
@@ -320,6 +321,10 @@ Record read_record(const Json& json, std::string path) {
   // Per-rank documents of a multi-rank run only (the merge resolves and drops them).
   if (r.json().contains("src_rank") && !r.at("src_rank").is_null()) rec.src_rank = r.integer("src_rank", 0);
   if (r.json().contains("dst_rank") && !r.at("dst_rank").is_null()) rec.dst_rank = r.integer("dst_rank", 0);
+  // Schema 1.6; absent (or null) when the run had --telemetry off or the record was not measured.
+  if (r.json().contains("telemetry") && !r.at("telemetry").is_null()) {
+    rec.telemetry = telemetry_from_json(r.at("telemetry"), r.path_of("telemetry"));
+  }
   return rec;
 }
 
@@ -371,6 +376,7 @@ Json record_to_json(const Record& r) {
   j["directions"] = std::move(directions);
   j["efficiency"] = efficiency_to_json(r);
   j["noisy"] = noisy(r);
+  if (r.telemetry) j["telemetry"] = telemetry_to_json(*r.telemetry, flop_rate_per_sm_ghz(r));
   return j;
 }
 

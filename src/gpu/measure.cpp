@@ -39,6 +39,22 @@ void wait_for_event(cudaEvent_t event, double timeout_seconds, const char* what)
   poll_until_done([event] { return cudaEventQuery(event); }, timeout_seconds, what);
 }
 
+// Opens a telemetry window for the samples loop and closes it however the loop ends.
+class WindowScope {
+ public:
+  explicit WindowScope(SampleWindows* w) : w_(w) {
+    if (w_ != nullptr) w_->begin();
+  }
+  ~WindowScope() {
+    if (w_ != nullptr) w_->end();
+  }
+  WindowScope(const WindowScope&) = delete;
+  WindowScope& operator=(const WindowScope&) = delete;
+
+ private:
+  SampleWindows* w_;
+};
+
 std::uint64_t ops_for(double seconds_per_op, const MeasureSettings& s, int cap) {
   const double floor_ops = std::clamp(static_cast<double>(s.min_ops_per_sample), 1.0, static_cast<double>(cap));
   if (!(seconds_per_op > 0)) return static_cast<std::uint64_t>(floor_ops);
@@ -164,6 +180,7 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
   if (sync != nullptr && sync->agree_ops) m.ops_per_sample = sync->agree_ops(m.ops_per_sample);
   m.seconds_per_op.reserve(static_cast<std::size_t>(settings.samples));
   if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
+  const WindowScope telemetry_window(settings.windows);
   for (int i = 0; i < settings.samples; ++i) {
     m.seconds_per_op.push_back(sample(m.ops_per_sample));
     m.enqueue_seconds_per_op.push_back(last_enqueue);
@@ -185,6 +202,7 @@ Measurement measure_host(const std::function<void()>& operation, const MeasureSe
     return std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(ops);
   };
   m.ops_per_sample = ops_for(sample(1), settings, 100000);
+  const WindowScope telemetry_window(settings.windows);
   for (int i = 0; i < settings.samples; ++i) m.seconds_per_op.push_back(sample(m.ops_per_sample));
   return m;
 }

@@ -13,6 +13,16 @@
 
 namespace gx {
 
+// Told when a measurement's timed samples begin and end (after warm-up and the ops estimate,
+// before the first gate closes; after the last sample is read), so a telemetry sampler polls
+// the GPUs only while samples run. Never called inside a timed region.
+class SampleWindows {
+ public:
+  virtual ~SampleWindows() = default;
+  virtual void begin() = 0;
+  virtual void end() = 0;
+};
+
 struct MeasureSettings {
   int warmup_ops = 2;
   int samples = 20;
@@ -27,6 +37,8 @@ struct MeasureSettings {
   // the gate kernel would then wait for an open() that cannot come. Timing then includes the
   // enqueue overhead, so figures of such runs are not results.
   bool use_gate = true;
+  // Telemetry of the timed samples (src/gpu/telemetry_sampler); null: none.
+  SampleWindows* windows = nullptr;
 };
 
 struct Measurement {

@@ -1,10 +1,12 @@
 #include "gpu/nvml.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <nvml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
@@ -64,6 +66,21 @@ struct Nvml::Impl {
   }
 };
 
+namespace {
+
+// GPUXFER_NVML_LIBRARY, when it names a file, replaces the driver's library: for tests (the
+// scripted fake, tests/fake_nvml) and for installs that keep libnvidia-ml outside the loader path.
+std::string library_path() {
+  const char* chosen = std::getenv("GPUXFER_NVML_LIBRARY");
+  if (chosen != nullptr && *chosen != '\0') {
+    struct stat st {};
+    if (::stat(chosen, &st) == 0 && S_ISREG(st.st_mode)) return chosen;
+  }
+  return "libnvidia-ml.so.1";
+}
+
+}  // namespace
+
 Nvml& Nvml::instance() {
   static Nvml nvml;
   return nvml;
@@ -71,7 +88,8 @@ Nvml& Nvml::instance() {
 
 Nvml::Nvml() : impl_(std::make_unique<Impl>()) {
   Impl& n = *impl_;
-  n.library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  const std::string path = library_path();
+  n.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (n.library == nullptr) {
     const char* why = dlerror();
     n.reason = fmt::format("NVML not available ({})", why != nullptr ? why : "dlopen failed");
@@ -81,7 +99,7 @@ Nvml::Nvml() : impl_(std::make_unique<Impl>()) {
   GX_NVML_FUNCTIONS(GX_NVML_LOAD)
 #undef GX_NVML_LOAD
   if (n.nvmlInit_v2 == nullptr || n.nvmlDeviceGetHandleByPciBusId_v2 == nullptr) {
-    n.reason = "NVML not available (libnvidia-ml.so.1 lacks nvmlInit_v2)";
+    n.reason = fmt::format("NVML not available ({} lacks nvmlInit_v2)", path);
     return;
   }
   const nvmlReturn_t rc = n.nvmlInit_v2();
@@ -380,3 +398,240 @@ std::string Nvml::p2p_status(const std::string& bus_a, const std::string& bus_b)
 }
 
 }  // namespace gx
+
+// ===== telemetry: the sampler's readings (begin) ====================================
+// Loaded here, apart from GX_NVML_FUNCTIONS, from the library Nvml already opened. Each entry
+// point is optional: a missing one makes its field unknown, never an error.
+namespace gx {
+namespace {
+
+using GetClockInfo = nvmlReturn_t (*)(nvmlDevice_t, nvmlClockType_t, unsigned*);
+using GetUnsigned = nvmlReturn_t (*)(nvmlDevice_t, unsigned*);
+using GetTemperature = nvmlReturn_t (*)(nvmlDevice_t, nvmlTemperatureSensors_t, unsigned*);
+using GetReasons = nvmlReturn_t (*)(nvmlDevice_t, unsigned long long*);
+using GetSamples = nvmlReturn_t (*)(nvmlDevice_t, nvmlSamplingType_t, unsigned long long, nvmlValueType_t*,
+                                    unsigned*, nvmlSample_t*);
+using GetFieldValues = nvmlReturn_t (*)(nvmlDevice_t, int, nvmlFieldValue_t*);
+
+struct TelemetrySymbols {
+  GetClockInfo clock_info = nullptr;
+  GetUnsigned power_usage = nullptr;
+  GetUnsigned enforced_power_limit = nullptr;
+  GetTemperature temperature = nullptr;  // deprecated in the 13.x header, present in drivers
+  GetReasons reasons = nullptr;          // ...ClocksEventReasons, else ...ClocksThrottleReasons
+  GetSamples samples = nullptr;
+  GetFieldValues field_values = nullptr;
+  GetUnsigned pcie_gen = nullptr;
+  GetUnsigned pcie_width = nullptr;
+};
+
+// The time counters behind each reason, as nvml.h numbers them (the driver 580 header names
+// 74 and 76 NVML_FI_DEV_PERF_POLICY_POWER / _SYNC_BOOST too). HW slowdown as a whole has no
+// counter: its share is polled.
+constexpr std::array<unsigned, kThrottleReasons.size()> kCounterField = {
+    74,   // sw_power_cap: NVML_FI_DEV_CLOCKS_EVENT_REASON_SW_POWER_CAP
+    0,    // hw_slowdown: none
+    76,   // sync_boost: NVML_FI_DEV_CLOCKS_EVENT_REASON_SYNC_BOOST
+    269,  // sw_thermal_slowdown: NVML_FI_DEV_CLOCKS_EVENT_REASON_SW_THERM_SLOWDOWN
+    270,  // hw_thermal_slowdown: NVML_FI_DEV_CLOCKS_EVENT_REASON_HW_THERM_SLOWDOWN
+    271,  // hw_power_brake_slowdown: NVML_FI_DEV_CLOCKS_EVENT_REASON_HW_POWER_BRAKE_SLOWDOWN
+};
+constexpr unsigned kMemoryTempField = 82;  // NVML_FI_DEV_MEMORY_TEMP
+
+double field_number(const nvmlFieldValue_t& f) {
+  switch (f.valueType) {
+    case NVML_VALUE_TYPE_DOUBLE: return f.value.dVal;
+    case NVML_VALUE_TYPE_UNSIGNED_LONG: return static_cast<double>(f.value.ulVal);
+    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: return static_cast<double>(f.value.ullVal);
+    case NVML_VALUE_TYPE_SIGNED_LONG_LONG: return static_cast<double>(f.value.sllVal);
+    case NVML_VALUE_TYPE_SIGNED_INT: return static_cast<double>(f.value.siVal);
+    default: return static_cast<double>(f.value.uiVal);
+  }
+}
+
+double sample_number(nvmlValueType_t type, const nvmlValue_t& v) {
+  switch (type) {
+    case NVML_VALUE_TYPE_DOUBLE: return v.dVal;
+    case NVML_VALUE_TYPE_UNSIGNED_LONG: return static_cast<double>(v.ulVal);
+    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: return static_cast<double>(v.ullVal);
+    case NVML_VALUE_TYPE_SIGNED_LONG_LONG: return static_cast<double>(v.sllVal);
+    case NVML_VALUE_TYPE_SIGNED_INT: return static_cast<double>(v.siVal);
+    default: return static_cast<double>(v.uiVal);
+  }
+}
+
+const Nvml::Impl& impl_of(const NvmlTelemetryProbe& p) { return *static_cast<const Nvml::Impl*>(p.impl); }
+const TelemetrySymbols& symbols_of(const NvmlTelemetryProbe& p) {
+  return *static_cast<const TelemetrySymbols*>(p.symbols);
+}
+nvmlDevice_t device_of(const NvmlTelemetryProbe& p) { return static_cast<nvmlDevice_t>(p.device); }
+
+// Keeps the first reason a field failed with (the one assignment that may allocate).
+void note(std::string& slot, const Nvml::Impl& n, const char* what, nvmlReturn_t rc) {
+  if (slot.empty()) slot = fmt::format("{}: {}", what, n.error(rc));
+}
+void note_missing(std::string& slot, const char* function) {
+  if (slot.empty()) slot = fmt::format("NVML: {} not in this driver", function);
+}
+
+}  // namespace
+
+std::optional<NvmlTelemetryProbe> Nvml::telemetry_probe(const std::string& pci_bus_id,
+                                                        std::string* reason) const {
+  const Impl& n = *impl_;
+  const auto device = n.handle(pci_bus_id, reason);
+  if (!device) return std::nullopt;
+  static const TelemetrySymbols symbols = [&n] {
+    TelemetrySymbols s;
+    auto load = [&n](const char* name) { return dlsym(n.library, name); };
+    s.clock_info = reinterpret_cast<GetClockInfo>(load("nvmlDeviceGetClockInfo"));
+    s.power_usage = reinterpret_cast<GetUnsigned>(load("nvmlDeviceGetPowerUsage"));
+    s.enforced_power_limit = reinterpret_cast<GetUnsigned>(load("nvmlDeviceGetEnforcedPowerLimit"));
+    s.temperature = reinterpret_cast<GetTemperature>(load("nvmlDeviceGetTemperature"));
+    s.reasons = reinterpret_cast<GetReasons>(load("nvmlDeviceGetCurrentClocksEventReasons"));
+    if (s.reasons == nullptr) {
+      s.reasons = reinterpret_cast<GetReasons>(load("nvmlDeviceGetCurrentClocksThrottleReasons"));
+    }
+    s.samples = reinterpret_cast<GetSamples>(load("nvmlDeviceGetSamples"));
+    s.field_values = reinterpret_cast<GetFieldValues>(load("nvmlDeviceGetFieldValues"));
+    s.pcie_gen = reinterpret_cast<GetUnsigned>(load("nvmlDeviceGetCurrPcieLinkGeneration"));
+    s.pcie_width = reinterpret_cast<GetUnsigned>(load("nvmlDeviceGetCurrPcieLinkWidth"));
+    return s;
+  }();
+  NvmlTelemetryProbe probe;
+  probe.impl = &n;
+  probe.device = *device;
+  probe.symbols = &symbols;
+  return probe;
+}
+
+void NvmlTelemetryProbe::poll(TelemetryPoll& p, TelemetryFieldReasons& why) const {
+  const Nvml::Impl& n = impl_of(*this);
+  const TelemetrySymbols& s = symbols_of(*this);
+  const nvmlDevice_t d = device_of(*this);
+  unsigned v = 0;
+  if (s.clock_info == nullptr) {
+    note_missing(why.sm_clock, "nvmlDeviceGetClockInfo");
+    note_missing(why.mem_clock, "nvmlDeviceGetClockInfo");
+  } else {
+    nvmlReturn_t rc = s.clock_info(d, NVML_CLOCK_SM, &v);
+    if (rc == NVML_SUCCESS) p.sm_clock_mhz = v; else note(why.sm_clock, n, "SM clock", rc);
+    rc = s.clock_info(d, NVML_CLOCK_MEM, &v);
+    if (rc == NVML_SUCCESS) p.mem_clock_mhz = v; else note(why.mem_clock, n, "memory clock", rc);
+  }
+  if (s.power_usage == nullptr) {
+    note_missing(why.power, "nvmlDeviceGetPowerUsage");
+  } else {
+    const nvmlReturn_t rc = s.power_usage(d, &v);
+    if (rc == NVML_SUCCESS) p.power_w = v * 1e-3; else note(why.power, n, "power", rc);
+  }
+  if (s.temperature == nullptr) {
+    note_missing(why.gpu_temp, "nvmlDeviceGetTemperature");
+  } else {
+    const nvmlReturn_t rc = s.temperature(d, NVML_TEMPERATURE_GPU, &v);
+    if (rc == NVML_SUCCESS) p.gpu_temp_c = v; else note(why.gpu_temp, n, "GPU temperature", rc);
+  }
+  if (s.field_values == nullptr) {
+    note_missing(why.mem_temp, "nvmlDeviceGetFieldValues");
+  } else {
+    nvmlFieldValue_t f{};
+    f.fieldId = kMemoryTempField;
+    nvmlReturn_t rc = s.field_values(d, 1, &f);
+    if (rc == NVML_SUCCESS) rc = f.nvmlReturn;
+    if (rc == NVML_SUCCESS) p.mem_temp_c = field_number(f); else note(why.mem_temp, n, "memory temperature", rc);
+  }
+  if (s.reasons == nullptr) {
+    note_missing(why.reasons, "nvmlDeviceGetCurrentClocksEventReasons");
+  } else {
+    unsigned long long bits = 0;
+    const nvmlReturn_t rc = s.reasons(d, &bits);
+    if (rc == NVML_SUCCESS) {
+      p.reasons = bits;
+      p.reasons_known = true;
+    } else {
+      note(why.reasons, n, "clock event reasons", rc);
+    }
+  }
+  if (s.pcie_gen == nullptr || s.pcie_width == nullptr) {
+    note_missing(why.pcie, "nvmlDeviceGetCurrPcieLinkGeneration");
+  } else {
+    nvmlReturn_t rc = s.pcie_gen(d, &v);
+    if (rc == NVML_SUCCESS) p.pcie_gen = static_cast<int>(v); else note(why.pcie, n, "PCIe generation", rc);
+    rc = s.pcie_width(d, &v);
+    if (rc == NVML_SUCCESS) p.pcie_width = static_cast<int>(v); else note(why.pcie, n, "PCIe width", rc);
+  }
+}
+
+Known<double> NvmlTelemetryProbe::power_limit_w() const {
+  const Nvml::Impl& n = impl_of(*this);
+  const TelemetrySymbols& s = symbols_of(*this);
+  if (s.enforced_power_limit == nullptr) {
+    return Known<double>::unknown("NVML: nvmlDeviceGetEnforcedPowerLimit not in this driver");
+  }
+  unsigned mw = 0;
+  const nvmlReturn_t rc = s.enforced_power_limit(device_of(*this), &mw);
+  if (rc != NVML_SUCCESS) return Known<double>::unknown(n.error(rc));
+  return mw * 1e-3;
+}
+
+void NvmlTelemetryProbe::counters(std::array<Known<double>, kThrottleReasons.size()>& out) const {
+  const Nvml::Impl& n = impl_of(*this);
+  const TelemetrySymbols& s = symbols_of(*this);
+  std::array<nvmlFieldValue_t, kThrottleReasons.size()> fields{};
+  int count = 0;
+  for (unsigned id : kCounterField) {
+    if (id != 0) fields[static_cast<std::size_t>(count++)].fieldId = id;
+  }
+  nvmlReturn_t rc = NVML_ERROR_FUNCTION_NOT_FOUND;
+  if (s.field_values != nullptr) rc = s.field_values(device_of(*this), count, fields.data());
+  int k = 0;
+  for (std::size_t i = 0; i < kCounterField.size(); ++i) {
+    if (kCounterField[i] == 0) {
+      out[i] = Known<double>::unknown("NVML has no time counter for this reason");
+      continue;
+    }
+    const nvmlFieldValue_t& f = fields[static_cast<std::size_t>(k++)];
+    if (rc != NVML_SUCCESS) {
+      out[i] = Known<double>::unknown(s.field_values == nullptr ? "NVML: nvmlDeviceGetFieldValues not in this driver"
+                                                                : n.error(rc));
+    } else if (f.nvmlReturn != NVML_SUCCESS) {
+      out[i] = Known<double>::unknown(fmt::format("field {}: {}", kCounterField[i], n.error(f.nvmlReturn)));
+    } else {
+      out[i] = field_number(f);
+    }
+  }
+}
+
+bool NvmlTelemetryProbe::power_samples(unsigned long long* last_seen_us, unsigned long long until_us,
+                                       std::vector<double>& watts, std::string* why) const {
+  const Nvml::Impl& n = impl_of(*this);
+  const TelemetrySymbols& s = symbols_of(*this);
+  if (s.samples == nullptr) {
+    *why = "NVML: nvmlDeviceGetSamples not in this driver";
+    return false;
+  }
+  // The driver keeps a ring of a few hundred samples per type; asking for more is harmless.
+  constexpr unsigned kMax = 256;
+  std::array<nvmlSample_t, kMax> buffer{};
+  unsigned count = kMax;
+  nvmlValueType_t type{};
+  const nvmlReturn_t rc = s.samples(device_of(*this), NVML_TOTAL_POWER_SAMPLES, *last_seen_us, &type, &count,
+                                    buffer.data());
+  if (rc == NVML_ERROR_NOT_FOUND) return true;  // no sample newer than last_seen
+  if (rc != NVML_SUCCESS) {
+    *why = fmt::format("power samples: {}", n.error(rc));
+    return false;
+  }
+  for (unsigned i = 0; i < std::min(count, kMax); ++i) {
+    const nvmlSample_t& sample = buffer[i];
+    if (sample.timeStamp <= *last_seen_us || sample.timeStamp > until_us) continue;
+    watts.push_back(sample_number(type, sample.sampleValue) * 1e-3);  // mW
+  }
+  for (unsigned i = 0; i < std::min(count, kMax); ++i) {
+    if (buffer[i].timeStamp <= until_us) *last_seen_us = std::max(*last_seen_us, buffer[i].timeStamp);
+  }
+  return true;
+}
+
+}  // namespace gx
+// ===== telemetry (end) ===============================================================

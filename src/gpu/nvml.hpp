@@ -2,13 +2,39 @@
 // NVML, loaded at run time (dlopen libnvidia-ml.so.1) so gpuxfer starts where the driver is
 // missing. Every reading is a Known<>: a value, or null with NVML's own reason. Never guessed.
 #include <memory>
+#include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/model.hpp"
+#include "core/telemetry.hpp"
 #include "core/topology.hpp"
 
 namespace gx {
+
+// ===== telemetry: the sampler's readings (begin) ====================================
+// One GPU's readings for src/gpu/telemetry_sampler. Made once per case; every call is
+// allocation-free except the first failure of a field, whose reason is kept.
+class NvmlTelemetryProbe {
+ public:
+  // Clocks, power, temperatures, current reasons, PCIe link of one poll into `p`; a failed
+  // reading leaves its field at -1 / reasons_known false and its reason in `why` (first one).
+  void poll(TelemetryPoll& p, TelemetryFieldReasons& why) const;
+  [[nodiscard]] Known<double> power_limit_w() const;
+  // The throttle time counters (ns since boot), in kThrottleReasons order; unknown where the
+  // driver has no such field.
+  void counters(std::array<Known<double>, kThrottleReasons.size()>& out) const;
+  // Appends the driver's power samples (W) newer than *last_seen_us (its CPU-time stamps, µs)
+  // and not after until_us; advances *last_seen_us. False with *why set when not kept.
+  bool power_samples(unsigned long long* last_seen_us, unsigned long long until_us,
+                     std::vector<double>& watts, std::string* why) const;
+
+  const void* impl = nullptr;    // Nvml::Impl
+  void* device = nullptr;        // nvmlDevice_t
+  const void* symbols = nullptr; // the telemetry entry points (nvml.cpp)
+};
+// ===== telemetry (end) ===============================================================
 
 // What NVML tells about one GPU beyond the CUDA runtime.
 struct NvmlDeviceFacts {
@@ -38,6 +64,12 @@ class Nvml {
                                                        std::string* reason) const;
   // Why P2P reads between two GPUs are unsupported, as NVML words it ("" when NVML says OK).
   [[nodiscard]] std::string p2p_status(const std::string& bus_a, const std::string& bus_b) const;
+
+  // ===== telemetry (begin) =====
+  // A probe of one GPU for the sampler, or nullopt with *reason (NVML missing, unknown bus id).
+  [[nodiscard]] std::optional<NvmlTelemetryProbe> telemetry_probe(const std::string& pci_bus_id,
+                                                                  std::string* reason) const;
+  // ===== telemetry (end) =====
 
   ~Nvml();
   Nvml(const Nvml&) = delete;

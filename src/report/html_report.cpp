@@ -84,6 +84,19 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// ", SM 1755 MHz" (+ " · power cap 92 %" when throttled) from the record's telemetry; "" without.
+std::string clock_note(const Record& r) {
+  if (!r.telemetry) return "";
+  const auto mhz = median_sm_clock_mhz(*r.telemetry);
+  if (!mhz) return "";
+  std::string note = fmt::format(", SM {:.0f} MHz", *mhz);
+  if (const GpuTelemetry* g = most_throttled(*r.telemetry)) {
+    const ThrottleShare* s = main_throttle(*g);
+    note += fmt::format(" · {} {:.0f} %", describe(s->reason), 100 * s->share);
+  }
+  return note;
+}
+
 // Rate of a record as drawn: median B/s of a measured bandwidth record.
 std::optional<double> rate_of(const Record& r) { return r.status == Status::ok ? median_rate(r) : std::nullopt; }
 
@@ -96,6 +109,7 @@ std::string rate_tooltip(const std::string& prefix, const Record& r) {
   }
   if (r.time) tip += fmt::format(", cv {:.1f}%", r.time->cv * 100);
   if (noisy(r)) tip += " (noisy)";
+  tip += clock_note(r);
   return tip;
 }
 
@@ -648,11 +662,21 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
             continue;
           }
           const auto fraction = efficiency(*it->second);
-          const std::string sub = fraction ? percent(*fraction) : "";
+          std::string sub = fraction ? percent(*fraction) : "";
           const double value = *rate / scale.divisor;
-          g.bars.emplace_back(Bar{value, fmt::format("{:.1f}", value), sub,
-                                  fmt::format("{} {}: {:.2f} {}{}", to_string(m), g.label, value, scale.unit,
-                                              sub.empty() ? "" : ", " + sub + " of peak")});
+          std::string tip = fmt::format("{} {}: {:.2f} {}{}", to_string(m), g.label, value, scale.unit,
+                                        sub.empty() ? "" : ", " + sub + " of peak");
+          // The median SM clock beside the rate: a rate is only comparable at a known clock.
+          if (it->second->telemetry) {
+            if (const auto mhz = median_sm_clock_mhz(*it->second->telemetry)) {
+              sub += fmt::format("{}{:.0f} MHz", sub.empty() ? "" : " · ", *mhz);
+            }
+            tip += clock_note(*it->second);
+            if (const auto per_ghz = flop_rate_per_sm_ghz(*it->second)) {
+              tip += fmt::format(", {:.1f} TFLOP/s per GHz", *per_ghz / 1e12);
+            }
+          }
+          g.bars.emplace_back(Bar{value, fmt::format("{:.1f}", value), sub, tip});
         }
         chart.groups.push_back(std::move(g));
       }

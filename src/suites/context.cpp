@@ -7,7 +7,9 @@
 namespace gx {
 
 Context::Context(const SystemInfo& system, RunSettings settings)
-    : system_(system), settings_(std::move(settings)) {}
+    : system_(system), settings_(std::move(settings)) {
+  if (settings_.telemetry) settings_.measure.windows = &window_relay_;
+}
 
 int Context::sm_count(int device) const {
   for (const auto& d : system_.devices) {

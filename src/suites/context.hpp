@@ -42,11 +42,28 @@ struct RunSettings {
   // and measures the burst rate short benchmarks see (README "Measured compute").
   double gemm_rest_seconds = 0;
   std::uint32_t seed = 0x6a09e667u;
+  // --telemetry: a sampler thread polls the case's GPUs during its timed samples (runner.cpp).
+  bool telemetry = true;
+};
+
+// Forwards the measurements' sample windows to the sampler of the case running now (none
+// between cases): settings are fixed for the run, the sampler is made per case.
+class WindowRelay final : public SampleWindows {
+ public:
+  SampleWindows* target = nullptr;
+  void begin() override {
+    if (target != nullptr) target->begin();
+  }
+  void end() override {
+    if (target != nullptr) target->end();
+  }
 };
 
 class Context {
  public:
   Context(const SystemInfo& system, RunSettings settings);
+  Context(const Context&) = delete;  // settings point at window_relay_
+  Context& operator=(const Context&) = delete;
 
   [[nodiscard]] const SystemInfo& system() const { return system_; }
   [[nodiscard]] const RunSettings& settings() const { return settings_; }
@@ -64,6 +81,8 @@ class Context {
   // algorithm choice) and kept, one per device, until another is asked of that device or
   // release_buffers(); so the all-GPUs case reuses the per-device ones. `stream` is where setup runs.
   Gemm& gemm(int device, GemmPrecision precision, std::int64_t n, const Stream& stream);
+  // Where the case's telemetry sampler is plugged in (runner.cpp).
+  [[nodiscard]] WindowRelay& window_relay() { return window_relay_; }
   // Frees every pooled buffer (after an out-of-memory, before retrying at another size).
   void release_buffers();
 
@@ -75,6 +94,7 @@ class Context {
  private:
   const SystemInfo& system_;
   RunSettings settings_;
+  WindowRelay window_relay_;
   Gates gates_;
   std::map<std::pair<int, int>, std::unique_ptr<Stream>> streams_;
   std::map<std::pair<int, int>, DeviceBuffer> device_buffers_;

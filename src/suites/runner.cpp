@@ -5,6 +5,7 @@
 #include "core/plan.hpp"
 #include "gpu/check.hpp"
 #include "gpu/raii.hpp"
+#include "gpu/telemetry_sampler.hpp"
 #include "suites/suites.hpp"
 
 namespace gx {
@@ -39,6 +40,41 @@ Record run_once_more_after_oom(Context& ctx, SuiteRunner run, const Case& c) {
   }
 }
 
+// The GPUs a case touches, each once, with the bus id NVML knows it by.
+std::vector<TelemetryGpu> touched_gpus(const Context& ctx, const Case& c) {
+  std::vector<int> ids = c.devices;
+  for (int e : {c.src, c.dst}) {
+    if (e != kHost) ids.push_back(e);
+  }
+  std::vector<TelemetryGpu> out;
+  for (int id : ids) {
+    bool seen = false;
+    for (const auto& g : out) seen = seen || g.gpu == id;
+    if (seen) continue;
+    for (const auto& d : ctx.system().devices) {
+      if (d.index == id) out.push_back(TelemetryGpu{id, d.pci_bus_id});
+    }
+  }
+  return out;
+}
+
+// One case with its telemetry: the sampler runs while the case's timed samples run (the
+// measurement opens and closes its windows) and its summary joins an ok record.
+Record run_with_telemetry(Context& ctx, SuiteRunner run, const Case& c) {
+  if (!ctx.settings().telemetry) return run_once_more_after_oom(ctx, run, c);
+  TelemetrySampler sampler(touched_gpus(ctx, c));
+  struct Plug {
+    WindowRelay& relay;
+    ~Plug() { relay.target = nullptr; }
+  } plug{ctx.window_relay()};
+  plug.relay.target = &sampler;
+  Record r = run_once_more_after_oom(ctx, run, c);
+  plug.relay.target = nullptr;
+  auto raw = sampler.finish();
+  if (r.status == Status::ok && !raw.empty()) r.telemetry = summarize_telemetry(raw, sampler.period_seconds());
+  return r;
+}
+
 }  // namespace
 
 RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const ProgressFn& progress,
@@ -69,7 +105,7 @@ RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const Progres
       continue;
     }
     try {
-      outcome.records.push_back(run_once_more_after_oom(ctx, run, c));
+      outcome.records.push_back(run_with_telemetry(ctx, run, c));
       // Pipelined tuning cases compete; the best so far serves the pipelined cases after them.
       if (is_tuning_case(c)) {
         if (const auto best = best_pipeline_tuning(outcome.records)) {

@@ -211,7 +211,7 @@ TEST(BenchView, FlatTableHasOneRowPerRecordAndFixedColumns) {
                                     with_status(skipped, Status::skipped, "no, with, commas"),
                                     ok(make_case(Method::h2d_pinned, kHost, 0, 4), 0.001)};
   const Table t = bench_flat_table(records);
-  ASSERT_EQ(t.header.size(), 38u);
+  ASSERT_EQ(t.header.size(), 41u);  // the last three: sm_clock_mhz_median, tflops_per_sm_ghz, throttle
   ASSERT_EQ(t.rows.size(), records.size());
   for (const auto& row : t.rows) EXPECT_EQ(row.size(), t.header.size());
   auto cell = [&](std::size_t row, const std::string& column) {
@@ -225,6 +225,8 @@ TEST(BenchView, FlatTableHasOneRowPerRecordAndFixedColumns) {
   EXPECT_EQ(cell(1, "median_gbps"), "");
   EXPECT_EQ(cell(1, "theoretical_gbps"), "");
   EXPECT_EQ(cell(2, "src"), "host");
+  EXPECT_EQ(cell(0, "sm_clock_mhz_median"), "") << "no telemetry: empty";
+  EXPECT_EQ(cell(0, "throttle"), "");
   const std::string csv = render_csv(t);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
   EXPECT_NE(csv.find("\"no, with, commas\""), std::string::npos);

@@ -1,0 +1,169 @@
+#include "gpu/telemetry_sampler.hpp"
+
+#include <algorithm>
+
+namespace gx {
+namespace {
+
+unsigned long long wall_us() {
+  // The driver stamps its power samples with the CPU's wall time in µs.
+  return static_cast<unsigned long long>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+TelemetrySampler::TelemetrySampler(std::vector<TelemetryGpu> gpus, std::chrono::nanoseconds period)
+    : period_(period) {
+  const Nvml& nvml = Nvml::instance();
+  gpus_.reserve(gpus.size());
+  for (const auto& g : gpus) {
+    Gpu s;
+    s.raw.gpu = g.gpu;
+    s.raw.polls.reserve(kTelemetryMaxPolls);
+    s.raw.power_samples_w.reserve(4 * kTelemetryMaxPolls);
+    std::string why;
+    s.probe = nvml.telemetry_probe(g.pci_bus_id, &why);
+    if (s.probe) {
+      s.raw.power_limit_w = s.probe->power_limit_w();
+    } else {
+      s.raw.power_limit_w = Known<double>::unknown(why);
+      TelemetryFieldReasons& u = s.raw.unknown;
+      u.sm_clock = u.mem_clock = u.power = u.power_limit = u.gpu_temp = u.mem_temp = u.reasons = u.pcie = why;
+      s.raw.power_samples_reason = why;
+    }
+    for (auto& c : s.raw.counter_ns) c = s.probe ? Known<double>(0.0) : Known<double>::unknown(why);
+    gpus_.push_back(std::move(s));
+  }
+  origin_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { loop(); });
+}
+
+TelemetrySampler::~TelemetrySampler() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TelemetrySampler::begin() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
+    ++generation_;
+  }
+  wake_.notify_all();
+}
+
+void TelemetrySampler::end() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = false;
+  }
+  wake_.notify_all();
+}
+
+std::vector<GpuTelemetryRaw> TelemetrySampler::finish() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    quit_ = true;
+    open_ = false;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::vector<GpuTelemetryRaw> out;
+  out.reserve(gpus_.size());
+  for (auto& g : gpus_) {
+    if (!any_window_) {
+      for (auto& c : g.raw.counter_ns) c = Known<double>::unknown("no timed samples ran");
+    }
+    if (g.raw.power_samples_w.empty() && g.raw.power_samples_reason.empty()) {
+      g.raw.power_samples_reason = "no driver power sample was stamped inside the timed samples";
+    }
+    out.push_back(std::move(g.raw));
+  }
+  return out;
+}
+
+void TelemetrySampler::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  unsigned seen = 0;
+  while (true) {
+    wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
+    if (generation_ == seen) break;  // quit with no window pending
+    seen = generation_;
+    lock.unlock();
+    open_window();
+    poll_all();  // every window gets at least one poll, however short
+    lock.lock();
+    auto next = std::chrono::steady_clock::now() + period_;
+    while (open_ && !quit_ && generation_ == seen) {
+      if (wake_.wait_until(lock, next, [&] { return !open_ || quit_ || generation_ != seen; })) break;
+      lock.unlock();
+      poll_all();
+      lock.lock();
+      next += period_;
+      const auto now = std::chrono::steady_clock::now();
+      if (next < now) next = now + period_;  // a slow NVML call: skip ticks rather than burst
+    }
+    lock.unlock();
+    close_window();
+    lock.lock();
+    if (quit_ && generation_ == seen) break;
+  }
+}
+
+void TelemetrySampler::open_window() {
+  window_opened_ = std::chrono::steady_clock::now();
+  any_window_ = true;
+  const unsigned long long now_us = wall_us();
+  for (auto& g : gpus_) {
+    if (!g.probe) continue;
+    g.probe->counters(g.counters_at_open);
+    if (g.power_seen_us == 0 || g.power_seen_us < now_us) g.power_seen_us = now_us;
+  }
+}
+
+void TelemetrySampler::poll_all() {
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - origin_).count();
+  for (auto& g : gpus_) {
+    if (!g.probe || g.raw.polls.size() >= kTelemetryMaxPolls) continue;
+    TelemetryPoll p;
+    p.t = t;
+    g.probe->poll(p, g.raw.unknown);
+    g.raw.polls.push_back(p);  // capacity reserved: no allocation
+    if (g.power_samples_ok) {
+      g.power_samples_ok =
+          g.probe->power_samples(&g.power_seen_us, wall_us(), g.raw.power_samples_w, &g.raw.power_samples_reason);
+    }
+  }
+}
+
+void TelemetrySampler::close_window() {
+  const unsigned long long now_us = wall_us();
+  std::array<Known<double>, kThrottleReasons.size()> at_close;
+  for (auto& g : gpus_) {
+    if (!g.probe) continue;
+    if (g.power_samples_ok) {
+      g.power_samples_ok =
+          g.probe->power_samples(&g.power_seen_us, now_us, g.raw.power_samples_w, &g.raw.power_samples_reason);
+    }
+    g.probe->counters(at_close);
+    for (std::size_t i = 0; i < at_close.size(); ++i) {
+      Known<double>& total = g.raw.counter_ns[i];
+      if (!total.has_value()) continue;
+      if (!at_close[i].has_value() || !g.counters_at_open[i].has_value()) {
+        total = Known<double>::unknown(!at_close[i].has_value() ? at_close[i].reason : g.counters_at_open[i].reason);
+      } else {
+        total = *total + std::max(0.0, *at_close[i] - *g.counters_at_open[i]);
+      }
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_opened_).count();
+  for (auto& g : gpus_) g.raw.window_seconds += seconds;
+}
+
+}  // namespace gx
