@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""What the telemetry sampler costs the figures: two gpuxfer bench reports of the same machine and
-options, one with --telemetry on and one with --telemetry off, headline records paired.
+"""What the telemetry sampler costs the figures: gpuxfer bench reports of the same machine and
+options, some with --telemetry on and some with --telemetry off (best run interleaved: on, off,
+on, off, ...), headline records paired.
 
-  python3 scripts/telemetry_overhead.py ON.json OFF.json [--output overhead.json]
+  python3 scripts/telemetry_overhead.py --on ON.json [ON2.json ...] --off OFF.json [OFF2.json ...]
+                                        [--output overhead.json]
 
 Pairs the ok headline records of the peer, host, elementwise and gemm suites by identity (suite,
-method, src, dst, devices, dtype, bytes, gemm_n, streams) and prints per record the median rate
-with telemetry on, off, and on / off (1.000 = no cost; below 1 = slower with the sampler), then
-per suite the geometric mean of the ratios and the smallest one. A run-to-run spread of about
-1 % between two identical runs is normal (docs/compare.md, noise model); `gpuxfer compare OFF ON`
-judges the same pair against it.
+method, src, dst, devices, dtype, bytes, gemm_n, streams). Per record: the median over the ON
+runs of each run's median rate, the same over the OFF runs, and on / off (1.000 = no cost; below
+1 = slower with the sampler); beside it the OFF runs' own spread (largest / smallest OFF median),
+the run-to-run noise any on/off difference has to be read against. Then per suite the geometric
+mean of the ratios and the smallest one.
 
 Exit status: 0 done; 2 bad arguments, unreadable reports, or no record pairs.
 """
@@ -54,37 +56,51 @@ def label(k):
     return "%-11s %-13s %-12s %s" % (suite, method, where, size)
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("on", help="report of bench --telemetry on")
-    p.add_argument("off", help="report of bench --telemetry off")
+    p.add_argument("--on", nargs="+", required=True, help="reports of bench --telemetry on")
+    p.add_argument("--off", nargs="+", required=True, help="reports of bench --telemetry off")
     p.add_argument("--output", help="write the pairs and summaries as JSON here")
     args = p.parse_args()
     try:
-        on, off = load(args.on), load(args.off)
+        on = [(path, load(path)) for path in args.on]
+        off = [(path, load(path)) for path in args.off]
     except (OSError, ValueError) as e:
         print("telemetry_overhead.py: %s" % e, file=sys.stderr)
         return 2
-    for doc, path, want in ((on, args.on, "on"), (off, args.off, "off")):
-        got = telemetry_option(doc)
-        if got not in (want, "?"):
-            print("telemetry_overhead.py: warning: %s ran with --telemetry %s" % (path, got), file=sys.stderr)
-    a, b = headline(on), headline(off)
-    keys = [k for k in a if k in b]
+    for docs, want in ((on, "on"), (off, "off")):
+        for path, doc in docs:
+            got = telemetry_option(doc)
+            if got not in (want, "?"):
+                print("telemetry_overhead.py: warning: %s ran with --telemetry %s" % (path, got), file=sys.stderr)
+    a = [headline(doc) for _, doc in on]
+    b = [headline(doc) for _, doc in off]
+    keys = [k for k in a[0] if all(k in x for x in a + b)]
     if not keys:
         print("telemetry_overhead.py: no headline records in common", file=sys.stderr)
         return 2
     rows = []
-    print("%-50s %14s %14s %8s" % ("record", "on", "off", "on/off"))
+    print("%d runs on, %d off; rates: median over runs of each run's median" % (len(on), len(off)))
+    print("%-50s %14s %14s %8s %10s" % ("record", "on", "off", "on/off", "off spread"))
     for k in keys:
-        unit = a[k]["rate"]["unit"]
+        unit = a[0][k]["rate"]["unit"]
         scale = 1e12 if unit == "FLOP/s" else 1e9
-        ron, roff = a[k]["rate"]["median"], b[k]["rate"]["median"]
+        ons = [x[k]["rate"]["median"] for x in a]
+        offs = [x[k]["rate"]["median"] for x in b]
+        ron, roff = median(ons), median(offs)
         r = ron / roff
+        spread = max(offs) / min(offs)
         rows.append({"suite": k[0], "method": k[1], "src": k[2], "dst": k[3], "devices": list(k[4]), "bytes": k[6],
-                     "gemm_n": k[7], "unit": unit, "on": ron, "off": roff, "ratio": r})
-        print("%-50s %14.2f %14.2f %8.3f  %s" % (label(k), ron / scale, roff / scale, r,
-                                                 "TFLOP/s" if unit == "FLOP/s" else "GB/s"))
+                     "gemm_n": k[7], "unit": unit, "on": ron, "off": roff, "ratio": r, "on_runs": ons,
+                     "off_runs": offs, "off_spread": spread})
+        print("%-50s %14.2f %14.2f %8.4f %10.4f  %s" % (label(k), ron / scale, roff / scale, r, spread,
+                                                       "TFLOP/s" if unit == "FLOP/s" else "GB/s"))
     print()
     summary = {}
     print("%-12s %6s %10s %10s" % ("suite", "pairs", "geomean", "lowest"))
@@ -98,8 +114,8 @@ def main():
     if args.output:
         with open(args.output, "w") as f:
             json.dump({"schema": "gpuxfer.telemetry_overhead", "on": args.on, "off": args.off,
-                       "ratio": "median rate with telemetry on / off", "summary": summary, "pairs": rows}, f,
-                      indent=1)
+                       "ratio": "median over runs of the median rate, telemetry on / off", "summary": summary,
+                       "pairs": rows}, f, indent=1)
             f.write("\n")
     return 0
 
