@@ -45,12 +45,13 @@ int list_without_cuda(GlobalOptions& options, const Error& error) {
 int run_list(GlobalOptions& options, const ListOptions& list) {
   const std::string started = utc_now_iso8601();
   const DeviceSpec spec = parse_device_spec(options.devices_text);
-  std::vector<int> selected;
+  std::vector<DeviceIdentity> visible;
   try {
-    selected = resolve_devices(spec, visible_devices());
+    visible = visible_devices();
   } catch (const CannotRunError& e) {
     return list_without_cuda(options, e);
   }
+  const std::vector<int> selected = resolve_devices(spec, visible);
   SystemInfo system = inventory(selected);
   // Read on every list, benchmark or not: a few NVML queries per GPU.
   system.health = read_health_now(system);

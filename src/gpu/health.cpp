@@ -25,7 +25,8 @@ std::vector<GpuHealth> read_health_before(const SystemInfo& system) {
 
 void read_health_after(std::vector<GpuHealth>& health, XidWatch& xids) {
   const Nvml& nvml = Nvml::instance();
-  const auto events = xids.drain();
+  (void)xids.drain();  // what arrived since the last drain (a sampler thread may drain during the run)
+  const auto events = xids.received();
   for (auto& g : health) {
     g.after = nvml.read_health(g.pci_bus_id);
     const Known<bool> watched = xids.watching(g.pci_bus_id);

@@ -715,6 +715,7 @@ struct XidWatch::State {
   nvmlEventSet_t set = nullptr;
   std::vector<std::pair<std::string, nvmlDevice_t>> registered;
   std::vector<std::pair<std::string, std::string>> not_watched;  // bus id, reason
+  std::vector<std::pair<std::string, XidEvent>> received;
 };
 
 XidWatch::XidWatch(const std::vector<std::string>& pci_bus_ids) : state_(std::make_unique<State>()) {
@@ -782,7 +783,13 @@ std::vector<std::pair<std::string, XidEvent>> XidWatch::drain(unsigned timeout_m
     }
     out.emplace_back(bus, XidEvent{static_cast<std::uint64_t>(data.eventData), utc_now_iso8601()});
   }
+  st.received.insert(st.received.end(), out.begin(), out.end());
   return out;
+}
+
+std::vector<std::pair<std::string, XidEvent>> XidWatch::received() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return state_->received;
 }
 
 }  // namespace gx

@@ -84,6 +84,8 @@ class XidWatch {
   // The events received since the last drain, as (bus id, event); waits up to timeout_ms for a
   // first one when there is none yet.
   [[nodiscard]] std::vector<std::pair<std::string, XidEvent>> drain(unsigned timeout_ms = 0);
+  // Every event drained so far, by whichever thread: what the run saw.
+  [[nodiscard]] std::vector<std::pair<std::string, XidEvent>> received() const;
 
  private:
   struct State;
