@@ -56,6 +56,11 @@ TEST(HealthJson, RoundTrips) {
   EXPECT_EQ(b.xid_events, g.xid_events);
   EXPECT_EQ(j["gpus"][0]["xid_events"][0]["meaning"], "GPU has fallen off the bus");
   EXPECT_EQ(j["gpus"][0]["before"]["unknown"]["persistence_mode"], "not queried");
+  // Nested objects carry their own reasons.
+  EXPECT_EQ(j["gpus"][0]["before"]["retired_pages"]["unknown"]["pending"], "not queried");
+  EXPECT_EQ(j["gpus"][0]["before"]["remapped_rows"]["unknown"]["failure"], "not queried");
+  EXPECT_EQ(j["gpus"][0]["before"]["nvlink"][0]["unknown"]["crc_data"], "NVML: Not Supported");
+  EXPECT_EQ(j["gpus"][0]["before"]["ecc"]["aggregate_sram"]["unknown"]["corrected"], "NVML: Not Supported");
 }
 
 TEST(HealthJson, UnwatchedXidsAreNullWithTheReason) {
