@@ -1,7 +1,6 @@
 #pragma once
-// The health section as a text table (gpuxfer list): the latest snapshot of
-// each GPU, one row per GPU; unknown cells print "?" with NVML's reasons as
-// footnotes.
+// The health section as a text table (gpuxfer list): the latest snapshot of each GPU, one row
+// per GPU; unknown cells print "?" with NVML's reasons as footnotes.
 #include <vector>
 
 #include "core/health.hpp"
@@ -9,6 +8,6 @@
 
 namespace gx {
 
-[[nodiscard]] Table health_table(const std::vector<GpuHealth> &health);
+[[nodiscard]] Table health_table(const std::vector<GpuHealth>& health);
 
-} // namespace gx
+}  // namespace gx
