@@ -4,7 +4,8 @@
   scripts/test_monitoring_outputs.py GPUXFER
 
 For every gpuxfer.report with records in results/ and tests/data/schema/valid/ (single-host and
-merged multi-rank documents), `GPUXFER check FILE --prom P --junit J`, then:
+merged multi-rank documents), and the reports with a health section in tests/data/check/,
+`GPUXFER check FILE --prom P --junit J`, then:
   - `promtool check metrics` (Debian's prometheus package) accepts P without a complaint;
   - every series of P is unique per name and labels;
   - Debian's prometheus-node-exporter, started on loopback with only its textfile collector over
@@ -100,14 +101,15 @@ class NodeExporter:
 
 def committed_reports():
     out = []
-    for pattern in ("results/*.json", "tests/data/schema/valid/*.json"):
+    for pattern in ("results/*.json", "tests/data/schema/valid/*.json", "tests/data/check/health-*.json"):
         for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
             try:
                 with open(path) as f:
                     doc = json.load(f)
             except (OSError, ValueError):
                 continue
-            if doc.get("schema") == "gpuxfer.report" and doc.get("records"):
+            # Reports with records, and those with a health section (its findings and NVML series).
+            if doc.get("schema") == "gpuxfer.report" and (doc.get("records") or doc.get("health")):
                 out.append(path)
     return out
 

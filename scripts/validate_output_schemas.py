@@ -6,7 +6,8 @@ schema/gpuxfer.compare.v1.schema.json and schema/gpuxfer.check.v1.schema.json.
       compare: every A/A pair of data/compare-noise.v1.json "pairs", a few pairs across machines,
           one BASE with two NEW, each plain and with filters and other settings (--suites,
           --sizes headline, --methods, --noise-model none, --fail-on any, --tolerance);
-      check: every gpuxfer.report in results/ and tests/data/schema/valid/ (bench reports and list
+      check: every gpuxfer.report in results/, tests/data/schema/valid/ and the health fixtures
+          tests/data/check/health-*.json (bench reports and list
           reports; error documents are refused by check), and a few with --expect files
           (hand-written ones and one --emit-expect round trip);
       each output must pass its schema and agree with itself where a schema cannot say so (counts
@@ -126,6 +127,10 @@ def check_consistency(doc):
         n = sum(f.get("verdict") == verdict for f in findings)
         if summary.get(key) != n:
             out.append(f"summary.{key} is {summary.get(key)}, the findings say {n}")
+    # INFO (1.1+) is counted only where there are INFO findings.
+    n = sum(f.get("verdict") == "INFO" for f in findings)
+    if summary.get("info", 0) != n or ("info" in summary and n == 0):
+        out.append(f"summary.info is {summary.get('info')}, the findings say {n}")
     return out
 
 
@@ -256,7 +261,8 @@ def main():
     # ---- check ---------------------------------------------------------------------------------
     reports = []
     for path in sorted(glob.glob(os.path.join(ROOT, "results/*.json"))) + \
-            sorted(glob.glob(os.path.join(ROOT, "tests/data/schema/valid/*.json"))):
+            sorted(glob.glob(os.path.join(ROOT, "tests/data/schema/valid/*.json"))) + \
+            sorted(glob.glob(os.path.join(ROOT, "tests/data/check/health-*.json"))):
         with open(path) as f:
             doc = json.load(f)
         if doc.get("schema") == "gpuxfer.report" and "error" not in doc:

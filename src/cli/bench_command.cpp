@@ -29,6 +29,7 @@
 #include "gpu/blas_api.hpp"
 #include "gpu/devices.hpp"
 #include "gpu/elementwise.hpp"
+#include "gpu/health.hpp"
 #include "gpu/kernels.hpp"
 #include "suites/runner.hpp"
 #ifdef GPUXFER_HAVE_MPI
@@ -306,6 +307,11 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
     preload_elementwise(device);
   }
 
+  // Health before the first case and after the last, with the critical XIDs between
+  // (docs/health.md): NVML queries only, outside every timed region.
+  XidWatch xids(pci_bus_ids(system));
+  system.health = read_health_before(system);
+
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   if (rank != nullptr && rank->before_cases) rank->before_cases();
@@ -331,6 +337,8 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  read_health_after(system.health, xids);
+  if (node_system) node_system->health = system.health;
 
   RunInfo run = make_run_info(options, started, options_json(o, plan_options, settings, selected));
   result.report = make_report(run, node_system ? *node_system : system, records_to_json(outcome.records));

@@ -1,13 +1,19 @@
 // gpuxfer list: the GPUs, their links and the pair matrix; enables P2P where it can.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/libraries.hpp"
+#include "core/error.hpp"
+#include "core/health_json.hpp"
+#include "core/health_view.hpp"
 #include "core/host.hpp"
 #include "core/inventory_view.hpp"
 #include "gpu/devices.hpp"
+#include "gpu/health.hpp"
 
 namespace gx::cli {
 namespace {
@@ -16,11 +22,40 @@ struct ListOptions {
   bool no_enable = false;
 };
 
+// CUDA cannot run (no driver, no device) but NVML may still see GPUs (a GPU CUDA cannot use, a
+// broken CUDA install, the fake NVML of the tests): their health is printed first, the error
+// stays, exit code 3. JSON: the error document carries the "health" section.
+int list_without_cuda(GlobalOptions& options, const Error& error) {
+  const std::vector<GpuHealth> health = read_health_nvml_only();
+  if (health.empty()) throw;  // NOLINT: rethrows the CannotRunError being handled
+  std::fprintf(stderr, "gpuxfer: error: %s\n", error.what());
+  const int code = static_cast<int>(error.exit_code());
+  if (options.format == OutputFormat::json) {
+    Json doc = error_document(error.what(), code, "cannot_run");
+    doc["health"] = health_to_json(health);
+    emit_json(options, doc);
+  } else {
+    Table table = health_table(health);
+    table.title += ": GPUs NVML sees, CUDA cannot use";
+    emit(options, render_tables({table}, options.format == OutputFormat::csv ? OutputFormat::table : options.format,
+                                options.color, options.terminal_columns));
+  }
+  return code;
+}
+
 int run_list(GlobalOptions& options, const ListOptions& list) {
   const std::string started = utc_now_iso8601();
   const DeviceSpec spec = parse_device_spec(options.devices_text);
-  const std::vector<int> selected = resolve_devices(spec, visible_devices());
+  std::vector<DeviceIdentity> visible;
+  try {
+    visible = visible_devices();
+  } catch (const CannotRunError& e) {
+    return list_without_cuda(options, e);
+  }
+  const std::vector<int> selected = resolve_devices(spec, visible);
   SystemInfo system = inventory(selected);
+  // Read on every list, benchmark or not: a few NVML queries per GPU.
+  system.health = read_health_now(system);
   detail(options, fmt::format("gpuxfer: {} GPU(s) selected; NVML {}", selected.size(),
                               system.nvml_version.has_value() ? *system.nvml_version : system.nvml_version.reason));
   if (!list.no_enable) enable_peer_access(system);

@@ -1,5 +1,6 @@
 #include "core/check.hpp"
 #include "core/check_compute.hpp"
+#include "core/check_health.hpp"
 #include "core/check_telemetry.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +22,8 @@ std::string_view to_string(CheckVerdict verdict) {
       return "WARN";
     case CheckVerdict::fail:
       return "FAIL";
+    case CheckVerdict::info:
+      return "INFO";
   }
   return "FAIL";
 }
@@ -788,6 +791,9 @@ CheckResult run_check(const SystemInfo& system, const std::vector<Record>& recor
   record_findings(result.records, out);
   out.insert(out.end(), bandwidth.begin(), bandwidth.end());
   expectation_findings(result.records, expectations, out);
+  // Health of the GPUs before and after the run, then clocks and throttling during the records.
+  const std::vector<Finding> health = check_health(system.health, HealthCheckSettings{});
+  out.insert(out.end(), health.begin(), health.end());
   telemetry_findings(system, result.records, TelemetryCheckSettings{}, out);
   explain_with_telemetry(result.records, out);
   return result;
@@ -805,6 +811,9 @@ CheckCounts count_findings(const std::vector<Finding>& findings) {
         break;
       case CheckVerdict::fail:
         ++c.fail;
+        break;
+      case CheckVerdict::info:
+        ++c.info;
         break;
     }
   }
@@ -830,7 +839,8 @@ std::string system_brief(const SystemInfo& system) {
 
 std::string check_summary_line(const std::vector<Finding>& findings, const SystemInfo& system) {
   const CheckCounts c = count_findings(findings);
-  return fmt::format("check: {} FAIL, {} WARN, {} PASS on {}", c.fail, c.warn, c.pass, system_brief(system));
+  const std::string info = c.info > 0 ? fmt::format(", {} INFO", c.info) : "";
+  return fmt::format("check: {} FAIL, {} WARN, {} PASS{} on {}", c.fail, c.warn, c.pass, info, system_brief(system));
 }
 
 Table findings_table(const std::vector<Finding>& findings) {
@@ -875,7 +885,8 @@ Json findings_json(const std::vector<Finding>& findings, const SystemInfo& syste
   }
   Json doc;
   doc["schema"] = "gpuxfer.check";
-  doc["schema_version"] = Json{{"major", 1}, {"minor", 0}};
+  // 1.1: the INFO verdict and summary.info.
+  doc["schema_version"] = Json{{"major", 1}, {"minor", 1}};
   doc["source"] = source;
   doc["system"] =
       Json{{"hostname", system.hostname}, {"gpus", system_brief(system)}, {"gpu_count", system.devices.size()}};
@@ -884,6 +895,8 @@ Json findings_json(const std::vector<Finding>& findings, const SystemInfo& syste
                         {"warn", c.warn},
                         {"pass", c.pass},
                         {"line", check_summary_line(findings, system)}};
+  // INFO findings (a health rule that could not judge), counted only where there are any.
+  if (c.info > 0) doc["summary"]["info"] = c.info;
   doc["findings"] = std::move(list);
   return doc;
 }

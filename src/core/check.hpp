@@ -23,6 +23,9 @@
 //                   each > 95 % of that method's median over the pairs of the same link class
 //                   ("net" between hosts): the verdict per pair of hosts
 //   memory_bandwidth, gemm_peak, compute_outlier: elementwise and GEMM records (check_compute.hpp)
+//   remap_failure, remap_pending, ecc_uncorrected, xid_critical, nvlink_errors, pcie_replay,
+//   reset_required, retired_pages_pending, power_limit, app_clocks, persistence_mode: the
+//   health section (check_health.hpp, docs/health.md); none when the document has no health
 // Expectation rules (core/expectations.hpp) replace the default minimum of every record they
 // select (peer_bandwidth of a pair is replaced when a min_gbps rule selects its headline ce_write
 // or ce_read record) and add minimums for anything else; the topology, records and outlier rules
@@ -41,8 +44,10 @@
 
 namespace gx {
 
-enum class CheckVerdict { pass, warn, fail };
-[[nodiscard]] std::string_view to_string(CheckVerdict verdict);  // "PASS", "WARN", "FAIL"
+// info: the rule could not judge (an NVML value unknown): said, never counted as a pass, never
+// failing the check.
+enum class CheckVerdict { pass, warn, fail, info };
+[[nodiscard]] std::string_view to_string(CheckVerdict verdict);  // "PASS", "WARN", "FAIL", "INFO"
 
 struct Finding {
   CheckVerdict verdict = CheckVerdict::pass;
@@ -91,6 +96,7 @@ struct CheckCounts {
   int pass = 0;
   int warn = 0;
   int fail = 0;
+  int info = 0;
 };
 [[nodiscard]] CheckCounts count_findings(const std::vector<Finding>& findings);
 

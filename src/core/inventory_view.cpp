@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/health_view.hpp"
 #include "core/topology.hpp"
 #include "core/units.hpp"
 
@@ -194,6 +195,7 @@ std::vector<Table> inventory_tables(const SystemInfo& s) {
     }
   }
   tables.push_back(std::move(peer));
+  if (!s.health.empty()) tables.push_back(health_table(s.health));
   return tables;
 }
 

@@ -21,6 +21,7 @@ struct Known {
   }
   [[nodiscard]] bool has_value() const { return value.has_value(); }
   [[nodiscard]] const T& operator*() const { return *value; }
+  [[nodiscard]] const T* operator->() const { return &*value; }
   friend bool operator==(const Known& a, const Known& b) {
     return a.value == b.value && (a.value || a.reason == b.reason);
   }

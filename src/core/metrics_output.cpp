@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/build_info.hpp"
+#include "core/check_health.hpp"
 #include "core/plan.hpp"
 
 namespace gx {
@@ -47,7 +48,8 @@ std::string number(double value) {
 // the same labels replaces the earlier one (check re-measures an outlier pair and appends it).
 class Family {
  public:
-  Family(std::string name, std::string help) : name_(std::move(name)), help_(std::move(help)) {}
+  Family(std::string name, std::string help, std::string type = "gauge")
+      : name_(std::move(name)), help_(std::move(help)), type_(std::move(type)) {}
 
   void set(const Labels& labels, double value) {
     std::string text = "{";
@@ -67,13 +69,14 @@ class Family {
   // # HELP, # TYPE and the samples; nothing for a family without samples.
   void write(std::string& out) const {
     if (samples_.empty()) return;
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name_, help_, name_);
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name_, help_, name_, type_);
     for (const auto& [labels, value] : samples_) out += name_ + labels + " " + number(value) + "\n";
   }
 
  private:
   std::string name_;
   std::string help_;
+  std::string type_;
   std::vector<std::pair<std::string, double>> samples_;
   std::map<std::string, std::size_t> index_;
 };
@@ -147,6 +150,70 @@ void run_state(std::string& out, const MetricsRun& run) {
   build.write(out);
 }
 
+// The health section: per GPU and rule 1 (PASS) or 0 (WARN or FAIL; INFO findings, which could
+// not judge, have no sample), and NVML's counters from the latest snapshot.
+void health_metrics(std::string& out, const std::vector<Finding>& findings, const SystemInfo& system,
+                    const GpuNames& gpus) {
+  Family verdicts("gpuxfer_gpu_health",
+                  "1 when the GPU passed the health check named by `check` in the last gpuxfer check, 0 when it "
+                  "warned or failed (docs/health.md); absent when NVML could not tell.");
+  for (const Finding& f : findings) {
+    if (!is_health_rule(f.rule) || !f.gpu || f.verdict == CheckVerdict::info) continue;
+    verdicts.set({{"host", gpus.host(*f.gpu)}, {"gpu", std::to_string(*f.gpu)}, {"uuid", gpus.uuid(*f.gpu)},
+                  {"check", f.rule}},
+                 f.verdict == CheckVerdict::pass ? 1 : 0);
+  }
+  verdicts.write(out);
+  Family ecc("gpuxfer_gpu_ecc_errors_total",
+             "ECC errors NVML counts on the GPU (counter: volatile since the driver loaded, aggregate over its life).",
+             "counter");
+  Family rows("gpuxfer_gpu_remapped_rows_total", "Memory rows remapped to spares, by the kind of error.", "counter");
+  Family links("gpuxfer_gpu_nvlink_errors_total", "NVLink error counters per link (replay, recovery, crc_flit, crc_data).",
+               "counter");
+  Family replays("gpuxfer_gpu_pcie_replays_total", "PCIe replays NVML counts on the GPU.", "counter");
+  Family xids("gpuxfer_gpu_xid_events", "Critical XID events seen during the last gpuxfer run, per XID.");
+  for (const GpuHealth& g : system.health) {
+    if (!g.index || (!g.before && !g.after)) continue;
+    const HealthSnapshot& s = g.after ? *g.after : *g.before;
+    const std::string gpu = std::to_string(*g.index);
+    const Labels base{{"host", gpus.host(*g.index)}, {"gpu", gpu}, {"uuid", g.uuid}};
+    auto with = [&](std::initializer_list<std::pair<std::string, std::string>> more) {
+      Labels l = base;
+      l.insert(l.end(), more.begin(), more.end());
+      return l;
+    };
+    auto put = [&](Family& family, const Labels& labels, const Count& value) {
+      if (value.has_value()) family.set(labels, static_cast<double>(*value));
+    };
+    put(ecc, with({{"type", "corrected"}, {"counter", "volatile"}}), s.ecc.volatile_total.corrected);
+    put(ecc, with({{"type", "uncorrected"}, {"counter", "volatile"}}), s.ecc.volatile_total.uncorrected);
+    put(ecc, with({{"type", "corrected"}, {"counter", "aggregate"}}), s.ecc.aggregate_total.corrected);
+    put(ecc, with({{"type", "uncorrected"}, {"counter", "aggregate"}}), s.ecc.aggregate_total.uncorrected);
+    put(rows, with({{"type", "corrected"}}), s.remapped_rows.corrected);
+    put(rows, with({{"type", "uncorrected"}}), s.remapped_rows.uncorrected);
+    if (s.nvlink.has_value()) {
+      for (const auto& l : *s.nvlink) {
+        const std::string link = std::to_string(l.link);
+        put(links, with({{"link", link}, {"counter", "replay"}}), l.replay);
+        put(links, with({{"link", link}, {"counter", "recovery"}}), l.recovery);
+        put(links, with({{"link", link}, {"counter", "crc_flit"}}), l.crc_flit);
+        put(links, with({{"link", link}, {"counter", "crc_data"}}), l.crc_data);
+      }
+    }
+    put(replays, base, s.pcie_replay);
+    if (g.after && g.xid_events.has_value()) {
+      std::map<std::uint64_t, int> per_xid;
+      for (const auto& e : *g.xid_events) ++per_xid[e.xid];
+      for (const auto& [xid, n] : per_xid) xids.set(with({{"xid", std::to_string(xid)}}), n);
+    }
+  }
+  ecc.write(out);
+  rows.write(out);
+  links.write(out);
+  replays.write(out);
+  xids.write(out);
+}
+
 }  // namespace
 
 std::string prometheus_down_text(const MetricsRun& run) {
@@ -167,6 +234,7 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
   by_verdict.set({{"host", run.host}, {"verdict", "FAIL"}}, c.fail);
   by_verdict.set({{"host", run.host}, {"verdict", "WARN"}}, c.warn);
   by_verdict.set({{"host", run.host}, {"verdict", "PASS"}}, c.pass);
+  by_verdict.set({{"host", run.host}, {"verdict", "INFO"}}, c.info);
   by_verdict.write(out);
   Family passed("gpuxfer_check_passed", "1 when the last gpuxfer check had no FAIL finding, else 0.");
   passed.set({{"host", run.host}}, c.fail == 0 ? 1 : 0);
@@ -288,6 +356,7 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
                           &gemm_aggregate, &latency}) {
     f->write(out);
   }
+  health_metrics(out, findings, system, gpus);
   return out;
 }
 

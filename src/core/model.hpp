@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/health.hpp"
 #include "core/known.hpp"
 
 namespace gx {
@@ -86,6 +87,9 @@ struct SystemInfo {
   Known<std::string> nvml_version;
   std::vector<DeviceInfo> devices;
   std::vector<PairInfo> pairs;  // every ordered pair (src != dst) of `devices`
+  // NVML's health of each GPU (the report's "health" section): bench reads it before the first
+  // case and after the last, list once. Empty where nothing was read (older documents).
+  std::vector<GpuHealth> health;
 };
 
 [[nodiscard]] std::string_view to_string(NvlinkRemote remote);

@@ -8,6 +8,7 @@
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "core/health_json.hpp"
 
 namespace gx {
 namespace {
@@ -305,6 +306,7 @@ Json make_report(const RunInfo& run, const SystemInfo& system, Json records) {
   j["tool"] = tool_to_json();
   j["run"] = run_to_json(run);
   j["system"] = system_to_json(system);
+  if (!system.health.empty()) j["health"] = health_to_json(system.health);
   j["records"] = std::move(records);
   return j;
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/health_json.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -103,6 +104,8 @@ LoadedReport parse_report(std::string_view text, const std::string& name) {
   try {
     report.system = system_from_json(doc.at("system"));
     report.records = records_from_json(doc.at("records"));
+    // 1.6+: absent from older documents, which load with no health data.
+    if (const auto health = doc.find("health"); health != doc.end()) report.system.health = health_from_json(*health);
   } catch (const InputError& e) {
     throw InputError(fmt::format("{}: {}", name, e.what()));
   } catch (const Json::exception& e) {

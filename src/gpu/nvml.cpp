@@ -10,6 +10,8 @@
 #include <fstream>
 #include <vector>
 
+#include "core/host.hpp"
+
 namespace gx {
 
 // The NVML functions gpuxfer uses. Optional ones may be missing from an older driver: the
@@ -36,8 +38,36 @@ namespace gx {
   X(nvmlDeviceGetNvLinkRemoteDeviceType)     \
   X(nvmlDeviceGetFieldValues)                \
   X(nvmlDeviceGetTopologyCommonAncestor)     \
-  X(nvmlDeviceGetP2PStatus)
+  X(nvmlDeviceGetP2PStatus)                  \
+  X(nvmlDeviceGetCount_v2)                   \
+  X(nvmlDeviceGetHandleByIndex_v2)           \
+  X(nvmlDeviceGetPciInfo_v3)                 \
+  X(nvmlDeviceGetName)                       \
+  X(nvmlDeviceGetUUID)                       \
+  X(nvmlDeviceGetTotalEccErrors)             \
+  X(nvmlDeviceGetMemoryErrorCounter)         \
+  X(nvmlDeviceGetRemappedRows)               \
+  X(nvmlDeviceGetRowRemapperHistogram)       \
+  X(nvmlDeviceGetRetiredPages)               \
+  X(nvmlDeviceGetRetiredPagesPendingStatus)  \
+  X(nvmlDeviceGetNvLinkErrorCounter)         \
+  X(nvmlDeviceGetPcieReplayCounter)          \
+  X(nvmlDeviceGetPersistenceMode)            \
+  X(nvmlDeviceGetEnforcedPowerLimit)         \
+  X(nvmlDeviceGetPowerManagementDefaultLimit) \
+  X(nvmlDeviceGetClock)                      \
+  X(nvmlDeviceGetApplicationsClock)          \
+  X(nvmlDeviceGetMigMode)                    \
+  X(nvmlDeviceGetVbiosVersion)               \
+  X(nvmlDeviceGetInforomImageVersion)        \
+  X(nvmlEventSetCreate)                      \
+  X(nvmlDeviceRegisterEvents)                \
+  X(nvmlEventSetWait_v2)                     \
+  X(nvmlEventSetFree)
 
+// nvmlDeviceGetApplicationsClock is deprecated in NVML 13 but is what older drivers have.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 struct Nvml::Impl {
   void* library = nullptr;
   bool initialized = false;
@@ -65,6 +95,7 @@ struct Nvml::Impl {
     return device;
   }
 };
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -395,6 +426,370 @@ std::string Nvml::p2p_status(const std::string& bus_a, const std::string& bus_b)
     case NVML_P2P_STATUS_NOT_SUPPORTED: return "P2P is not supported between these GPUs";
     default: return "NVML reports P2P status unknown";
   }
+}
+
+std::vector<NvmlGpu> Nvml::gpus() const {
+  const Impl& n = *impl_;
+  std::vector<NvmlGpu> out;
+  if (!n.initialized || n.nvmlDeviceGetCount_v2 == nullptr || n.nvmlDeviceGetHandleByIndex_v2 == nullptr ||
+      n.nvmlDeviceGetPciInfo_v3 == nullptr) {
+    return out;
+  }
+  unsigned count = 0;
+  if (n.nvmlDeviceGetCount_v2(&count) != NVML_SUCCESS) return out;
+  for (unsigned i = 0; i < count; ++i) {
+    nvmlDevice_t d{};
+    nvmlPciInfo_t pci{};
+    if (n.nvmlDeviceGetHandleByIndex_v2(i, &d) != NVML_SUCCESS || n.nvmlDeviceGetPciInfo_v3(d, &pci) != NVML_SUCCESS) {
+      continue;
+    }
+    NvmlGpu g;
+    g.pci_bus_id = normalize_pci_bus_id(pci.busId);
+    char text[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {};
+    if (n.nvmlDeviceGetUUID != nullptr && n.nvmlDeviceGetUUID(d, text, sizeof(text)) == NVML_SUCCESS) g.uuid = text;
+    char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE] = {};
+    if (n.nvmlDeviceGetName != nullptr && n.nvmlDeviceGetName(d, name, sizeof(name)) == NVML_SUCCESS) g.name = name;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+namespace {
+
+// Every field of a snapshot unknown for one reason (no NVML, or no handle for the GPU).
+HealthSnapshot unknown_snapshot(const std::string& why) {
+  HealthSnapshot s;
+  const Count c = Count::unknown(why);
+  const Known<bool> b = Known<bool>::unknown(why);
+  const Known<double> x = Known<double>::unknown(why);
+  const Known<std::string> t = Known<std::string>::unknown(why);
+  s.ecc_mode = b;
+  for (EccCounts* e : {&s.ecc.volatile_total, &s.ecc.aggregate_total, &s.ecc.volatile_sram, &s.ecc.aggregate_sram,
+                       &s.ecc.volatile_dram, &s.ecc.aggregate_dram}) {
+    e->corrected = e->uncorrected = c;
+  }
+  auto& r = s.remapped_rows;
+  r.corrected = r.uncorrected = r.histogram_max = r.histogram_high = r.histogram_partial = r.histogram_low =
+      r.histogram_none = c;
+  r.pending = r.failure = b;
+  s.retired_pages.single_bit = s.retired_pages.double_bit = c;
+  s.retired_pages.pending = b;
+  s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(why);
+  s.pcie_replay = c;
+  s.persistence_mode = s.mig_mode = s.mig_mode_pending = b;
+  s.power_limit_w = s.default_power_limit_w = s.app_sm_clock_hz = s.max_sm_clock_hz = s.app_memory_clock_hz =
+      s.max_memory_clock_hz = x;
+  s.recovery_action = Known<int>::unknown(why);
+  s.vbios_version = s.inforom_image_version = t;
+  return s;
+}
+
+std::string missing(const char* name) { return fmt::format("NVML: {} not in this driver", name); }
+
+}  // namespace
+
+HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
+  const Impl& n = *impl_;
+  std::string why;
+  const auto device = n.handle(pci_bus_id, &why);
+  if (!device) {
+    HealthSnapshot s = unknown_snapshot(why);
+    s.read_utc = utc_now_iso8601();
+    return s;
+  }
+  const nvmlDevice_t d = *device;
+  HealthSnapshot s;
+  s.read_utc = utc_now_iso8601();
+
+  const auto ecc = read<nvmlEnableState_t>(n, n.nvmlDeviceGetEccMode != nullptr, "nvmlDeviceGetEccMode",
+                                           [&](nvmlEnableState_t* current) {
+                                             nvmlEnableState_t pending{};
+                                             return n.nvmlDeviceGetEccMode(d, current, &pending);
+                                           });
+  s.ecc_mode = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED) : Known<bool>::unknown(ecc.reason);
+
+  auto total = [&](nvmlMemoryErrorType_t type, nvmlEccCounterType_t counter) {
+    return read<unsigned long long>(n, n.nvmlDeviceGetTotalEccErrors != nullptr, "nvmlDeviceGetTotalEccErrors",
+                                    [&](unsigned long long* v) { return n.nvmlDeviceGetTotalEccErrors(d, type, counter, v); });
+  };
+  auto located = [&](nvmlMemoryErrorType_t type, nvmlEccCounterType_t counter, nvmlMemoryLocation_t where) {
+    return read<unsigned long long>(n, n.nvmlDeviceGetMemoryErrorCounter != nullptr, "nvmlDeviceGetMemoryErrorCounter",
+                                    [&](unsigned long long* v) {
+                                      return n.nvmlDeviceGetMemoryErrorCounter(d, type, counter, where, v);
+                                    });
+  };
+  auto as_count = [](const Known<unsigned long long>& k) {
+    return k.has_value() ? Count(static_cast<std::uint64_t>(*k)) : Count::unknown(k.reason);
+  };
+  auto counts = [&](auto get) {
+    return EccCounts{as_count(get(NVML_MEMORY_ERROR_TYPE_CORRECTED)), as_count(get(NVML_MEMORY_ERROR_TYPE_UNCORRECTED))};
+  };
+  s.ecc.volatile_total = counts([&](nvmlMemoryErrorType_t t) { return total(t, NVML_VOLATILE_ECC); });
+  s.ecc.aggregate_total = counts([&](nvmlMemoryErrorType_t t) { return total(t, NVML_AGGREGATE_ECC); });
+  s.ecc.volatile_sram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_SRAM); });
+  s.ecc.aggregate_sram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_SRAM); });
+  s.ecc.volatile_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_DRAM); });
+  s.ecc.aggregate_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_DRAM); });
+
+  // Row remapping: one call answers all four values, or none.
+  {
+    RowRemapHealth& r = s.remapped_rows;
+    unsigned corrected = 0, uncorrected = 0, pending = 0, failure = 0;
+    const nvmlReturn_t rc = n.nvmlDeviceGetRemappedRows == nullptr
+                                ? NVML_ERROR_FUNCTION_NOT_FOUND
+                                : n.nvmlDeviceGetRemappedRows(d, &corrected, &uncorrected, &pending, &failure);
+    if (rc == NVML_SUCCESS) {
+      r.corrected = corrected;
+      r.uncorrected = uncorrected;
+      r.pending = pending != 0;
+      r.failure = failure != 0;
+    } else {
+      const std::string reason = n.nvmlDeviceGetRemappedRows == nullptr ? missing("nvmlDeviceGetRemappedRows") : n.error(rc);
+      r.corrected = r.uncorrected = Count::unknown(reason);
+      r.pending = r.failure = Known<bool>::unknown(reason);
+    }
+    nvmlRowRemapperHistogramValues_t h{};
+    const nvmlReturn_t hrc = n.nvmlDeviceGetRowRemapperHistogram == nullptr
+                                 ? NVML_ERROR_FUNCTION_NOT_FOUND
+                                 : n.nvmlDeviceGetRowRemapperHistogram(d, &h);
+    if (hrc == NVML_SUCCESS) {
+      r.histogram_max = h.max;
+      r.histogram_high = h.high;
+      r.histogram_partial = h.partial;
+      r.histogram_low = h.low;
+      r.histogram_none = h.none;
+    } else {
+      const std::string reason =
+          n.nvmlDeviceGetRowRemapperHistogram == nullptr ? missing("nvmlDeviceGetRowRemapperHistogram") : n.error(hrc);
+      r.histogram_max = r.histogram_high = r.histogram_partial = r.histogram_low = r.histogram_none = Count::unknown(reason);
+    }
+  }
+
+  // Retired pages: asking with no buffer answers the count (SUCCESS when 0, INSUFFICIENT_SIZE when more).
+  auto retired = [&](nvmlPageRetirementCause_t cause) -> Count {
+    if (n.nvmlDeviceGetRetiredPages == nullptr) return Count::unknown(missing("nvmlDeviceGetRetiredPages"));
+    unsigned count = 0;
+    const nvmlReturn_t rc = n.nvmlDeviceGetRetiredPages(d, cause, &count, nullptr);
+    if (rc == NVML_SUCCESS || rc == NVML_ERROR_INSUFFICIENT_SIZE) return Count(count);
+    return Count::unknown(n.error(rc));
+  };
+  s.retired_pages.single_bit = retired(NVML_PAGE_RETIREMENT_CAUSE_MULTIPLE_SINGLE_BIT_ECC_ERRORS);
+  s.retired_pages.double_bit = retired(NVML_PAGE_RETIREMENT_CAUSE_DOUBLE_BIT_ECC_ERROR);
+  const auto pages_pending = read<nvmlEnableState_t>(
+      n, n.nvmlDeviceGetRetiredPagesPendingStatus != nullptr, "nvmlDeviceGetRetiredPagesPendingStatus",
+      [&](nvmlEnableState_t* v) { return n.nvmlDeviceGetRetiredPagesPendingStatus(d, v); });
+  s.retired_pages.pending = pages_pending.has_value() ? Known<bool>(*pages_pending == NVML_FEATURE_ENABLED)
+                                                      : Known<bool>::unknown(pages_pending.reason);
+
+  // NVLink error counters of every link that exists (up or not: a link that went down mid-run
+  // is exactly the one whose counters matter).
+  if (n.nvmlDeviceGetNvLinkState == nullptr || n.nvmlDeviceGetNvLinkErrorCounter == nullptr) {
+    s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(
+        missing(n.nvmlDeviceGetNvLinkState == nullptr ? "nvmlDeviceGetNvLinkState" : "nvmlDeviceGetNvLinkErrorCounter"));
+  } else {
+    std::vector<NvlinkErrorCounters> links;
+    std::string first_error;
+    for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS; ++link) {
+      nvmlEnableState_t active{};
+      const nvmlReturn_t rc = n.nvmlDeviceGetNvLinkState(d, link, &active);
+      if (rc == NVML_ERROR_NOT_SUPPORTED || rc == NVML_ERROR_INVALID_ARGUMENT) continue;
+      if (rc != NVML_SUCCESS) {
+        if (first_error.empty()) first_error = n.error(rc);
+        continue;
+      }
+      NvlinkErrorCounters c;
+      c.link = static_cast<int>(link);
+      auto counter = [&](nvmlNvLinkErrorCounter_t which) -> Count {
+        unsigned long long v = 0;
+        const nvmlReturn_t crc = n.nvmlDeviceGetNvLinkErrorCounter(d, link, which, &v);
+        return crc == NVML_SUCCESS ? Count(v) : Count::unknown(n.error(crc));
+      };
+      c.replay = counter(NVML_NVLINK_ERROR_DL_REPLAY);
+      c.recovery = counter(NVML_NVLINK_ERROR_DL_RECOVERY);
+      c.crc_flit = counter(NVML_NVLINK_ERROR_DL_CRC_FLIT);
+      c.crc_data = counter(NVML_NVLINK_ERROR_DL_CRC_DATA);
+      links.push_back(c);
+    }
+    if (links.empty() && !first_error.empty()) {
+      s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(first_error);
+    } else {
+      s.nvlink = links;
+    }
+  }
+
+  const auto replay = read<unsigned>(n, n.nvmlDeviceGetPcieReplayCounter != nullptr, "nvmlDeviceGetPcieReplayCounter",
+                                     [&](unsigned* v) { return n.nvmlDeviceGetPcieReplayCounter(d, v); });
+  s.pcie_replay = replay.has_value() ? Count(*replay) : Count::unknown(replay.reason);
+
+  const auto persistence = read<nvmlEnableState_t>(n, n.nvmlDeviceGetPersistenceMode != nullptr,
+                                                   "nvmlDeviceGetPersistenceMode",
+                                                   [&](nvmlEnableState_t* v) { return n.nvmlDeviceGetPersistenceMode(d, v); });
+  s.persistence_mode = persistence.has_value() ? Known<bool>(*persistence == NVML_FEATURE_ENABLED)
+                                               : Known<bool>::unknown(persistence.reason);
+
+  auto watts = [](const Known<unsigned>& mw) {
+    return mw.has_value() ? Known<double>(*mw / 1000.0) : Known<double>::unknown(mw.reason);
+  };
+  s.power_limit_w = watts(read<unsigned>(n, n.nvmlDeviceGetEnforcedPowerLimit != nullptr, "nvmlDeviceGetEnforcedPowerLimit",
+                                         [&](unsigned* v) { return n.nvmlDeviceGetEnforcedPowerLimit(d, v); }));
+  s.default_power_limit_w =
+      watts(read<unsigned>(n, n.nvmlDeviceGetPowerManagementDefaultLimit != nullptr,
+                           "nvmlDeviceGetPowerManagementDefaultLimit",
+                           [&](unsigned* v) { return n.nvmlDeviceGetPowerManagementDefaultLimit(d, v); }));
+
+  auto hz = [](const Known<unsigned>& mhz) {
+    return mhz.has_value() ? Known<double>(*mhz * 1e6) : Known<double>::unknown(mhz.reason);
+  };
+  // The application clock target: nvmlDeviceGetClock where the driver has it, else the older
+  // (deprecated) nvmlDeviceGetApplicationsClock.
+  auto app_clock = [&](nvmlClockType_t type) -> Known<double> {
+    std::string first;
+    if (n.nvmlDeviceGetClock != nullptr) {
+      unsigned mhz = 0;
+      const nvmlReturn_t rc = n.nvmlDeviceGetClock(d, type, NVML_CLOCK_ID_APP_CLOCK_TARGET, &mhz);
+      if (rc == NVML_SUCCESS) return mhz * 1e6;
+      first = n.error(rc);
+    }
+    if (n.nvmlDeviceGetApplicationsClock != nullptr) {
+      unsigned mhz = 0;
+      const nvmlReturn_t rc = n.nvmlDeviceGetApplicationsClock(d, type, &mhz);
+      if (rc == NVML_SUCCESS) return mhz * 1e6;
+      return Known<double>::unknown(first.empty() ? n.error(rc) : first);
+    }
+    return Known<double>::unknown(first.empty() ? missing("nvmlDeviceGetClock") : first);
+  };
+  auto max_clock = [&](nvmlClockType_t type) {
+    return hz(read<unsigned>(n, n.nvmlDeviceGetMaxClockInfo != nullptr, "nvmlDeviceGetMaxClockInfo",
+                             [&](unsigned* v) { return n.nvmlDeviceGetMaxClockInfo(d, type, v); }));
+  };
+  s.app_sm_clock_hz = app_clock(NVML_CLOCK_SM);
+  s.max_sm_clock_hz = max_clock(NVML_CLOCK_SM);
+  s.app_memory_clock_hz = app_clock(NVML_CLOCK_MEM);
+  s.max_memory_clock_hz = max_clock(NVML_CLOCK_MEM);
+
+  {
+    unsigned current = 0, pending = 0;
+    const nvmlReturn_t rc = n.nvmlDeviceGetMigMode == nullptr ? NVML_ERROR_FUNCTION_NOT_FOUND
+                                                              : n.nvmlDeviceGetMigMode(d, &current, &pending);
+    if (rc == NVML_SUCCESS) {
+      s.mig_mode = current == NVML_DEVICE_MIG_ENABLE;
+      s.mig_mode_pending = pending == NVML_DEVICE_MIG_ENABLE;
+    } else {
+      const std::string reason = n.nvmlDeviceGetMigMode == nullptr ? missing("nvmlDeviceGetMigMode") : n.error(rc);
+      s.mig_mode = s.mig_mode_pending = Known<bool>::unknown(reason);
+    }
+  }
+
+  if (n.nvmlDeviceGetFieldValues == nullptr) {
+    s.recovery_action = Known<int>::unknown(missing("nvmlDeviceGetFieldValues"));
+  } else {
+    nvmlFieldValue_t f{};
+    f.fieldId = NVML_FI_DEV_GET_GPU_RECOVERY_ACTION;
+    const nvmlReturn_t rc = n.nvmlDeviceGetFieldValues(d, 1, &f);
+    if (rc != NVML_SUCCESS) {
+      s.recovery_action = Known<int>::unknown(n.error(rc));
+    } else if (f.nvmlReturn != NVML_SUCCESS) {
+      s.recovery_action = Known<int>::unknown(n.error(f.nvmlReturn));
+    } else {
+      s.recovery_action = static_cast<int>(f.valueType == NVML_VALUE_TYPE_UNSIGNED_LONG_LONG ? f.value.ullVal
+                                           : f.valueType == NVML_VALUE_TYPE_UNSIGNED_LONG    ? f.value.ulVal
+                                                                                             : f.value.uiVal);
+    }
+  }
+
+  auto text = [&](auto fn, const char* name, unsigned size) -> Known<std::string> {
+    if (fn == nullptr) return Known<std::string>::unknown(missing(name));
+    std::vector<char> buffer(size, '\0');
+    const nvmlReturn_t rc = fn(d, buffer.data(), size);
+    if (rc != NVML_SUCCESS) return Known<std::string>::unknown(n.error(rc));
+    return std::string(buffer.data());
+  };
+  s.vbios_version = text(n.nvmlDeviceGetVbiosVersion, "nvmlDeviceGetVbiosVersion", NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
+  s.inforom_image_version =
+      text(n.nvmlDeviceGetInforomImageVersion, "nvmlDeviceGetInforomImageVersion", NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
+  return s;
+}
+
+struct XidWatch::State {
+  const Nvml::Impl* nvml = nullptr;
+  nvmlEventSet_t set = nullptr;
+  std::vector<std::pair<std::string, nvmlDevice_t>> registered;
+  std::vector<std::pair<std::string, std::string>> not_watched;  // bus id, reason
+  std::vector<std::pair<std::string, XidEvent>> received;
+};
+
+XidWatch::XidWatch(const std::vector<std::string>& pci_bus_ids) : state_(std::make_unique<State>()) {
+  const Nvml::Impl& n = *Nvml::instance().impl_;
+  State& st = *state_;
+  st.nvml = &n;
+  std::string why;
+  if (!n.initialized) {
+    why = n.reason;
+  } else if (n.nvmlEventSetCreate == nullptr || n.nvmlDeviceRegisterEvents == nullptr || n.nvmlEventSetWait_v2 == nullptr ||
+             n.nvmlEventSetFree == nullptr) {
+    why = missing("nvmlEventSetCreate");
+  } else if (const nvmlReturn_t rc = n.nvmlEventSetCreate(&st.set); rc != NVML_SUCCESS) {
+    why = n.error(rc);
+    st.set = nullptr;
+  }
+  for (const auto& bus : pci_bus_ids) {
+    if (st.set == nullptr) {
+      st.not_watched.emplace_back(bus, why);
+      continue;
+    }
+    std::string reason;
+    const auto device = n.handle(bus, &reason);
+    if (!device) {
+      st.not_watched.emplace_back(bus, reason);
+      continue;
+    }
+    const nvmlReturn_t rc = n.nvmlDeviceRegisterEvents(*device, nvmlEventTypeXidCriticalError, st.set);
+    if (rc != NVML_SUCCESS) {
+      st.not_watched.emplace_back(bus, n.error(rc));
+      continue;
+    }
+    st.registered.emplace_back(bus, *device);
+  }
+}
+
+XidWatch::~XidWatch() {
+  if (state_->set != nullptr) state_->nvml->nvmlEventSetFree(state_->set);
+}
+
+Known<bool> XidWatch::watching(const std::string& pci_bus_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [bus, reason] : state_->not_watched) {
+    if (bus == pci_bus_id) return Known<bool>::unknown(reason);
+  }
+  for (const auto& r : state_->registered) {
+    if (r.first == pci_bus_id) return true;
+  }
+  return Known<bool>::unknown("not registered for XID events");
+}
+
+std::vector<std::pair<std::string, XidEvent>> XidWatch::drain(unsigned timeout_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, XidEvent>> out;
+  State& st = *state_;
+  if (st.set == nullptr) return out;
+  for (;;) {
+    nvmlEventData_t data{};
+    const nvmlReturn_t rc = st.nvml->nvmlEventSetWait_v2(st.set, &data, out.empty() ? timeout_ms : 0);
+    if (rc != NVML_SUCCESS) break;  // TIMEOUT: nothing more has arrived
+    if ((data.eventType & nvmlEventTypeXidCriticalError) == 0) continue;
+    std::string bus;
+    for (const auto& r : st.registered) {
+      if (r.second == data.device) bus = r.first;
+    }
+    out.emplace_back(bus, XidEvent{static_cast<std::uint64_t>(data.eventData), utc_now_iso8601()});
+  }
+  st.received.insert(st.received.end(), out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::pair<std::string, XidEvent>> XidWatch::received() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return state_->received;
 }
 
 }  // namespace gx

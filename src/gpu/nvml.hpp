@@ -3,10 +3,13 @@
 // missing. Every reading is a Known<>: a value, or null with NVML's own reason. Never guessed.
 #include <memory>
 #include <array>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/health.hpp"
 #include "core/model.hpp"
 #include "core/telemetry.hpp"
 #include "core/topology.hpp"
@@ -47,6 +50,13 @@ struct NvmlDeviceFacts {
   NvlinkState nvlink;
 };
 
+// A GPU as NVML enumerates it, whether or not CUDA sees it.
+struct NvmlGpu {
+  std::string pci_bus_id;  // normalized "0000:18:00.0"
+  std::string uuid;
+  std::string name;
+};
+
 class Nvml {
  public:
   // Loads and initializes NVML once per process; shut down at exit.
@@ -65,6 +75,11 @@ class Nvml {
   // Why P2P reads between two GPUs are unsupported, as NVML words it ("" when NVML says OK).
   [[nodiscard]] std::string p2p_status(const std::string& bus_a, const std::string& bus_b) const;
 
+  // Every GPU NVML enumerates, in NVML's order; empty when NVML is not available.
+  [[nodiscard]] std::vector<NvmlGpu> gpus() const;
+  // The health snapshot of one GPU (core/health.hpp, docs/health.md): a few dozen NVML queries,
+  // no CUDA, milliseconds. Whatever NVML cannot tell is unknown with NVML's reason.
+  [[nodiscard]] HealthSnapshot read_health(const std::string& pci_bus_id) const;
   // ===== telemetry (begin) =====
   // A probe of one GPU for the sampler, or nullopt with *reason (NVML missing, unknown bus id).
   [[nodiscard]] std::optional<NvmlTelemetryProbe> telemetry_probe(const std::string& pci_bus_id,
@@ -78,8 +93,34 @@ class Nvml {
   struct Impl;  // the loaded library and its function pointers (nvml.cpp)
 
  private:
+  friend class XidWatch;
   Nvml();
   std::unique_ptr<Impl> impl_;
+};
+
+// Critical XID events (nvmlEventTypeXidCriticalError) of some GPUs, from construction on: NVML
+// delivers only events that happen after registration, so build it before the first case and
+// drain it after the last. drain() may be called from any thread (a sampler thread may service
+// it during the run); each event is returned once.
+class XidWatch {
+ public:
+  explicit XidWatch(const std::vector<std::string>& pci_bus_ids);
+  ~XidWatch();
+  XidWatch(const XidWatch&) = delete;
+  XidWatch& operator=(const XidWatch&) = delete;
+
+  // Whether the GPU's events are watched: unknown with NVML's reason when they are not.
+  [[nodiscard]] Known<bool> watching(const std::string& pci_bus_id) const;
+  // The events received since the last drain, as (bus id, event); waits up to timeout_ms for a
+  // first one when there is none yet.
+  [[nodiscard]] std::vector<std::pair<std::string, XidEvent>> drain(unsigned timeout_ms = 0);
+  // Every event drained so far, by whichever thread: what the run saw.
+  [[nodiscard]] std::vector<std::pair<std::string, XidEvent>> received() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  mutable std::mutex mutex_;
 };
 
 }  // namespace gx

@@ -1,0 +1,82 @@
+#include "core/health_view.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace gx {
+namespace {
+
+class Cells {
+ public:
+  template <class T, class Format>
+  std::string cell(const Known<T>& value, Format format) {
+    if (value.has_value()) return format(*value);
+    reasons_.emplace(value.reason, 0);
+    return "?";
+  }
+  // "a/b" of two counters; "?" for an unknown part.
+  std::string pair(const Count& a, const Count& b) { return cell(a, number) + "/" + cell(b, number); }
+  void add_notes(Table& table) const {
+    for (const auto& [reason, unused] : reasons_) table.notes.push_back("? unknown: " + reason);
+  }
+  static std::string number(std::uint64_t v) { return std::to_string(v); }
+
+ private:
+  std::map<std::string, int> reasons_;
+};
+
+std::string yes_no(bool v) { return v ? "yes" : "no"; }
+std::string mhz(double hz) { return fmt::format("{:.0f}", hz / 1e6); }
+std::string watts(double w) { return fmt::format("{:.0f}", w); }
+
+}  // namespace
+
+Table health_table(const std::vector<GpuHealth>& health) {
+  Table t = make_table("Health (NVML; ECC corrected/uncorrected)",
+                       {"GPU", "PCI bus", "ECC volatile", "ECC aggregate", "SRAM agg", "DRAM agg",
+                        "Remapped c/u", "Remap pending", "Remap failed", "Retired pages", "NVLink replay",
+                        "NVLink recovery", "NVLink CRC", "PCIe replay", "Persistence", "Power limit W",
+                        "Default W", "App SM MHz", "Max SM MHz", "MIG", "Recovery action", "VBIOS"},
+                       2);
+  Cells u;
+  for (const auto& g : health) {
+    if (!g.before && !g.after) continue;
+    const HealthSnapshot& s = g.after ? *g.after : *g.before;
+    const Count crc_flit = nvlink_total(s.nvlink, &NvlinkErrorCounters::crc_flit);
+    const Count crc_data = nvlink_total(s.nvlink, &NvlinkErrorCounters::crc_data);
+    Count crc = crc_flit;
+    if (crc_flit.has_value() && crc_data.has_value()) crc = *crc_flit + *crc_data;
+    if (crc_flit.has_value() && !crc_data.has_value()) crc = crc_data;
+    const std::string retired = u.pair(s.retired_pages.single_bit, s.retired_pages.double_bit);
+    t.rows.push_back({g.index ? std::to_string(*g.index) : "-", g.pci_bus_id,
+                      u.pair(s.ecc.volatile_total.corrected, s.ecc.volatile_total.uncorrected),
+                      u.pair(s.ecc.aggregate_total.corrected, s.ecc.aggregate_total.uncorrected),
+                      u.pair(s.ecc.aggregate_sram.corrected, s.ecc.aggregate_sram.uncorrected),
+                      u.pair(s.ecc.aggregate_dram.corrected, s.ecc.aggregate_dram.uncorrected),
+                      u.pair(s.remapped_rows.corrected, s.remapped_rows.uncorrected),
+                      u.cell(s.remapped_rows.pending, yes_no), u.cell(s.remapped_rows.failure, yes_no), retired,
+                      u.cell(nvlink_total(s.nvlink, &NvlinkErrorCounters::replay), Cells::number),
+                      u.cell(nvlink_total(s.nvlink, &NvlinkErrorCounters::recovery), Cells::number),
+                      u.cell(crc, Cells::number), u.cell(s.pcie_replay, Cells::number),
+                      u.cell(s.persistence_mode, [](bool v) { return std::string(v ? "on" : "off"); }),
+                      u.cell(s.power_limit_w, watts), u.cell(s.default_power_limit_w, watts),
+                      u.cell(s.app_sm_clock_hz, mhz), u.cell(s.max_sm_clock_hz, mhz),
+                      u.cell(s.mig_mode, [](bool v) { return std::string(v ? "on" : "off"); }),
+                      u.cell(s.recovery_action, recovery_action_name),
+                      u.cell(s.vbios_version, [](const std::string& v) { return v; })});
+    if (g.xid_events.has_value()) {
+      for (const auto& e : *g.xid_events) {
+        const std::string meaning = critical_xid_meaning(e.xid);
+        t.notes.push_back(fmt::format("{}: XID {} at {}{}", g.pci_bus_id, e.xid, e.time_utc,
+                                      meaning.empty() ? "" : " (" + meaning + ")"));
+      }
+    }
+  }
+  t.notes.push_back("Retired pages: multiple single-bit / double-bit; NVLink counters summed over the GPU's links; "
+                    "the snapshot after the run where there is one");
+  u.add_notes(t);
+  return t;
+}
+
+}  // namespace gx
