@@ -155,7 +155,7 @@ for r in records:
 for suite in ("host", "latency", "elementwise", "gemm", "overlap"):
     assert by_suite.get(suite), f"no {suite} records"
 for r in by_suite["elementwise"]:
-    assert r["status"] == "ok" and r.get("verified") is True, f"elementwise {r['method']}: {r['status']} {r.get('reason')}"
+    assert r["status"] == "ok" and r["measurement"]["verified"] is True, f"elementwise {r['method']}: {r['status']} {r.get('reason')}"
 for suite in ("gemm", "overlap"):
     for r in by_suite[suite]:
         assert r["status"] == "skipped", f"{suite} {r['method']}: {r['status']}"

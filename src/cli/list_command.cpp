@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
@@ -24,8 +25,11 @@ struct ListOptions {
 
 // CUDA cannot run (no driver, no device) but NVML may still see GPUs (a GPU CUDA cannot use, a
 // broken CUDA install, the fake NVML of the tests): their health is printed first, the error
-// stays, exit code 3. JSON: the error document carries the "health" section.
+// stays, exit code 3. JSON: the error document carries the "health" section. NVML does not
+// honour CUDA_VISIBLE_DEVICES: where it is set, the user chose the GPUs to see, and GPUs hidden
+// on purpose are not listed.
 int list_without_cuda(GlobalOptions& options, const Error& error) {
+  if (std::getenv("CUDA_VISIBLE_DEVICES") != nullptr) throw;  // NOLINT: rethrows the CannotRunError
   const std::vector<GpuHealth> health = read_health_nvml_only();
   if (health.empty()) throw;  // NOLINT: rethrows the CannotRunError being handled
   std::fprintf(stderr, "gpuxfer: error: %s\n", error.what());
