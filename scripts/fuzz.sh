@@ -58,7 +58,7 @@ fi
 core_of() {
   case "$1" in
     fuzz_parsers) echo units sweep device_select topology table plan peak bench_model stats model ;;
-    fuzz_report_reader) echo units sweep bench_model stats model report_load report_json record_json health health_json ;;
+    fuzz_report_reader) echo units sweep bench_model stats model report_load report_json record_json health health_json telemetry telemetry_json ;;
   esac
 }
 core=()
