@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 7's figures from one call of scripts/gpu-dist.sh, as a markdown table.
+"""The multi-rank figures of one run of scripts/gpu-dist.sh, as a markdown table.
 
   dist_ratios.py SINGLE SERIAL ROUNDS [SOCKET] [-o OUT.md]
 
@@ -7,7 +7,7 @@ SINGLE: `gpuxfer bench` of one process; SERIAL / ROUNDS: the merged documents of
 `mpirun ... gpuxfer bench --schedule serial|rounds`; SOCKET: the run with NCCL forced onto
 sockets. Compares, per GPU pair at the headline size: the ranks' CUDA IPC figures with the single
 process's (same method), `rounds` with `serial` (every method), NCCL on one host with CUDA IPC,
-and the wall time of the transfers between ranks per schedule. The target of issue 7 is 3 %."""
+and the wall time of the transfers between ranks per schedule. Ranks should agree with one process within 3 %."""
 import argparse
 import json
 import statistics
@@ -71,7 +71,7 @@ def main(argv=None):
     single, serial, rounds = load(a.single), load(a.serial), load(a.rounds)
     s1, s2, s3 = headline(single), headline(serial), headline(rounds)
     gpus = ", ".join(sorted({g.get("name", "?") for g in serial["system"]["gpus"]}))
-    lines = ["# Transfers between ranks (issue 7)", "",
+    lines = ["# Transfers between ranks", "",
              "%d ranks on %s; headline %s bytes" % (len(serial["run"].get("ranks", [])), gpus,
                                                    serial["run"]["options"].get("headline_bytes"))]
     compare(lines, "CUDA IPC between ranks (serial) vs one process, same method and pair", s1, s2,

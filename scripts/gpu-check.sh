@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a GPU CI runner does: build Release for Hopper, run the GPU tests and every other test,
-# then the tool itself, leaving logs and JSON in OUTDIR. Used on the lent GPU machines.
+# then the tool itself, leaving logs and JSON in OUTDIR. Run on a GPU machine.
 #   scripts/gpu-check.sh OUTDIR
 set -uo pipefail
 out="${1:?usage: scripts/gpu-check.sh OUTDIR}"

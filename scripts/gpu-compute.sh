@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The compute figures of the closing note, in one call on a lent GPU machine: build, the GPU tests,
+# The compute figures on one GPU machine, as one script: build, the GPU tests,
 # `gpuxfer bench` of the compute suites, then PyTorch doing the same operations on the same
 # machine right after, and the ratios.
 #   scripts/gpu-compute.sh OUTDIR [extra gpuxfer bench flags]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7 on one multi-GPU NVLink host, in one call: the same pairs measured by one process and
+# Multi-rank figures on one multi-GPU NVLink host, as one script: the same pairs measured by one process and
 # by one rank per GPU under mpirun (schedules serial and rounds), the NCCL path forced onto
 # sockets as if the ranks were on different hosts, the ratios, and the MPI tests.
 #   scripts/gpu-dist.sh OUTDIR [NP]        (BIN=... to skip the build)

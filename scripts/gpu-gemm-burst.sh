@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GEMM burst rate, gpuxfer against PyTorch, like for like (issue 4): both idle the GPU for the
+# GEMM burst rate, gpuxfer against PyTorch, like for like: both idle the GPU for the
 # same rest before each precision's samples and take the same number of samples, and the two
 # tools alternate for ROUNDS rounds, so a GPU that throttles mid-run hits both alike. Per round a
 # ratios table; the closing figure is the median over rounds. Builds first unless BIN is given.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Peer copy probe on a lent 2+ GPU machine: scripts/probes/peer_copy_probe.cu (copy engine and SM
+# Peer copy probe on a machine with 2+ GPUs: scripts/probes/peer_copy_probe.cu (copy engine and SM
 # kernel variants, 1 vs 8 operations per sample), gpuxfer's peer suite at 400 MB with 1 ms and
-# 8 ms samples, and PyTorch's b.copy_(a) with 1 and 8 copies per sample, in one call.
+# 8 ms samples, and PyTorch's b.copy_(a) with 1 and 8 copies per sample, as one script.
 #   scripts/gpu-peer-probe.sh OUTDIR
 set -uo pipefail
 top="${1:?usage: scripts/gpu-peer-probe.sh OUTDIR}"

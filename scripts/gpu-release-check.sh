@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole product at HEAD on one multi-GPU host, in one call: build, the GPU tests, a default
+# The whole product at HEAD on one multi-GPU host, as one script: build, the GPU tests, a default
 # `gpuxfer bench` with `gpuxfer check` and the HTML report of it, PyTorch right after and the
-# ratios, then a default-suites run under `mpirun -np <GPUs>` (--quick), so every figure of a
-# closing note comes from one machine. On an 8-GPU host (issue 8) follow it with
+# ratios, then a default-suites run under `mpirun -np <GPUs>` (--quick), so every figure comes
+# from one machine. On an 8-GPU host follow it with
 # `BIN=build/hopper/src/gpuxfer scripts/gpu-dist.sh OUTDIR/dist 8` for serial vs rounds.
 #   scripts/gpu-release-check.sh OUTDIR
 set -uo pipefail

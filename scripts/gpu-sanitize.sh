@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# compute-sanitizer over every kernel gpuxfer launches, on a lent GPU machine: a small bench of
+# compute-sanitizer over every kernel gpuxfer launches, on a GPU machine: a small bench of
 # every suite (tiny sizes, 2 samples) under each tool; cuBLAS's kernels run too. Needs a build in
 # build/hopper (scripts/gpu-check.sh or gpu-compute.sh makes it).
 #   scripts/gpu-sanitize.sh OUTDIR [TOOL...]     (default: memcheck racecheck initcheck synccheck)

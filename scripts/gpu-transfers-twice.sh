@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build, the GPU tests, then the transfer suites twice back to back (wall time, run-to-run
-# spread at 400 MB), on a lent multi-GPU host. Everything comes back as one tarball.
+# spread at 400 MB), on a multi-GPU host. Everything comes back as one tarball.
 #   scripts/gpu-transfers-twice.sh OUTDIR
 set -uo pipefail
 top="${1:?usage: scripts/gpu-transfers-twice.sh OUTDIR}"

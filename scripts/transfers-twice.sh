@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The transfer suites twice back to back with a built gpuxfer (wall time of each, run-to-run
 # spread at 400 MB): OUTDIR/transfers-{1,2}.{json,txt,log} and OUTDIR/run-to-run.txt.
-# Shared by scripts/gpu-session-transfers.sh and scripts/gpu-transfers-twice.sh.
+# Run by scripts/gpu-transfers-twice.sh.
 #   scripts/transfers-twice.sh OUTDIR GPUXFER
 set -uo pipefail
 out="${1:?usage: scripts/transfers-twice.sh OUTDIR GPUXFER}"

@@ -1,6 +1,6 @@
 #pragma once
-// Which transfers between ranks a multi-rank run measures, in which rounds (issue 7,
-// docs/distributed.md). Host-only and deterministic: every rank computes the same plan from the
+// Which transfers between ranks a multi-rank run measures, in which rounds
+// (docs/distributed.md). Host-only and deterministic: every rank computes the same plan from the
 // same facts (every rank's node and GPU, the suites, the schedule), so ranks agree on who sends
 // to whom in each round without sending the plan around.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// One result document from several MPI ranks' documents (issue 7, docs/distributed.md).
+// One result document from several MPI ranks' documents (docs/distributed.md).
 //
 // Every rank writes an ordinary gpuxfer.report (list or bench) of its own GPUs, or an error
 // document when it could not run; rank 0 gathers them (src/dist) and merges them here. Host-only,

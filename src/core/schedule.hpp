@@ -1,5 +1,5 @@
 #pragma once
-// Pair scheduling for multi-GPU and multi-rank runs (issue 7, docs/distributed.md): which GPU
+// Pair scheduling for multi-GPU and multi-rank runs (docs/distributed.md): which GPU
 // pairs are measured together. A round is a set of transfers that run at the same time; rounds
 // run one after another. Host-only and deterministic, so every MPI rank computes the same
 // schedule from the GPU count alone and no schedule has to be sent around.

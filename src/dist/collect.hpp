@@ -1,6 +1,6 @@
 #pragma once
 // The end of a multi-rank run: every rank's document to rank 0, merged into one (core/merge), and
-// one exit code that every rank agrees on (issue 7: only rank 0 writes; errors on any rank reach
+// one exit code that every rank agrees on (only rank 0 writes; errors on any rank reach
 // rank 0 and the exit code).
 #include <exception>
 #include <optional>

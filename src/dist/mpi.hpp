@@ -1,5 +1,5 @@
 #pragma once
-// The MPI layer of multi-process runs (issue 7, docs/distributed.md): MPI's C API behind RAII
+// The MPI layer of multi-process runs (docs/distributed.md): MPI's C API behind RAII
 // owners and checked calls. MPI is the control plane only (who runs, who measures when, results
 // to rank 0); GPU data moves by CUDA IPC or NCCL, never through MPI.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Where each rank runs: world rank, node-local rank, node (issue 7: one rank per GPU, the local
+// Where each rank runs: world rank, node-local rank, node (one rank per GPU, the local
 // rank picks the GPU; core/schedule rank_device).
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// CUDA IPC: device memory of one process used by another on the same host (issue 7: transfers
+// CUDA IPC: device memory of one process used by another on the same host (transfers
 // between ranks on one node use the same copies and verification as one process). The exporter
 // turns the start of a cudaMalloc allocation into an opaque handle (bytes that travel over MPI);
 // the importer maps it into its own address space with peer access from its current GPU.

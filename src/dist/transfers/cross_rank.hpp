@@ -1,5 +1,5 @@
 #pragma once
-// Transfers between the ranks of `mpirun ... gpuxfer bench` (issue 7, docs/distributed.md):
+// Transfers between the ranks of `mpirun ... gpuxfer bench` (docs/distributed.md):
 // every pair of ranks' GPUs, scheduled by core/cross_plan (serial or round-robin rounds).
 //  - ce_write, sm_push: same node, CUDA IPC. The source rank maps the destination rank's buffer
 //    and runs the single-process path on it (suites/transfer run_transfer_set): the same copy,

@@ -1,5 +1,5 @@
 #pragma once
-// NCCL point-to-point between the ranks of a multi-process run (issue 7): ncclSend / ncclRecv
+// NCCL point-to-point between the ranks of a multi-process run: ncclSend / ncclRecv
 // on one world communicator, across hosts and, for comparison with CUDA IPC, on one host.
 // Device layer: the only code that includes nccl.h. Built into gpuxfer_nccl only when
 // GPUXFER_WITH_NCCL found nccl.h (GPUXFER_HAVE_NCCL). Nothing links libnccl: it is loaded at run
