@@ -7,92 +7,18 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/known_json.hpp"
 
 namespace gx {
 namespace {
 
-// Writes Known<T> fields of one object and the "unknown" map of their reasons.
-class Writer {
- public:
-  explicit Writer(Json& object) : object_(object) {}
-  template <class T>
-  void known(const char* key, const Known<T>& value) {
-    if (value.has_value()) {
-      object_[key] = *value;
-    } else {
-      object_[key] = nullptr;
-      unknown_[key] = value.reason;
-    }
-  }
-  ~Writer() {
-    if (!unknown_.empty()) object_["unknown"] = unknown_;
-  }
-  Writer(const Writer&) = delete;
-  Writer& operator=(const Writer&) = delete;
+using Writer = KnownWriter;
+using Reader = KnownReader;
 
- private:
-  Json& object_;
-  Json unknown_ = Json::object();
-};
-
-class Reader {
- public:
-  Reader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) fail("", "expected an object");
-  }
-  [[noreturn]] void fail(std::string_view key, std::string_view what) const {
-    throw InputError(fmt::format("health section: {}{}{}: {}", path_, key.empty() ? "" : ".", key, what));
-  }
-  [[nodiscard]] const Json* find(const char* key) const {
-    const auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  [[nodiscard]] std::string reason(const char* key) const {
-    const auto unknown = object_.find("unknown");
-    if (unknown != object_.end() && unknown->is_object()) {
-      const auto r = unknown->find(key);
-      if (r != unknown->end() && r->is_string()) return r->get<std::string>();
-    }
-    return "unknown";
-  }
-  template <class T>
-  [[nodiscard]] T value(const char* key, const Json& v) const {
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      if (!v.is_number_integer()) fail(key, fmt::format("expected an integer (got {})", v.type_name()));
-      if (std::is_unsigned_v<T> && !v.is_number_unsigned()) fail(key, fmt::format("{} is out of range", v.dump()));
-      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
-        fail(key, fmt::format("{} is out of range", v.dump()));
-      }
-    }
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!v.is_boolean()) fail(key, fmt::format("expected a boolean (got {})", v.type_name()));
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      if (!v.is_string()) fail(key, fmt::format("expected a string (got {})", v.type_name()));
-    } else {
-      if (!v.is_number()) fail(key, fmt::format("expected a number (got {})", v.type_name()));
-    }
-    return v.get<T>();
-  }
-  // A missing key reads as unknown: a later minor may add fields older files lack.
-  template <class T>
-  [[nodiscard]] Known<T> known(const char* key) const {
-    const Json* v = find(key);
-    if (v == nullptr) return Known<T>::unknown("not recorded");
-    if (v->is_null()) return Known<T>::unknown(reason(key));
-    return value<T>(key, *v);
-  }
-  [[nodiscard]] Reader child(const char* key) const {
-    const Json* v = find(key);
-    static const Json kEmpty = Json::object();
-    if (v == nullptr) return Reader(kEmpty, path_ + "." + key);
-    return Reader(*v, path_ + "." + key);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  const Json& object_;
-  std::string path_;
-};
+// A field a file lacks was not recorded by the gpuxfer that wrote it (an older minor).
+Reader health_reader(const Json& object, std::string path) {
+  return KnownReader(object, "health section", std::move(path), "not recorded");
+}
 
 Json ecc_counts_to_json(const EccCounts& c) {
   Json j = Json::object();
@@ -194,7 +120,7 @@ Json health_snapshot_to_json(const HealthSnapshot& s) {
 }
 
 HealthSnapshot health_snapshot_from_json(const Json& json, const std::string& path) {
-  const Reader r(json, path);
+  const Reader r = health_reader(json, path);
   HealthSnapshot s;
   if (const Json* t = r.find("read_utc"); t != nullptr) s.read_utc = r.value<std::string>("read_utc", *t);
   s.ecc_mode = r.known<bool>("ecc_mode");
@@ -218,7 +144,7 @@ HealthSnapshot health_snapshot_from_json(const Json& json, const std::string& pa
     if (!links->is_array()) r.fail("nvlink", "expected an array or null");
     std::vector<NvlinkErrorCounters> list;
     for (std::size_t i = 0; i < links->size(); ++i) {
-      const Reader l((*links)[i], fmt::format("{}.nvlink[{}]", r.path(), i));
+      const Reader l = r.nested((*links)[i], fmt::format("{}.nvlink[{}]", r.path(), i));
       NvlinkErrorCounters c;
       const Json* index = l.find("link");
       if (index == nullptr) l.fail("link", "missing");
@@ -275,13 +201,13 @@ Json health_to_json(const std::vector<GpuHealth>& gpus) {
 }
 
 std::vector<GpuHealth> health_from_json(const Json& json) {
-  const Reader top(json, "health");
+  const Reader top = health_reader(json, "health");
   const Json* gpus = top.find("gpus");
   if (gpus == nullptr || !gpus->is_array()) top.fail("gpus", "expected an array");
   std::vector<GpuHealth> out;
   for (std::size_t i = 0; i < gpus->size(); ++i) {
     const std::string path = fmt::format("gpus[{}]", i);
-    const Reader r((*gpus)[i], path);
+    const Reader r = top.nested((*gpus)[i], path);
     GpuHealth g;
     if (const Json* index = r.find("index"); index != nullptr && !index->is_null()) g.index = r.value<int>("index", *index);
     if (const Json* v = r.find("uuid"); v != nullptr) g.uuid = r.value<std::string>("uuid", *v);
@@ -298,7 +224,7 @@ std::vector<GpuHealth> health_from_json(const Json& json) {
       if (!events->is_array()) r.fail("xid_events", "expected an array or null");
       std::vector<XidEvent> list;
       for (std::size_t k = 0; k < events->size(); ++k) {
-        const Reader e((*events)[k], fmt::format("{}.xid_events[{}]", path, k));
+        const Reader e = r.nested((*events)[k], fmt::format("{}.xid_events[{}]", path, k));
         XidEvent x;
         const Json* xid = e.find("xid");
         if (xid == nullptr) e.fail("xid", "missing");

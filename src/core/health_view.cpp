@@ -2,28 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <map>
+#include "core/unknown_cells.hpp"
 
 namespace gx {
 namespace {
 
-class Cells {
+class Cells : public UnknownCells {
  public:
-  template <class T, class Format>
-  std::string cell(const Known<T>& value, Format format) {
-    if (value.has_value()) return format(*value);
-    reasons_.emplace(value.reason, 0);
-    return "?";
-  }
   // "a/b" of two counters; "?" for an unknown part.
   std::string pair(const Count& a, const Count& b) { return cell(a, number) + "/" + cell(b, number); }
-  void add_notes(Table& table) const {
-    for (const auto& [reason, unused] : reasons_) table.notes.push_back("? unknown: " + reason);
-  }
   static std::string number(std::uint64_t v) { return std::to_string(v); }
-
- private:
-  std::map<std::string, int> reasons_;
 };
 
 std::string yes_no(bool v) { return v ? "yes" : "no"; }

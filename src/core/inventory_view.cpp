@@ -7,26 +7,12 @@
 #include "core/health_view.hpp"
 #include "core/topology.hpp"
 #include "core/units.hpp"
+#include "core/unknown_cells.hpp"
 
 namespace gx {
 namespace {
 
-// Unknown cells print "?" and their reasons are gathered once as footnotes.
-class Unknowns {
- public:
-  template <class T, class Format>
-  std::string cell(const Known<T>& value, Format format) {
-    if (value.has_value()) return format(*value);
-    reasons_.emplace(value.reason, 0);
-    return "?";
-  }
-  void add_notes(Table& table) const {
-    for (const auto& [reason, unused] : reasons_) table.notes.push_back("? unknown: " + reason);
-  }
-
- private:
-  std::map<std::string, int> reasons_;
-};
+using Unknowns = UnknownCells;
 
 std::string gbps(double bytes_per_s) { return fmt::format("{:.1f}", bytes_per_s / 1e9); }
 std::string mhz(double hz) { return fmt::format("{:.0f}", hz / 1e6); }

@@ -9,87 +9,17 @@
 #include "core/build_info.hpp"
 #include "core/error.hpp"
 #include "core/health_json.hpp"
+#include "core/known_json.hpp"
 
 namespace gx {
 namespace {
 
-// Writes Known<T> fields of one JSON object, collecting the reasons of unknown ones.
-class ObjectWriter {
- public:
-  explicit ObjectWriter(Json& object) : object_(object) {}
-  template <class T>
-  void known(const char* key, const Known<T>& value) {
-    if (value.has_value()) {
-      object_[key] = *value;
-    } else {
-      object_[key] = nullptr;
-      unknown_[key] = value.reason;
-    }
-  }
-  ~ObjectWriter() {
-    if (!unknown_.empty()) object_["unknown"] = unknown_;
-  }
-  ObjectWriter(const ObjectWriter&) = delete;
-  ObjectWriter& operator=(const ObjectWriter&) = delete;
+using ObjectWriter = KnownWriter;
+using ObjectReader = KnownReader;
 
- private:
-  Json& object_;
-  Json unknown_ = Json::object();
-};
-
-// Reads fields back, with the path of the object for error messages.
-class ObjectReader {
- public:
-  ObjectReader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) fail("", "expected an object");
-  }
-  [[noreturn]] void fail(std::string_view key, std::string_view what) const {
-    throw InputError(fmt::format("system section: {}{}{}: {}", path_, key.empty() ? "" : ".", key, what));
-  }
-  const Json& at(const char* key) const {
-    const auto it = object_.find(key);
-    if (it == object_.end()) fail(key, "missing");
-    return *it;
-  }
-  template <class T>
-  T get(const char* key) const {
-    const Json& v = at(key);
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // nlohmann's get<int>() of a float or of an integer out of range is a plain cast:
-      // undefined behaviour for 1e300 or -1.5, a wrapped value for -1 as an unsigned.
-      if (!v.is_number_integer()) fail(key, fmt::format("expected an integer (got {})", v.type_name()));
-      const bool fits = v.is_number_unsigned()
-                            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-                            : v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                                  (std::is_unsigned_v<T> || v.get<std::int64_t>() <= static_cast<std::int64_t>(std::numeric_limits<T>::max()));
-      if (!fits) fail(key, fmt::format("{} is out of range", v.dump()));
-    }
-    try {
-      return v.get<T>();
-    } catch (const nlohmann::json::exception&) {
-      fail(key, fmt::format("wrong type ({})", v.type_name()));
-    }
-  }
-  template <class T>
-  Known<T> known(const char* key) const {
-    const auto it = object_.find(key);
-    if (it == object_.end() || it->is_null()) {
-      std::string reason = "unknown";
-      const auto unknown = object_.find("unknown");
-      if (unknown != object_.end() && unknown->is_object()) {
-        const auto r = unknown->find(key);
-        if (r != unknown->end() && r->is_string()) reason = r->get<std::string>();
-      }
-      return Known<T>::unknown(reason);
-    }
-    return get<T>(key);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  const Json& object_;
-  std::string path_;
-};
+ObjectReader system_reader(const Json& object, std::string path) {
+  return KnownReader(object, "system section", std::move(path));
+}
 
 Json pcie_to_json(const PcieLink& pcie) {
   Json j = Json::object();
@@ -142,7 +72,7 @@ NvlinkState nvlink_from_json(const ObjectReader& r) {
   const Json& lanes = r.at("lanes");
   if (!lanes.is_array()) r.fail("lanes", "expected an array");
   for (std::size_t i = 0; i < lanes.size(); ++i) {
-    ObjectReader lr(lanes[i], fmt::format("{}.lanes[{}]", r.path(), i));
+    const ObjectReader lr = r.nested(lanes[i], fmt::format("{}.lanes[{}]", r.path(), i));
     n.up.push_back(NvlinkLane{lr.get<int>("link"),
                               parse_nvlink_remote(lr.get<std::string>("remote")),
                               lr.get<std::string>("remote_pci_bus_id")});
@@ -178,7 +108,7 @@ Json device_to_json(const DeviceInfo& d) {
 }
 
 DeviceInfo device_from_json(const Json& json, std::size_t i) {
-  ObjectReader r(json, fmt::format("gpus[{}]", i));
+  const ObjectReader r = system_reader(json, fmt::format("gpus[{}]", i));
   DeviceInfo d;
   d.index = r.get<int>("index");
   d.name = r.get<std::string>("name");
@@ -201,8 +131,8 @@ DeviceInfo device_from_json(const Json& json, std::size_t i) {
   d.ecc_enabled = r.known<bool>("ecc_enabled");
   d.numa_node = r.known<int>("numa_node");
   d.cpu_affinity = r.known<std::string>("cpu_affinity");
-  d.pcie = pcie_from_json(ObjectReader(r.at("pcie"), r.path() + ".pcie"));
-  d.nvlink = nvlink_from_json(ObjectReader(r.at("nvlink"), r.path() + ".nvlink"));
+  d.pcie = pcie_from_json(r.nested(r.at("pcie"), r.path() + ".pcie"));
+  d.nvlink = nvlink_from_json(r.nested(r.at("nvlink"), r.path() + ".nvlink"));
   return d;
 }
 
@@ -224,7 +154,7 @@ Json pair_to_json(const PairInfo& p) {
 }
 
 PairInfo pair_from_json(const Json& json, std::size_t i) {
-  ObjectReader r(json, fmt::format("pairs[{}]", i));
+  const ObjectReader r = system_reader(json, fmt::format("pairs[{}]", i));
   PairInfo p;
   p.src = r.get<int>("src");
   p.dst = r.get<int>("dst");
@@ -282,7 +212,7 @@ Json system_to_json(const SystemInfo& s) {
 }
 
 SystemInfo system_from_json(const Json& json) {
-  ObjectReader r(json, "system");
+  const ObjectReader r = system_reader(json, "system");
   SystemInfo s;
   s.hostname = r.get<std::string>("hostname");
   s.cpu_model = r.get<std::string>("cpu_model");

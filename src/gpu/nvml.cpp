@@ -253,6 +253,29 @@ Known<std::string> Nvml::version() const {
   return std::string(buffer);
 }
 
+namespace {
+
+// Calls visit(link, up) for every NVLink the GPU has. A link that does not exist answers
+// NOT_SUPPORTED or INVALID_ARGUMENT, which is not an error for the device as a whole; returns the
+// first other error NVML gave ("" when none).
+template <class Visit>
+std::string for_each_nvlink(const Nvml::Impl& n, nvmlDevice_t d, Visit visit) {
+  std::string first_error;
+  for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS; ++link) {
+    nvmlEnableState_t active{};
+    const nvmlReturn_t rc = n.nvmlDeviceGetNvLinkState(d, link, &active);
+    if (rc == NVML_ERROR_NOT_SUPPORTED || rc == NVML_ERROR_INVALID_ARGUMENT) continue;
+    if (rc != NVML_SUCCESS) {
+      if (first_error.empty()) first_error = n.error(rc);
+      continue;
+    }
+    visit(link, active == NVML_FEATURE_ENABLED);
+  }
+  return first_error;
+}
+
+}  // namespace
+
 NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
   const Impl& n = *impl_;
   NvmlDeviceFacts f;
@@ -325,17 +348,9 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
   }
   int supported = 0;
   std::optional<int> version;
-  std::string first_error;
-  for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS; ++link) {
-    nvmlEnableState_t active{};
-    const nvmlReturn_t rc = n.nvmlDeviceGetNvLinkState(d, link, &active);
-    if (rc == NVML_ERROR_NOT_SUPPORTED || rc == NVML_ERROR_INVALID_ARGUMENT) continue;
-    if (rc != NVML_SUCCESS) {
-      if (first_error.empty()) first_error = n.error(rc);
-      continue;
-    }
+  const std::string first_error = for_each_nvlink(n, d, [&](unsigned link, bool up) {
     ++supported;
-    if (active != NVML_FEATURE_ENABLED) continue;
+    if (!up) return;
     NvlinkLane lane;
     lane.link = static_cast<int>(link);
     if (n.nvmlDeviceGetNvLinkRemoteDeviceType != nullptr) {
@@ -359,7 +374,7 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
       }
     }
     nv.up.push_back(lane);
-  }
+  });
   if (supported == 0 && !first_error.empty()) {
     nv.links_supported = nv.links_up = Known<int>::unknown(first_error);
   } else {
@@ -588,15 +603,7 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
         missing(n.nvmlDeviceGetNvLinkState == nullptr ? "nvmlDeviceGetNvLinkState" : "nvmlDeviceGetNvLinkErrorCounter"));
   } else {
     std::vector<NvlinkErrorCounters> links;
-    std::string first_error;
-    for (unsigned link = 0; link < NVML_NVLINK_MAX_LINKS; ++link) {
-      nvmlEnableState_t active{};
-      const nvmlReturn_t rc = n.nvmlDeviceGetNvLinkState(d, link, &active);
-      if (rc == NVML_ERROR_NOT_SUPPORTED || rc == NVML_ERROR_INVALID_ARGUMENT) continue;
-      if (rc != NVML_SUCCESS) {
-        if (first_error.empty()) first_error = n.error(rc);
-        continue;
-      }
+    const std::string first_error = for_each_nvlink(n, d, [&](unsigned link, bool /*up*/) {
       NvlinkErrorCounters c;
       c.link = static_cast<int>(link);
       auto counter = [&](nvmlNvLinkErrorCounter_t which) -> Count {
@@ -609,7 +616,7 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
       c.crc_flit = counter(NVML_NVLINK_ERROR_DL_CRC_FLIT);
       c.crc_data = counter(NVML_NVLINK_ERROR_DL_CRC_DATA);
       links.push_back(c);
-    }
+    });
     if (links.empty() && !first_error.empty()) {
       s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(first_error);
     } else {
