@@ -2,7 +2,7 @@
 # Installed as share/bash-completion/completions/gpuxfer; ctest bash_completion holds the lists
 # below to what `gpuxfer --help` and `gpuxfer SUB --help` print.
 
-_gpuxfer_subcommands="list bench compare check report"
+_gpuxfer_subcommands="list bench compare check fleet report"
 # Accepted before or after the subcommand (the parser falls through to them).
 _gpuxfer_global="--help --format --output --devices --quiet --verbose -h -o -d -q -v"
 # Only before a subcommand: after one, the subcommand would run first.
@@ -18,6 +18,7 @@ _gpuxfer_options_of() {
                  --ew-blocks-per-sm --ew-cache --telemetry" ;;
     compare) echo "--tolerance --fail-on --suites --methods --sizes --noise-model" ;;
     check) echo "--expect --quick --full --strict-pcie --emit-expect --margin --junit --prom --save-json" ;;
+    fleet) echo "--threshold --mad-k --mix-groups --junit --prom --threads" ;;
     report) echo "--title" ;;
   esac
 }
@@ -32,6 +33,7 @@ _gpuxfer_takes_value() {
     --gemm-inputs | --gemm-rest | --ew-threads | --ew-blocks-per-sm | --ew-cache | --telemetry) return 0 ;;
     --tolerance | --fail-on | --methods | --noise-model) return 0 ;;
     --expect | --emit-expect | --margin | --junit | --prom | --title) return 0 ;;
+    --threshold | --mad-k | --threads) return 0 ;;
   esac
   return 1
 }
@@ -98,6 +100,7 @@ _gpuxfer() {
       --fail-on) COMPREPLY=($(compgen -W "never slower any" -- "$cur")) ;;
       --sizes) [[ $sub == compare ]] && COMPREPLY=($(compgen -W "headline all" -- "$cur")) ;;
       --margin) COMPREPLY=($(compgen -W "auto" -- "$cur")) ;;
+      --threads) COMPREPLY=($(compgen -W "auto" -- "$cur")) ;;
     esac
     return 0
   fi
@@ -113,7 +116,7 @@ _gpuxfer() {
 
   case $sub in
     "") COMPREPLY=($(compgen -W "$_gpuxfer_subcommands" -- "$cur")) ;;
-    compare | check | report) _gpuxfer_files "$cur" "*.json" ;;
+    compare | check | fleet | report) _gpuxfer_files "$cur" "*.json" ;;
   esac
   return 0
 }

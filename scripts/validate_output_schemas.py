@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Validate what `gpuxfer compare` and `gpuxfer check` print with --format json against
-schema/gpuxfer.compare.v1.schema.json and schema/gpuxfer.check.v1.schema.json.
+"""Validate what `gpuxfer compare`, `gpuxfer check` and `gpuxfer fleet` print with --format json
+against schema/gpuxfer.{compare,check,fleet}.v1.schema.json.
 
   scripts/validate_output_schemas.py GPUXFER   the self-test ctest runs (output_schema_validation):
       compare: every A/A pair of data/compare-noise.v1.json "pairs", a few pairs across machines,
@@ -10,6 +10,8 @@ schema/gpuxfer.compare.v1.schema.json and schema/gpuxfer.check.v1.schema.json.
           tests/data/check/health-*.json (bench reports and list
           reports; error documents are refused by check), and a few with --expect files
           (hand-written ones and one --emit-expect round trip);
+      fleet: seven real one-GPU runs as six nodes (one host twice) and a truncated file, against
+          schema/gpuxfer.fleet.v1.schema.json;
       each output must pass its schema and agree with itself where a schema cannot say so (counts
       per verdict); then hand-broken copies of real outputs (a verdict outside its enum, a missing
       required key, an unknown key, ...) must each be rejected.
@@ -50,6 +52,16 @@ EXTRA_FLAGS = [
     ["--noise-model", "none", "--tolerance", "2%"],
     ["--fail-on", "any"],
     ["--sizes", "4KiB,400MB"],
+]
+# One-GPU runs of the same machine: the members of the fleet the fleet schema is checked on.
+FLEET_MEMBERS = [
+    "results/2026-12-02-h200x1-aa-default-run1.json",
+    "results/2026-12-02-h200x1-aa-default-run2.json",
+    "results/2026-12-02-h200x1-final-aa-default-run1.json",
+    "results/2026-12-02-h200x1-final-aa-default-run2.json",
+    "results/2026-12-03-h200x1-aa-default-run1.json",
+    "results/2026-12-03-h200x1-aa-default-run2.json",
+    "results/2026-12-03-h200x1-heldout-aa-default-run1.json",
 ]
 # Expectation files for check, with the result they are written for.
 EXPECT_RUNS = [
@@ -189,6 +201,24 @@ def break_check(doc):
     return broken
 
 
+def break_fleet(doc):
+    """Hand-broken copies of a real fleet document, each of which the schema must reject."""
+    out = []
+    d = copy.deepcopy(doc)
+    d["summary"]["surprise"] = 1
+    out.append(("an unknown summary key", d))
+    d = copy.deepcopy(doc)
+    d["nodes"][0]["verdict"] = "slow"
+    out.append(("a node verdict outside its enum", d))
+    d = copy.deepcopy(doc)
+    del d["groups"][0]["metrics"]
+    out.append(("a group without metrics", d))
+    d = copy.deepcopy(doc)
+    d["schema_version"]["major"] = 2
+    out.append(("schema major 2", d))
+    return out
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: validate_output_schemas.py GPUXFER", file=sys.stderr)
@@ -196,10 +226,11 @@ def main():
     gpuxfer = sys.argv[1]
     compare_schema, compare_validator = load_validator("gpuxfer.compare.v1.schema.json")
     _, check_validator = load_validator("gpuxfer.check.v1.schema.json")
+    _, fleet_validator = load_validator("gpuxfer.fleet.v1.schema.json")
     with open(os.path.join(ROOT, "schema/gpuxfer.report.v1.schema.json")) as f:
         report_schema = json.load(f)
     bad = 0
-    counted = {"compare": 0, "check": 0, "rejected": 0}
+    counted = {"compare": 0, "check": 0, "fleet": 0, "rejected": 0}
 
     def fail(line):
         nonlocal bad
@@ -294,9 +325,40 @@ def main():
                 if not any(f["rule"].startswith("expect rule ") for f in doc["findings"]):
                     fail(f"{shown}: no finding of an expectation rule")
 
+    # ---- fleet ---------------------------------------------------------------------------------
+    # Seven real one-GPU runs as six nodes (hostnames rewritten), a truncated file and a duplicate host:
+    # every part of the document is filled.
+    fleet_example = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, source in enumerate(FLEET_MEMBERS):
+            with open(os.path.join(ROOT, source)) as f:
+                doc = json.load(f)
+            doc["run"]["hostname"] = doc["system"]["hostname"] = f"node{n % 6:02d}"
+            with open(os.path.join(tmp, f"node{n}.json"), "w") as f:
+                json.dump(doc, f)
+        with open(os.path.join(ROOT, FLEET_MEMBERS[0])) as f:
+            truncated = f.read()
+        with open(os.path.join(tmp, "truncated.json"), "w") as f:
+            f.write(truncated[: len(truncated) // 2])
+        for args in ([tmp], [tmp, "--threshold", "1%", "--mad-k", "1"]):
+            doc, shown = run(["fleet", *args], (0, 1))
+            if doc is None:
+                continue
+            extra = []
+            if doc["summary"]["unreadable"] != 1 or doc["summary"]["complete"]:
+                extra.append("the truncated file is not listed as unreadable")
+            if doc["summary"]["duplicates"] != 1:
+                extra.append("the duplicate host is not listed")
+            if doc["summary"]["nodes"] != len(doc["nodes"]):
+                extra.append("summary.nodes differs from the nodes listed")
+            validate("fleet", fleet_validator, doc, shown, extra)
+            if fleet_example is None or any(n["findings"] for n in doc["nodes"]):
+                fleet_example = doc
+
     # ---- hand-broken documents -----------------------------------------------------------------
     for kind, validator, doc, breaker in (("compare", compare_validator, example, break_compare),
-                                          ("check", check_validator, check_example, break_check)):
+                                          ("check", check_validator, check_example, break_check),
+                                          ("fleet", fleet_validator, fleet_example, break_fleet)):
         if doc is None:
             fail(f"{kind}: no valid document to break")
             continue
@@ -307,7 +369,8 @@ def main():
                 print(f"ok: {kind} with {what} (rejected, as it should be)")
                 counted["rejected"] += 1
 
-    print(f"validate_output_schemas.py: {counted['compare']} compare and {counted['check']} check documents "
+    print(f"validate_output_schemas.py: {counted['compare']} compare, {counted['check']} check and "
+          f"{counted['fleet']} fleet documents "
           f"validated, {counted['rejected']} broken ones rejected; "
           f"{'all as expected' if bad == 0 else f'{bad} unexpected'}")
     return 1 if bad else 0

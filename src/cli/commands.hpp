@@ -12,6 +12,7 @@ void register_list(CLI::App& app, GlobalOptions& options, int& exit_code);
 void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code);
 void register_compare(CLI::App& app, GlobalOptions& options, int& exit_code);
 void register_check(CLI::App& app, GlobalOptions& options, int& exit_code);
+void register_fleet(CLI::App& app, GlobalOptions& options, int& exit_code);
 void register_report(CLI::App& app, GlobalOptions& options, int& exit_code);
 
 }  // namespace gx::cli

@@ -85,12 +85,14 @@ int main(int argc, char** argv) {
       "  gpuxfer bench --quick\n"
       "  gpuxfer compare base.json new.json --fail-on slower\n"
       "  gpuxfer check --quick --junit check.xml\n"
+      "  gpuxfer fleet results/ --junit fleet.xml\n"
       "  gpuxfer report result.json -o report.html\n"
       "  gpuxfer list --format json --output system.json");
   gx::cli::register_list(app, options, exit_code);
   gx::cli::register_bench(app, options, exit_code);
   gx::cli::register_compare(app, options, exit_code);
   gx::cli::register_check(app, options, exit_code);
+  gx::cli::register_fleet(app, options, exit_code);
   gx::cli::register_report(app, options, exit_code);
   // Global options are validated before any subcommand callback runs.
   // --version takes only --format (text or json); the other global options do not apply to it.
@@ -114,7 +116,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (app.get_subcommands().empty()) {
-      throw gx::UsageError("a subcommand is required: list, bench, compare, check or report (see gpuxfer --help)");
+      throw gx::UsageError("a subcommand is required: list, bench, compare, check, fleet or report (see gpuxfer --help)");
     }
     return exit_code;
   } catch (const CLI::CallForHelp& e) {

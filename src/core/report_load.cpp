@@ -54,7 +54,10 @@ std::string read_file_capped(const std::string& path, std::size_t max_bytes) {
 }
 
 LoadedReport parse_report(std::string_view text, const std::string& name) {
-  const Json doc = parse_json_capped(text, name);
+  return parse_report_document(parse_json_capped(text, name), name);
+}
+
+LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   if (!doc.is_object()) throw InputError(fmt::format("{}: not a gpuxfer report (top level is not an object)", name));
   const auto schema = doc.find("schema");
   if (schema == doc.end() || !schema->is_string() || *schema != kReportSchema) {

@@ -37,5 +37,8 @@ struct LoadedReport {
 // versions; an error document, another schema, a truncated or malformed file: InputError.
 [[nodiscard]] LoadedReport parse_report(std::string_view text, const std::string& name);
 [[nodiscard]] LoadedReport load_report(const std::string& path);
+// The same from a document already parsed (by parse_json_capped), for readers that also look at
+// sections LoadedReport does not carry.
+[[nodiscard]] LoadedReport parse_report_document(const Json& doc, const std::string& name);
 
 }  // namespace gx

@@ -33,6 +33,7 @@ OutputFormat parse_output_format(std::string_view text) {
     if (text == to_string(f)) return f;
   }
   if (text == "md") return OutputFormat::markdown;
+  if (text == "text") return OutputFormat::table;  // the name fleet's docs use for the default
   throw UsageError(
       fmt::format("invalid --format '{}': allowed table, json, csv, markdown", text));
 }
