@@ -6,6 +6,8 @@
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/report_load.hpp"
+#include "report/fleet_heatmap.hpp"
 #include "report/html_report.hpp"
 
 namespace gx::cli {
@@ -26,6 +28,17 @@ int run_report(const GlobalOptions& options, const ReportOptions& report) {
   NamedPaths inputs;
   for (const auto& path : report.inputs) inputs.emplace_back("result", path);
   refuse_same_file({{"--output", options.output_path}}, inputs);
+  // A fleet document is drawn as its node x metric heatmap, on a page of its own.
+  for (const auto& path : report.inputs) {
+    const std::string text = read_file_capped(path);
+    Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!gx::report::is_fleet_document(doc)) continue;
+    if (report.inputs.size() != 1) {
+      throw UsageError(fmt::format("{} is a fleet document; report draws it on its own, not beside other files", path));
+    }
+    emit(options, gx::report::render_fleet_heatmap(doc, path, report.title));
+    return 0;
+  }
   std::vector<gx::report::ReportSource> sources;
   for (const auto& path : report.inputs) {
     sources.push_back(gx::report::load_report_source(path));
@@ -45,7 +58,8 @@ void register_report(CLI::App& app, GlobalOptions& options, int& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "report", "Render result files as one self-contained HTML page (inline SVG charts, no script)");
   sub->add_option("results", report->inputs,
-                  "Result JSON files of gpuxfer bench; several are overlaid (one dash style per file)")
+                  "Result JSON files of gpuxfer bench; several are overlaid (one dash style per file); "
+                  "or one gpuxfer fleet --format json document, drawn as a node x metric heatmap")
       ->required()
       ->type_name("RESULT.json");
   sub->add_option("--title", report->title, "Page title (default: the file names)");
@@ -54,7 +68,8 @@ void register_report(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "Examples:\n"
       "  gpuxfer report result.json -o report.html\n"
       "  gpuxfer report h200x4.json h200x2.json -o compare.html   # overlaid sweeps\n"
-      "  gpuxfer report result.json --title 'node 17 after the BIOS update' > report.html");
+      "  gpuxfer report result.json --title 'node 17 after the BIOS update' > report.html\n"
+      "  gpuxfer fleet results/ --format json -o fleet.json && gpuxfer report fleet.json -o fleet.html");
   sub->callback([&options, &exit_code, report] { exit_code = run_report(options, *report); });
 }
 

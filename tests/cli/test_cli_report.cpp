@@ -133,3 +133,62 @@ TEST(CliReport, HelpShowsExamples) {
   EXPECT_NE(r.out.find("Examples"), std::string::npos);
   EXPECT_NE(r.out.find("RESULT.json"), std::string::npos);
 }
+
+// A fleet document is drawn as a node x metric heatmap: one row per node, one column per metric,
+// an outlier cell framed, its finding listed with its telemetry, unreadable files named.
+TEST(CliReport, FleetDocumentIsAHeatmap) {
+  std::ifstream in(kResults + "2026-12-03-h200x1-fleet-example.json");
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(in);
+  const std::size_t nodes = doc["nodes"].size();
+  const std::size_t metrics = doc["groups"][0]["metrics"].size();
+  ASSERT_GE(nodes, 3u);
+  // Make the first node's GEMM cell an outlier with a finding, and one file unreadable.
+  auto& node = doc["nodes"][0];
+  node["verdict"] = "outlier";
+  for (auto& cell : node["metrics"]) {
+    if (cell["metric"] == "gemm.gemm_bf16") {
+      cell["deviation"] = -0.12;
+      cell["verdict"] = "outlier";
+    }
+  }
+  node["findings"].push_back({{"metric", "gemm.gemm_bf16"}, {"entity", "GPU0"}, {"gpu", 0}, {"uuid", nullptr},
+                              {"status", "ok"}, {"reason", nullptr}, {"value", 6.5e14}, {"deviation", -0.12},
+                              {"z", -9.0}, {"cv", 0.01}, {"noisy", false}, {"verdict", "outlier"},
+                              {"telemetry", "SM 1500 MHz, SW power cap 88 %"}});
+  doc["unreadable"].push_back({{"path", "node-x.json"}, {"reason", "truncated <JSON>"}});
+  const std::string path = temp_path("fleet.json");
+  std::ofstream(path) << doc.dump();
+  const auto r = run_gpuxfer("report " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(r.out.find("</html>"), std::string::npos);
+  std::size_t findings = 0;
+  for (const auto& n : doc["nodes"]) findings += n["findings"].size();
+  std::size_t rows = 0;
+  for (auto at = r.out.find("<tr><td class=\"h\">h200-node"); at != std::string::npos;
+       at = r.out.find("<tr><td class=\"h\">h200-node", at + 1)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, nodes + findings) << "one heatmap row per node, one row per finding";
+  std::size_t cells = 0;
+  for (auto at = r.out.find("<td style=\""); at != std::string::npos; at = r.out.find("<td style=\"", at + 1)) ++cells;
+  EXPECT_EQ(cells, nodes * metrics);
+  EXPECT_NE(r.out.find("outline:2px solid #b00\" title=\"GPU0 outlier\">-12.0 %"), std::string::npos);
+  EXPECT_NE(r.out.find("SM 1500 MHz, SW power cap 88 %"), std::string::npos);
+  EXPECT_NE(r.out.find("node-x.json: truncated &lt;JSON&gt;"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(CliReport, FleetDocumentBesideAReportOrBrokenIsRefused) {
+  const std::string fleet = kResults + "2026-12-03-h200x1-fleet-example.json";
+  auto r = run_gpuxfer("report " + fleet + " " + kX2);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is a fleet document; report draws it on its own"), std::string::npos) << r.err;
+  const std::string path = temp_path("broken-fleet.json");
+  std::ofstream(path) << R"({"schema":"gpuxfer.fleet","schema_version":{"major":1,"minor":0}})";
+  r = run_gpuxfer("report " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not a gpuxfer.fleet 1.x document"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  std::remove(path.c_str());
+}
