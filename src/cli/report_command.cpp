@@ -28,20 +28,21 @@ int run_report(const GlobalOptions& options, const ReportOptions& report) {
   NamedPaths inputs;
   for (const auto& path : report.inputs) inputs.emplace_back("result", path);
   refuse_same_file({{"--output", options.output_path}}, inputs);
-  // A fleet document is drawn as its node x metric heatmap, on a page of its own.
-  for (const auto& path : report.inputs) {
-    const std::string text = read_file_capped(path);
-    Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!gx::report::is_fleet_document(doc)) continue;
-    if (report.inputs.size() != 1) {
-      throw UsageError(fmt::format("{} is a fleet document; report draws it on its own, not beside other files", path));
-    }
-    emit(options, gx::report::render_fleet_heatmap(doc, path, report.title));
-    return 0;
-  }
+  // Each file is read once: a fleet document is drawn as its node x metric heatmap, on a page
+  // of its own; result files become the sources of the bench report.
   std::vector<gx::report::ReportSource> sources;
   for (const auto& path : report.inputs) {
-    sources.push_back(gx::report::load_report_source(path));
+    const std::string text = read_file_capped(path);
+    const Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (gx::report::is_fleet_document(doc)) {
+      if (report.inputs.size() != 1) {
+        throw UsageError(
+            fmt::format("{} is a fleet document; report draws it on its own, not beside other files", path));
+      }
+      emit(options, gx::report::render_fleet_heatmap(doc, path, report.title));
+      return 0;
+    }
+    sources.push_back(gx::report::parse_report_source(text, path));
     detail(options, fmt::format("gpuxfer: {}: {} records", path, sources.back().report.records.size()));
   }
   gx::report::disambiguate_labels(sources);
