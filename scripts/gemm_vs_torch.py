@@ -11,7 +11,9 @@ records (N x N x N with N = the record's gemm_n; A and B uniform in run.options.
 each, timed by CUDA events, enqueued back to back so the GPU never waits for Python (gpuxfer's
 samples run back to back behind its gate too). While the samples run, a thread polls the GPU's SM
 clock through NVML every 10 ms, gpuxfer's telemetry period: through pynvml when it is importable,
-else through ctypes on libnvidia-ml.so.1 (PyTorch images often lack pynvml).
+else through ctypes on libnvidia-ml.so.1 (PyTorch images often lack pynvml). Like gpuxfer's
+sampler, the driver's own SM clock samples (nvmlDeviceGetSamples, NVML_PROCESSOR_CLK_SAMPLES)
+stamped inside the samples replace the polls when there are at least as many of them.
 
 Prints per precision: gpuxfer TFLOP/s, torch TFLOP/s, their ratio (gpuxfer / torch), gpuxfer
 TFLOP/s per GHz (of its record's median SM clock), torch TFLOP/s per GHz (of the clock polled
@@ -35,6 +37,17 @@ WARMUP = 3
 SAMPLES = 40
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 NVML_CLOCK_SM = 1
+NVML_PROCESSOR_CLK_SAMPLES = 5
+NVML_ERROR_NOT_FOUND = 6
+
+
+class _Value(ctypes.Union):
+    _fields_ = [("d", ctypes.c_double), ("ui", ctypes.c_uint), ("ul", ctypes.c_ulong),
+                ("ull", ctypes.c_ulonglong), ("sll", ctypes.c_longlong), ("si", ctypes.c_int)]
+
+
+class _Sample(ctypes.Structure):
+    _fields_ = [("timeStamp", ctypes.c_ulonglong), ("sampleValue", _Value)]
 
 
 class Nvml:
@@ -42,6 +55,7 @@ class Nvml:
 
     def __init__(self, pci_bus_id):
         self.kind = None
+        self._bus_id = pci_bus_id
         try:
             import pynvml  # noqa: PLC0415
             pynvml.nvmlInit()
@@ -51,6 +65,10 @@ class Nvml:
             return
         except Exception:  # noqa: BLE001 - absent or unusable: try ctypes
             pass
+        self._open_ctypes(pci_bus_id)
+        self.kind = "ctypes"
+
+    def _open_ctypes(self, pci_bus_id):
         lib = ctypes.CDLL("libnvidia-ml.so.1")
         if lib.nvmlInit_v2() != 0:
             raise RuntimeError("nvmlInit_v2 failed")
@@ -60,7 +78,26 @@ class Nvml:
         if rc != 0:
             raise RuntimeError("nvmlDeviceGetHandleByPciBusId_v2(%s) returned %d" % (pci_bus_id, rc))
         self._value = ctypes.c_uint()
-        self.kind = "ctypes"
+
+    def clock_samples_mhz(self, since_us, until_us):
+        """The driver's SM clock samples stamped in (since_us, until_us]; None when not kept."""
+        if not hasattr(self, "_lib"):
+            try:
+                self._open_ctypes(self._bus_id)
+            except (OSError, RuntimeError):
+                return None
+        kind = ctypes.c_int()
+        count = ctypes.c_uint(256)
+        buf = (_Sample * 256)()
+        rc = self._lib.nvmlDeviceGetSamples(self._h, NVML_PROCESSOR_CLK_SAMPLES, ctypes.c_ulonglong(since_us),
+                                            ctypes.byref(kind), ctypes.byref(count), buf)
+        if rc == NVML_ERROR_NOT_FOUND:
+            return []
+        if rc != 0:
+            return None
+        field = {0: "d", 1: "ui", 2: "ul", 3: "ull", 4: "sll", 5: "si"}.get(kind.value, "ui")
+        return [float(getattr(buf[i].sampleValue, field)) for i in range(min(count.value, 256))
+                if since_us < buf[i].timeStamp <= until_us]
 
     def sm_clock_mhz(self):
         if self.kind == "pynvml":
@@ -89,6 +126,8 @@ class ClockPoller:
 
     def start(self):
         self.values = []
+        self.source = "polled"
+        self._since_us = int(time.time() * 1e6)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -96,6 +135,10 @@ class ClockPoller:
     def stop(self):
         self._stop.set()
         self._thread.join()
+        ring = self.nvml.clock_samples_mhz(self._since_us, int(time.time() * 1e6))
+        if ring and len(ring) >= len(self.values):
+            self.values = ring
+            self.source = "samples"
         return statistics.median(self.values) if self.values else None
 
 
@@ -137,7 +180,7 @@ def torch_gemm(torch, gpu, precision, n, lo, hi, nvml):
     tflops = 2.0 * n ** 3 / median_s / 1e12
     return {"tflops": tflops, "median_s": median_s, "sm_clock_mhz": clock,
             "tflops_per_ghz": tflops / (clock / 1e3) if clock else None, "samples": SAMPLES,
-            "clock_polls": len(poller.values)}
+            "clock_polls": len(poller.values), "clock_source": poller.source}
 
 
 def gpuxfer_gemm(report, gpu, precision):
@@ -150,11 +193,13 @@ def gpuxfer_gemm(report, gpu, precision):
         tflops = r["rate"]["median"] / 1e12
         tel = r.get("telemetry") or {}
         clock = None
+        source = None
         for g in tel.get("gpus", []):
             if g.get("gpu") == gpu and g.get("sm_clock_mhz"):
                 clock = g["sm_clock_mhz"]["median"]
+                source = g.get("sm_clock_source", "polled")
         per_ghz = tel.get("flop_rate_per_sm_ghz")
-        return {"tflops": tflops, "n": r.get("gemm_n") or 10000, "sm_clock_mhz": clock,
+        return {"tflops": tflops, "n": r.get("gemm_n") or 10000, "sm_clock_mhz": clock, "clock_source": source,
                 "tflops_per_ghz": per_ghz / 1e12 if per_ghz else (tflops / (clock / 1e3) if clock else None)}
     return None
 
@@ -217,6 +262,8 @@ def main():
                      "gpuxfer_tflops_per_ghz": gx["tflops_per_ghz"] if gx else None,
                      "torch_tflops": th["tflops"], "torch_sm_clock_mhz": th["sm_clock_mhz"],
                      "torch_tflops_per_ghz": th["tflops_per_ghz"], "torch_clock_polls": th["clock_polls"],
+                     "torch_clock_source": th["clock_source"],
+                     "gpuxfer_clock_source": gx["clock_source"] if gx else None,
                      "ratio": ratio(gx["tflops"] if gx else None, th["tflops"]),
                      "ratio_per_ghz": ratio(gx["tflops_per_ghz"] if gx else None, th["tflops_per_ghz"])})
 
@@ -232,6 +279,7 @@ def main():
            "hostname": socket.gethostname(), "gpuxfer_result": args.result, "gpu": args.gpu,
            "gpu_name": props.name, "torch_version": torch.__version__, "nvml_via": nvml.kind,
            "method": {"warmup": WARMUP, "samples": SAMPLES, "clock_period_s": PERIOD_S,
+                      "clock": "the driver's SM clock samples inside the samples where at least as many as the polls, else the polls",
                       "inputs": {"lo": lo, "hi": hi}, "op": "a @ b",
                       "ratio": "gpuxfer / torch; per GHz: each rate over its own median SM clock"},
            "rows": rows}

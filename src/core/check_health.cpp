@@ -55,22 +55,14 @@ void flag_rule(Judge& j, const char* rule, const Known<bool>& value, const char*
   }
 }
 
-// after - before of a counter; nullopt with *why when either is unknown or it went back (a
-// driver reload resets volatile counters).
+// counter_growth as an optional, its reason in *why: the rules below chain several counters.
 std::optional<std::uint64_t> growth(const Count& before, const Count& after, std::string* why) {
-  if (!before.has_value()) {
-    *why = before.reason;
+  const Count grew = counter_growth(before, after);
+  if (!grew.has_value()) {
+    *why = grew.reason;
     return std::nullopt;
   }
-  if (!after.has_value()) {
-    *why = after.reason;
-    return std::nullopt;
-  }
-  if (*after < *before) {
-    *why = fmt::format("the counter went back from {} to {} (driver reloaded?)", *before, *after);
-    return std::nullopt;
-  }
-  return *after - *before;
+  return *grew;
 }
 
 void ecc_rule(Judge& j, const GpuHealth& g) {

@@ -36,6 +36,15 @@ std::string critical_xid_meaning(std::uint64_t xid) {
   }
 }
 
+Count counter_growth(const Count& before, const Count& after) {
+  if (!before.has_value()) return Count::unknown(before.reason);
+  if (!after.has_value()) return Count::unknown(after.reason);
+  if (*after < *before) {
+    return Count::unknown(fmt::format("the counter went back from {} to {} (driver reloaded?)", *before, *after));
+  }
+  return *after - *before;
+}
+
 Count nvlink_total(const Known<std::vector<NvlinkErrorCounters>>& links, Count NvlinkErrorCounters::*counter) {
   if (!links.has_value()) return Count::unknown(links.reason);
   std::uint64_t sum = 0;

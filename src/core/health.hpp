@@ -106,6 +106,10 @@ struct GpuHealth {
 // or "" for an XID not in the list.
 [[nodiscard]] std::string critical_xid_meaning(std::uint64_t xid);
 
+// after - before of a counter; unknown with the reason when either is unknown or the counter
+// went back (a driver reload resets volatile counters).
+[[nodiscard]] Count counter_growth(const Count& before, const Count& after);
+
 // Sum of a counter over the links (unknown if any link's is).
 [[nodiscard]] Count nvlink_total(const Known<std::vector<NvlinkErrorCounters>>& links,
                                  Count NvlinkErrorCounters::*counter);

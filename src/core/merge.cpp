@@ -13,6 +13,7 @@
 
 #include "core/bench_model.hpp"
 #include "core/error.hpp"
+#include "core/health_json.hpp"
 #include "core/model.hpp"
 #include "core/record_json.hpp"
 
@@ -108,6 +109,8 @@ void read_report(const Json& doc, Rank& r) {
   try {
     r.system = system_from_json(doc.at("system"));
     r.records = records_from_json(doc.at("records"));
+    // 1.6+: each rank reads the health of its own GPUs before and after its cases.
+    if (const auto health = doc.find("health"); health != doc.end()) r.system.health = health_from_json(*health);
   } catch (const InputError& e) {
     fail(r, e.what());
   }
@@ -501,6 +504,21 @@ MergeResult merge_rank_reports(const std::vector<RankDocument>& inputs) {
   }
   for (auto& [key, p] : pairs) system.pairs.push_back(std::move(p));
 
+  // Health: each GPU's entry from the rank that owns it (the rank that read it around its own
+  // cases), under its global id; GPUs no rank measured have no entry, as in a one-host run.
+  std::vector<GpuHealth> health;
+  for (std::size_t g = 0; g < gpus.size(); ++g) {
+    const Rank& owner = *gpus[g].first;
+    const DeviceInfo& d = *gpus[g].second;
+    const auto it = std::find_if(owner.system.health.begin(), owner.system.health.end(), [&](const GpuHealth& h) {
+      return d.uuid.empty() || h.uuid.empty() ? h.index == d.index : h.uuid == d.uuid;
+    });
+    if (it == owner.system.health.end()) continue;
+    GpuHealth entry = *it;
+    entry.index = static_cast<int>(g);
+    health.push_back(std::move(entry));
+  }
+
   Json system_json = system_to_json(system);
   for (std::size_t g = 0; g < gpus.size(); ++g) {
     Json& gpu = system_json["gpus"][g];
@@ -590,6 +608,7 @@ MergeResult merge_rank_reports(const std::vector<RankDocument>& inputs) {
   Json doc = make_report(run, SystemInfo{}, records_to_json(records));
   doc["run"] = std::move(run_json);
   doc["system"] = std::move(system_json);
+  if (!health.empty()) doc["health"] = health_to_json(health);
   result.document = std::move(doc);
   return result;
 }

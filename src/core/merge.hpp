@@ -54,6 +54,7 @@ struct MergeResult {
 //   every rank's GPUs with `host` (index into `hosts`), `hostname`, `rank`, `local_index`;
 //   `pairs` the same-host pairs some rank's inventory describes (there is no pair entry for GPUs
 //   on different hosts); `hosts` one entry per host (its hostname, CPU, driver, ranks, GPUs);
+// - health: each GPU's entry from the rank that owns it, under the GPU's global id;
 // - records: every rank's, in rank order, re-indexed to global ids (direction names such as
 //   "0->1" and "h2d 0" too).
 // Throws InputError naming the rank when a document is not a gpuxfer.report of this major, when

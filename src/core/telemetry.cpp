@@ -87,11 +87,19 @@ GpuTelemetry summarize_telemetry(const GpuTelemetryRaw& raw) {
   const bool any = !raw.polls.empty();
   const auto& u = raw.unknown;
 
-  const auto sm = valid(raw.polls, [](const TelemetryPoll& p) { return p.sm_clock_mhz; });
+  // The SM clock moves within milliseconds under a power cap: the driver's own clock samples
+  // where they are at least as many as the polls (a time base at least as fine), polls otherwise.
+  std::vector<double> sm = valid(raw.polls, [](const TelemetryPoll& p) { return p.sm_clock_mhz; });
+  g.sm_clock_source = "polled";
+  if (!raw.sm_clock_samples_mhz.empty() && raw.sm_clock_samples_mhz.size() >= sm.size()) {
+    sm = raw.sm_clock_samples_mhz;
+    g.sm_clock_source = "samples";
+  }
   if (!sm.empty()) {
     const Summary s = summarize(sm);
     g.sm_clock_mhz = MinMedianMax{s.min, s.median, s.max};
   } else {
+    g.sm_clock_source.clear();
     g.sm_clock_mhz = Known<MinMedianMax>::unknown(why(u.sm_clock, any));
   }
   const auto mem = valid(raw.polls, [](const TelemetryPoll& p) { return p.mem_clock_mhz; });

@@ -64,6 +64,10 @@ struct GpuTelemetryRaw {
   // driver does not keep them (power then comes from the polls).
   std::vector<double> power_samples_w;
   std::string power_samples_reason;  // why power_samples_w is empty
+  // nvmlDeviceGetSamples(NVML_PROCESSOR_CLK_SAMPLES) inside the windows, in MHz; the SM clock
+  // summary uses them instead of the polls when they are at least as many (a finer time base).
+  std::vector<double> sm_clock_samples_mhz;
+  std::string sm_clock_samples_reason;  // why sm_clock_samples_mhz is empty
   Known<double> power_limit_w;
   double window_seconds = 0;  // the windows' total length on the host clock
   // Throttle time counters: nanoseconds spent under each reason over the windows (the sum of
@@ -92,6 +96,7 @@ struct GpuTelemetry {
   Known<double> power_w_median;
   Known<double> power_w_max;
   std::string power_source;  // "samples" (nvmlDeviceGetSamples) | "polled"; "" when unknown
+  std::string sm_clock_source;  // the same for sm_clock_mhz
   Known<double> power_limit_w;
   Known<double> power_percent_of_limit;  // median power / enforced limit x 100
   Known<double> gpu_temp_c_max;

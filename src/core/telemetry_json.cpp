@@ -26,6 +26,7 @@ Json gpu_to_json(const GpuTelemetry& g) {
     w.known("power_w_median", g.power_w_median);
     w.known("power_w_max", g.power_w_max);
     j["power_source"] = g.power_source.empty() ? Json(nullptr) : Json(g.power_source);
+    j["sm_clock_source"] = g.sm_clock_source.empty() ? Json(nullptr) : Json(g.sm_clock_source);
     w.known("power_limit_w", g.power_limit_w);
     w.known("power_percent_of_limit", g.power_percent_of_limit);
     w.known("gpu_temp_c_max", g.gpu_temp_c_max);
@@ -63,6 +64,12 @@ GpuTelemetry gpu_from_json(const Json& j, const std::string& path) {
   g.power_w_max = r.known<double>("power_w_max");
   if (const Json* source = r.find("power_source"); source != nullptr && source->is_string()) {
     g.power_source = source->get<std::string>();
+  }
+  // 1.7+; absent before: the clock was polled.
+  if (const Json* source = r.find("sm_clock_source"); source != nullptr && source->is_string()) {
+    g.sm_clock_source = source->get<std::string>();
+  } else if (source == nullptr && g.sm_clock_mhz.has_value()) {
+    g.sm_clock_source = "polled";
   }
   g.power_limit_w = r.known<double>("power_limit_w");
   g.power_percent_of_limit = r.known<double>("power_percent_of_limit");

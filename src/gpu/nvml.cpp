@@ -1004,30 +1004,33 @@ void NvmlTelemetryProbe::counters(std::array<Known<double>, kThrottleReasons.siz
   }
 }
 
-bool NvmlTelemetryProbe::power_samples(unsigned long long* last_seen_us, unsigned long long until_us,
-                                       std::vector<double>& watts, std::string* why) const {
+bool NvmlTelemetryProbe::driver_samples(DriverSamples kind, unsigned long long* last_seen_us,
+                                        unsigned long long until_us, std::vector<double>& values,
+                                        std::string* why) const {
   const Nvml::Impl& n = impl_of(*this);
   const TelemetrySymbols& s = symbols_of(*this);
   if (s.samples == nullptr) {
     *why = "NVML: nvmlDeviceGetSamples not in this driver";
     return false;
   }
+  const bool power = kind == DriverSamples::power_w;
+  const nvmlSamplingType_t type_asked = power ? NVML_TOTAL_POWER_SAMPLES : NVML_PROCESSOR_CLK_SAMPLES;
+  const double scale = power ? 1e-3 : 1.0;  // power in mW, clocks in MHz
   // The driver keeps a ring of a few hundred samples per type; asking for more is harmless.
   constexpr unsigned kMax = 256;
   std::array<nvmlSample_t, kMax> buffer{};
   unsigned count = kMax;
   nvmlValueType_t type{};
-  const nvmlReturn_t rc = s.samples(device_of(*this), NVML_TOTAL_POWER_SAMPLES, *last_seen_us, &type, &count,
-                                    buffer.data());
+  const nvmlReturn_t rc = s.samples(device_of(*this), type_asked, *last_seen_us, &type, &count, buffer.data());
   if (rc == NVML_ERROR_NOT_FOUND) return true;  // no sample newer than last_seen
   if (rc != NVML_SUCCESS) {
-    *why = fmt::format("power samples: {}", n.error(rc));
+    *why = fmt::format("{} samples: {}", power ? "power" : "SM clock", n.error(rc));
     return false;
   }
   for (unsigned i = 0; i < std::min(count, kMax); ++i) {
     const nvmlSample_t& sample = buffer[i];
     if (sample.timeStamp <= *last_seen_us || sample.timeStamp > until_us) continue;
-    watts.push_back(sample_number(type, sample.sampleValue) * 1e-3);  // mW
+    values.push_back(sample_number(type, sample.sampleValue) * scale);
   }
   for (unsigned i = 0; i < std::min(count, kMax); ++i) {
     if (buffer[i].timeStamp <= until_us) *last_seen_us = std::max(*last_seen_us, buffer[i].timeStamp);

@@ -28,10 +28,13 @@ class NvmlTelemetryProbe {
   // The throttle time counters (ns since boot), in kThrottleReasons order; unknown where the
   // driver has no such field.
   void counters(std::array<Known<double>, kThrottleReasons.size()>& out) const;
-  // Appends the driver's power samples (W) newer than *last_seen_us (its CPU-time stamps, µs)
+  // The rings of samples the driver keeps (nvmlDeviceGetSamples): total power in W and the SM
+  // (processor) clock in MHz.
+  enum class DriverSamples { power_w, sm_clock_mhz };
+  // Appends the driver's samples of `kind` newer than *last_seen_us (its CPU-time stamps, µs)
   // and not after until_us; advances *last_seen_us. False with *why set when not kept.
-  bool power_samples(unsigned long long* last_seen_us, unsigned long long until_us,
-                     std::vector<double>& watts, std::string* why) const;
+  bool driver_samples(DriverSamples kind, unsigned long long* last_seen_us, unsigned long long until_us,
+                      std::vector<double>& values, std::string* why) const;
 
   const void* impl = nullptr;    // Nvml::Impl
   void* device = nullptr;        // nvmlDevice_t

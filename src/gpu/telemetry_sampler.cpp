@@ -23,6 +23,7 @@ TelemetrySampler::TelemetrySampler(std::vector<TelemetryGpu> gpus, std::chrono::
     s.raw.gpu = g.gpu;
     s.raw.polls.reserve(kTelemetryMaxPolls);
     s.raw.power_samples_w.reserve(4 * kTelemetryMaxPolls);
+    s.raw.sm_clock_samples_mhz.reserve(4 * kTelemetryMaxPolls);
     std::string why;
     s.probe = nvml.telemetry_probe(g.pci_bus_id, &why);
     if (s.probe) {
@@ -32,6 +33,7 @@ TelemetrySampler::TelemetrySampler(std::vector<TelemetryGpu> gpus, std::chrono::
       TelemetryFieldReasons& u = s.raw.unknown;
       u.sm_clock = u.mem_clock = u.power = u.power_limit = u.gpu_temp = u.mem_temp = u.reasons = u.pcie = why;
       s.raw.power_samples_reason = why;
+      s.raw.sm_clock_samples_reason = why;
     }
     for (auto& c : s.raw.counter_ns) c = s.probe ? Known<double>(0.0) : Known<double>::unknown(why);
     gpus_.push_back(std::move(s));
@@ -83,6 +85,9 @@ std::vector<GpuTelemetryRaw> TelemetrySampler::finish() {
     if (g.raw.power_samples_w.empty() && g.raw.power_samples_reason.empty()) {
       g.raw.power_samples_reason = "no driver power sample was stamped inside the timed samples";
     }
+    if (g.raw.sm_clock_samples_mhz.empty() && g.raw.sm_clock_samples_reason.empty()) {
+      g.raw.sm_clock_samples_reason = "no driver SM clock sample was stamped inside the timed samples";
+    }
     out.push_back(std::move(g.raw));
   }
   return out;
@@ -123,7 +128,20 @@ void TelemetrySampler::open_window() {
   for (auto& g : gpus_) {
     if (!g.probe) continue;
     g.probe->counters(g.counters_at_open);
-    if (g.power_seen_us == 0 || g.power_seen_us < now_us) g.power_seen_us = now_us;
+    // Only samples stamped inside a window count: skip what the rings hold from before it.
+    for (Gpu::Ring* ring : {&g.power_ring, &g.clock_ring}) ring->seen_us = std::max(ring->seen_us, now_us);
+  }
+}
+
+void TelemetrySampler::read_rings(Gpu& g, unsigned long long until_us) {
+  using Kind = NvmlTelemetryProbe::DriverSamples;
+  if (g.power_ring.ok) {
+    g.power_ring.ok = g.probe->driver_samples(Kind::power_w, &g.power_ring.seen_us, until_us, g.raw.power_samples_w,
+                                              &g.raw.power_samples_reason);
+  }
+  if (g.clock_ring.ok) {
+    g.clock_ring.ok = g.probe->driver_samples(Kind::sm_clock_mhz, &g.clock_ring.seen_us, until_us,
+                                              g.raw.sm_clock_samples_mhz, &g.raw.sm_clock_samples_reason);
   }
 }
 
@@ -135,10 +153,7 @@ void TelemetrySampler::poll_all() {
     p.t = t;
     g.probe->poll(p, g.raw.unknown);
     g.raw.polls.push_back(p);  // capacity reserved: no allocation
-    if (g.power_samples_ok) {
-      g.power_samples_ok =
-          g.probe->power_samples(&g.power_seen_us, wall_us(), g.raw.power_samples_w, &g.raw.power_samples_reason);
-    }
+    read_rings(g, wall_us());
   }
 }
 
@@ -147,10 +162,7 @@ void TelemetrySampler::close_window() {
   std::array<Known<double>, kThrottleReasons.size()> at_close;
   for (auto& g : gpus_) {
     if (!g.probe) continue;
-    if (g.power_samples_ok) {
-      g.power_samples_ok =
-          g.probe->power_samples(&g.power_seen_us, now_us, g.raw.power_samples_w, &g.raw.power_samples_reason);
-    }
+    read_rings(g, now_us);
     g.probe->counters(at_close);
     for (std::size_t i = 0; i < at_close.size(); ++i) {
       Known<double>& total = g.raw.counter_ns[i];

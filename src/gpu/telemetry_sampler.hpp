@@ -19,8 +19,8 @@ namespace gx {
 
 // 10 ms: NVML's SM clock and clock-event readings refresh at about this rate, so polling faster
 // would re-read the same values; a default 20-sample case of >= 1 ms samples then gets a few
-// polls per GPU, a 400 MB transfer case dozens. Power comes from the driver's own finer sample
-// ring (nvmlDeviceGetSamples) where it keeps one.
+// polls per GPU, a 400 MB transfer case dozens. Power and the SM clock also come from the
+// driver's own sample rings (nvmlDeviceGetSamples) where it keeps them.
 inline constexpr std::chrono::milliseconds kTelemetryPeriod{10};
 // Polls kept per GPU without reallocating: 100 s of windows at 10 ms. Later polls are dropped
 // (the summary says how many it saw), never reallocated while the GPU is timed.
@@ -54,12 +54,20 @@ class TelemetrySampler final : public SampleWindows {
     GpuTelemetryRaw raw;
     std::optional<NvmlTelemetryProbe> probe;
     std::array<Known<double>, kThrottleReasons.size()> counters_at_open;
-    unsigned long long power_seen_us = 0;
-    bool power_samples_ok = true;
+    // The driver's sample rings (power, SM clock): the newest stamp taken so far, and whether
+    // the ring can still be read (false after its first failure, whose reason is kept).
+    struct Ring {
+      unsigned long long seen_us = 0;
+      bool ok = true;
+    };
+    Ring power_ring;
+    Ring clock_ring;
   };
   void loop();
   void open_window();
   void poll_all();
+  // Appends the driver's power and SM clock samples stamped up to until_us.
+  void read_rings(Gpu& g, unsigned long long until_us);
   void close_window();
 
   std::vector<Gpu> gpus_;

@@ -10,6 +10,7 @@
 
 #include "core/bench_view.hpp"
 #include "core/build_info.hpp"
+#include "core/health_view.hpp"
 #include "core/plan.hpp"
 #include "core/units.hpp"
 #include "core/record_select.hpp"
@@ -866,6 +867,21 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
       }
     }
     if (!body.empty()) sections.push_back({"compute", "Compute", body});
+  }
+  {
+    // NVML's health of each GPU: what the run changed first (check's findings judge it), then
+    // the state after the run.
+    std::string body;
+    for (const auto& s : sources) {
+      const auto& health = s.report.system.health;
+      if (health.empty()) continue;
+      std::string tables;
+      const Table change = health_change_table(health);
+      if (!change.rows.empty()) tables += "<div>\n" + html_table(change, "wrap-last") + "</div>\n";
+      tables += "<div>\n" + html_table(health_table(health)) + "</div>\n";
+      body += subheading(sources, s) + "<div class=\"tables\">\n" + tables + "</div>\n";
+    }
+    if (!body.empty()) sections.push_back({"health", "GPU health", body});
   }
   {
     std::string body;

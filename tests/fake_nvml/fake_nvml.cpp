@@ -609,7 +609,8 @@ static nvmlReturn_t impl_nvmlDeviceGetTemperature(nvmlDevice_t device, nvmlTempe
   return number(begin("nvmlDeviceGetTemperature", device, "gpu"), {"temperature_c", "gpu"}, c);
 }
 
-// Samples scripted as {"t_ms": since nvmlInit, "mw": value}; a sample exists once its time has come.
+// Samples scripted as {"t_ms": since nvmlInit, "mw": value} (power) or {"t_ms", "mhz"} (SM
+// clock); a sample exists once its time has come.
 FAKE(nvmlDeviceGetSamples)
 static nvmlReturn_t impl_nvmlDeviceGetSamples(nvmlDevice_t device, nvmlSamplingType_t type,
                                               unsigned long long last_seen, nvmlValueType_t* value_type,
@@ -618,8 +619,9 @@ static nvmlReturn_t impl_nvmlDeviceGetSamples(nvmlDevice_t device, nvmlSamplingT
   const Query q = begin("nvmlDeviceGetSamples", device, std::to_string(type));
   if (q.rc != NVML_SUCCESS) return q.rc;
   if (count == nullptr || value_type == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
-  if (type != NVML_TOTAL_POWER_SAMPLES) return NVML_ERROR_NOT_SUPPORTED;
-  const json* list = q.at({"power_samples"});
+  if (type != NVML_TOTAL_POWER_SAMPLES && type != NVML_PROCESSOR_CLK_SAMPLES) return NVML_ERROR_NOT_SUPPORTED;
+  const bool power = type == NVML_TOTAL_POWER_SAMPLES;
+  const json* list = q.at({power ? "power_samples" : "clock_samples"});
   if (list == nullptr || !list->is_array()) return NVML_ERROR_NOT_SUPPORTED;
   const State& s = state();
   const double now_ms = elapsed_ms(s);
@@ -630,7 +632,7 @@ static nvmlReturn_t impl_nvmlDeviceGetSamples(nvmlDevice_t device, nvmlSamplingT
     if (t_ms > now_ms || stamp <= last_seen) continue;
     nvmlSample_t sample{};
     sample.timeStamp = stamp;
-    sample.sampleValue.uiVal = entry.value("mw", 0u);
+    sample.sampleValue.uiVal = entry.value(power ? "mw" : "mhz", 0u);
     ready.push_back(sample);
   }
   *value_type = NVML_VALUE_TYPE_UNSIGNED_INT;

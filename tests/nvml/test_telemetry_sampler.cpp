@@ -79,6 +79,9 @@ TEST(TelemetrySampler, SummarizesScriptedClocksReasonsCountersAndPower) {
   EXPECT_DOUBLE_EQ(*g.power_w_median, 650);
   EXPECT_DOUBLE_EQ(*g.power_limit_w, 700);
   EXPECT_NEAR(*g.power_percent_of_limit, 100.0 * 650 / 700, 1e-9);
+  // No clock samples scripted: the fake says NOT_SUPPORTED, the polls give the clock.
+  EXPECT_EQ(g.sm_clock_source, "polled");
+  EXPECT_NE(raw[0].sm_clock_samples_reason.find("Not Supported"), std::string::npos) << raw[0].sm_clock_samples_reason;
 
   const ThrottleShare* cap = find_share(g, ThrottleReason::sw_power_cap);
   ASSERT_NE(cap, nullptr);
@@ -96,6 +99,30 @@ TEST(TelemetrySampler, SummarizesScriptedClocksReasonsCountersAndPower) {
   EXPECT_DOUBLE_EQ(thermal->share, (n - 3) / n);
   EXPECT_EQ(find_share(g, ThrottleReason::hw_slowdown)->source, "polled");
   EXPECT_DOUBLE_EQ(find_share(g, ThrottleReason::hw_slowdown)->share, 0.0);
+}
+
+// The driver's SM clock ring every 2 ms at 1605 MHz, while the polled clock says 1980 then
+// 1500: the finer ring gives the summary, restricted to samples stamped inside the window.
+TEST(TelemetrySampler, DriverClockSamplesInsideTheWindowGiveTheClock) {
+  std::string clocks = "[";
+  for (int t = 0; t <= 1000; t += 2) {
+    clocks += (t ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mhz\": " +
+              (t < 20 ? "900" : "1605") + "}";
+  }
+  clocks += "]";
+  std::string script = throttling_script();
+  const std::string key = "\"power_samples\": ";
+  script.replace(script.find(key), key.size(), "\"clock_samples\": " + clocks + ", " + key);
+  gx::test::use_fake_nvml_script(script);
+  // The sampler opens its window after 20 ms of idling: the 900 MHz samples are before it.
+  const auto raw = sample_for(std::chrono::milliseconds(120), {{0, "0000:18:00.0"}});
+  ASSERT_EQ(raw.size(), 1u);
+  EXPECT_GE(raw[0].sm_clock_samples_mhz.size(), raw[0].polls.size());
+  const GpuTelemetry g = summarize_telemetry(raw[0]);
+  EXPECT_EQ(g.sm_clock_source, "samples");
+  ASSERT_TRUE(g.sm_clock_mhz.has_value());
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->median, 1605);
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->min, 1605);
 }
 
 TEST(TelemetrySampler, NoWindowNoPolls) {

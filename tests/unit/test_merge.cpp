@@ -11,7 +11,9 @@
 #include <fstream>
 
 #include "../mpi/synthetic_report.hpp"
+#include "core/check_health.hpp"
 #include "core/error.hpp"
+#include "core/health_json.hpp"
 #include "core/merge.hpp"
 #include "core/report_load.hpp"
 
@@ -135,6 +137,63 @@ TEST(Merge, NodeInventoriesKeepSameHostPairs) {
   EXPECT_EQ(g6["rank"], 6);
   EXPECT_EQ(back.system.devices[6].uuid, test::synthetic_gpu(1, 2).uuid);
   EXPECT_EQ(back.records[6].test.dst, 6);
+}
+
+// Each rank reads the health of the GPU it owns; the merged document keeps every rank's entry
+// under the GPU's global id, so check judges a multi-rank run GPU by GPU.
+TEST(Merge, EveryRanksHealthUnderGlobalIds) {
+  std::vector<RankDocument> ranks = inventory_ranks(2, 2);
+  for (RankDocument& d : ranks) {
+    const int local = d.local_rank;
+    HealthSnapshot s;
+    s.read_utc = "2026-11-26T21:40:00.000Z";
+    s.remapped_rows.pending = false;
+    GpuHealth g;
+    g.index = local;
+    g.uuid = test::synthetic_gpu(d.node, local).uuid;
+    g.pci_bus_id = test::synthetic_gpu(d.node, local).pci_bus_id;
+    g.name = "NVIDIA H200";
+    g.before = s;
+    s.read_utc = "2026-11-26T21:41:00.000Z";
+    s.remapped_rows.pending = d.rank == 3;  // the last rank's GPU now waits for a reset
+    g.after = s;
+    g.xid_events = std::vector<XidEvent>{};
+    d.document["health"] = health_to_json({g});
+  }
+  ranks[1].document.erase("health");  // a rank of an older build: its GPU has no entry
+  const MergeResult m = merge_rank_reports(ranks);
+  ASSERT_TRUE(m.document.contains("health"));
+  const Json& entries = m.document["health"]["gpus"];
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0]["index"], 0);
+  EXPECT_EQ(entries[1]["index"], 2);
+  EXPECT_EQ(entries[2]["index"], 3);
+  EXPECT_EQ(entries[2]["uuid"], m.document["system"]["gpus"][3]["uuid"]);
+
+  const LoadedReport back = read_back(m.document);
+  ASSERT_EQ(back.system.health.size(), 3u);
+  const auto findings = check_health(back.system.health, HealthCheckSettings{});
+  int pending_fails = 0;
+  for (const Finding& f : findings) {
+    if (f.rule != "remap_pending") continue;
+    if (f.verdict == CheckVerdict::fail) {
+      ++pending_fails;
+      EXPECT_EQ(f.gpu, 3) << f.subject;
+    }
+  }
+  EXPECT_EQ(pending_fails, 1);
+}
+
+TEST(Merge, ARanksBrokenHealthSectionNamesTheRank) {
+  std::vector<RankDocument> ranks = one_gpu_ranks(2, 2);
+  ranks[1].document["health"] = Json{{"gpus", Json::array({Json{{"index", "zero"}}})}};
+  try {
+    (void)merge_rank_reports(ranks);
+    FAIL() << "accepted a broken health section";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("rank 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("health"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Merge, RecordsBetweenRanksAreResolved) {

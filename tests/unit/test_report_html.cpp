@@ -360,8 +360,41 @@ TEST(HtmlReport, SectionsFollowTheData) {
   EXPECT_NE(html.find("id=\"latency\""), std::string::npos);
   EXPECT_EQ(html.find("id=\"compute\""), std::string::npos) << "no compute records: no section";
   EXPECT_EQ(html.find("id=\"check\""), std::string::npos) << "no check object: no section";
+  EXPECT_EQ(html.find("id=\"health\""), std::string::npos) << "no health section in the document: none here";
   EXPECT_NE(html.find("2\u00d7 NVIDIA H200"), std::string::npos);
   EXPECT_EQ(render_html_report({s}), html) << "deterministic";
+}
+
+// The health section: what the run changed (after - before) and the state after it.
+TEST(HtmlReport, HealthSectionShowsWhatTheRunChanged) {
+  LoadedReport rep = synthetic_report("vm", "NVIDIA H200");
+  HealthSnapshot before;
+  before.read_utc = "2026-11-26T21:40:00.000Z";
+  before.ecc.volatile_total = EccCounts{std::uint64_t{3}, std::uint64_t{0}};
+  before.pcie_replay = std::uint64_t{9};
+  HealthSnapshot after = before;
+  after.read_utc = "2026-11-26T21:42:00.000Z";
+  after.ecc.volatile_total = EccCounts{std::uint64_t{5}, std::uint64_t{0}};
+  after.pcie_replay = Count::unknown("NVML: Not Supported");
+  GpuHealth g;
+  g.index = 1;
+  g.uuid = "GPU-1";
+  g.pci_bus_id = "0000:19:00.0";
+  g.name = "NVIDIA H200";
+  g.before = before;
+  g.after = after;
+  g.xid_events = std::vector<XidEvent>{{79, "2026-11-26T21:41:00.000Z"}};
+  rep.system.health = {g};
+  const std::string html = render_html_report({source_of(std::move(rep), "r.json")});
+  const auto section = html.find("<section id=\"health\">");
+  ASSERT_NE(section, std::string::npos);
+  const std::string body = html.substr(section, html.find("</section>", section) - section);
+  EXPECT_NE(body.find("Health during the run"), std::string::npos);
+  EXPECT_NE(body.find(">+2/0</td>"), std::string::npos) << "volatile ECC grew by 2 corrected";
+  EXPECT_NE(body.find(">120</td>"), std::string::npos) << "seconds between the snapshots";
+  EXPECT_NE(body.find(">79</td>"), std::string::npos) << "the critical XID";
+  EXPECT_NE(body.find("NVML: Not Supported"), std::string::npos) << "an unknown counter keeps its reason";
+  EXPECT_NE(html.find("href=\"#health\""), std::string::npos) << "listed in the page's navigation";
 }
 
 TEST(HtmlReport, PiecesOfASyntheticResult) {

@@ -105,6 +105,34 @@ TEST(TelemetrySummary, DriverPowerSamplesWinOverPolledPower) {
   EXPECT_DOUBLE_EQ(*g.power_w_max, 630);
 }
 
+// The driver's clock samples replace the five polls when there are at least as many of them;
+// fewer (a coarser time base) leave the polls in charge.
+TEST(TelemetrySummary, DriverClockSamplesWinWhenAtLeastAsFineAsThePolls) {
+  GpuTelemetryRaw raw = polled_raw();
+  EXPECT_EQ(summarize_telemetry(raw).sm_clock_source, "polled");
+  raw.sm_clock_samples_mhz = {1590, 1605, 1620, 1605, 1575, 1650};
+  GpuTelemetry g = summarize_telemetry(raw);
+  EXPECT_EQ(g.sm_clock_source, "samples");
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->median, 1605);
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->min, 1575);
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->max, 1650);
+  raw.sm_clock_samples_mhz = {1590, 1605, 1620, 1605};
+  g = summarize_telemetry(raw);
+  EXPECT_EQ(g.sm_clock_source, "polled");
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->median, 1700);  // the polls: 1500 1605 1700 1980 1980
+}
+
+TEST(TelemetryJson, ClockSourceRoundTripsAndOlderDocumentsReadAsPolled) {
+  GpuTelemetryRaw raw = polled_raw();
+  raw.sm_clock_samples_mhz = {1590, 1605, 1620, 1605, 1575, 1650};
+  const Telemetry t = summarize_telemetry(std::vector<GpuTelemetryRaw>{raw}, 0.01);
+  Json j = telemetry_to_json(t, std::nullopt);
+  EXPECT_EQ(j["gpus"][0]["sm_clock_source"], "samples");
+  EXPECT_EQ(telemetry_from_json(j, "telemetry").gpus[0].sm_clock_source, "samples");
+  j["gpus"][0].erase("sm_clock_source");
+  EXPECT_EQ(telemetry_from_json(j, "telemetry").gpus[0].sm_clock_source, "polled");
+}
+
 TEST(TelemetrySummary, FailedReadingsAreUnknownWithTheirReason) {
   GpuTelemetryRaw raw = polled_raw();
   for (auto& p : raw.polls) {
