@@ -190,7 +190,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (o.sm_threads % 32 != 0 || o.sm_threads < 32 || o.sm_threads > 1024) {
     throw UsageError(fmt::format("invalid --sm-threads {}: a multiple of 32 from 32 to 1024", o.sm_threads));
   }
-  if (o.sm_unroll != 1 && o.sm_unroll != 2 && o.sm_unroll != 4 && o.sm_unroll != 8 && o.sm_unroll != 16) {
+  if (!kernels::is_sm_copy_unroll(o.sm_unroll)) {
     throw UsageError(fmt::format("invalid --sm-unroll {}: allowed 1, 2, 4, 8, 16", o.sm_unroll));
   }
   try {
@@ -218,11 +218,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (sm_chunk % 16 != 0 || sm_chunk > 64 * 1024) {
     throw UsageError(fmt::format("invalid --sm-chunk '{}': a multiple of 16 bytes, at most 64KiB", o.sm_chunk));
   }
-  check_range("--sm-stages", o.sm_stages, 2, 8);
-  if (sm_chunk * static_cast<std::uint64_t>(o.sm_stages) > 200 * 1024) {
-    throw UsageError(fmt::format("invalid --sm-chunk x --sm-stages: {} x {} exceeds 200 KiB of shared memory",
-                                 o.sm_chunk, o.sm_stages));
-  }
+  check_range("--sm-stages", o.sm_stages, kernels::kBulkCopyMinStages, kernels::kBulkCopyMaxStages);
   check_range("--ew-threads", o.ew_threads, 32, 1024);
   if (o.ew_threads % 32 != 0) {
     throw UsageError(fmt::format("invalid --ew-threads {}: a multiple of 32 from 32 to 1024", o.ew_threads));
@@ -275,6 +271,11 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
     if (settings.sm.bulk && d.cc_major < 9) {
       throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}",
                                    d.index, d.cc_major, d.cc_minor));
+    }
+    if (settings.sm.bulk) {
+      // The device says how much shared memory one block may have (the launch checks it too).
+      const std::string problem = kernels::bulk_copy_config_problem(settings.sm, d.index);
+      if (!problem.empty()) throw UsageError("invalid --sm-chunk x --sm-stages: " + problem);
     }
   }
   enable_peer_access(system);

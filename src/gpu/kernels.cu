@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <string>
 #include <tuple>
 
 #include "core/pattern.hpp"
@@ -57,7 +58,7 @@ __global__ void __launch_bounds__(32) bulk_copy_kernel(unsigned char* dst, const
                                                        std::size_t chunks, unsigned chunk, int stages) {
 #if defined(GX_HAS_BULK_COPY) && defined(__CUDA_ARCH__)
   extern __shared__ __align__(128) unsigned char buffers[];
-  __shared__ __align__(8) std::uint64_t barriers[8];
+  __shared__ __align__(8) std::uint64_t barriers[kBulkCopyMaxStages];  // launch_bulk_copy checks stages
   if (threadIdx.x != 0) return;
   const auto smem = [](const void* p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); };
   for (int s = 0; s < stages; ++s) {
@@ -201,13 +202,32 @@ const void* vector_kernel(int unroll) {
     case 1: return reinterpret_cast<const void*>(sm_copy_kernel<1>);
     case 2: return reinterpret_cast<const void*>(sm_copy_kernel<2>);
     case 4: return reinterpret_cast<const void*>(sm_copy_kernel<4>);
+    case 8: return reinterpret_cast<const void*>(sm_copy_kernel<8>);
     case 16: return reinterpret_cast<const void*>(sm_copy_kernel<16>);
-    default: return reinterpret_cast<const void*>(sm_copy_kernel<8>);
+    default: throw UsageError("SM copy: unroll " + std::to_string(unroll) + " has no kernel (1, 2, 4, 8 or 16)");
   }
+}
+
+// The opt-in shared memory one block may have on `device`, read once per device: the launch
+// runs inside timed samples, the attribute never changes.
+std::size_t max_block_shared_bytes(int device) {
+  static std::mutex mutex;
+  static std::map<int, std::size_t> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto it = known.find(device);
+  if (it != known.end()) return it->second;
+  int bytes = 0;
+  GX_CUDA(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  return known[device] = static_cast<std::size_t>(bytes);
 }
 
 void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                       const SmCopyConfig& config, cudaStream_t stream) {
+  int device = 0;
+  GX_CUDA(cudaGetDevice(&device));
+  if (const std::string problem = bulk_copy_config_problem(config, device); !problem.empty()) {
+    throw UsageError("bulk SM copy: " + problem);
+  }
   const auto chunk = static_cast<unsigned>(config.bulk_chunk);
   const std::size_t chunks = bytes / chunk;
   const std::size_t shared = static_cast<std::size_t>(config.stages) * chunk;
@@ -232,6 +252,28 @@ void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_coun
 }
 
 }  // namespace
+
+bool is_sm_copy_unroll(int unroll) {
+  return unroll == 1 || unroll == 2 || unroll == 4 || unroll == 8 || unroll == 16;
+}
+
+std::string bulk_copy_config_problem(const SmCopyConfig& config, int device) {
+  if (config.stages < kBulkCopyMinStages || config.stages > kBulkCopyMaxStages) {
+    return std::to_string(config.stages) + " stages: " + std::to_string(kBulkCopyMinStages) + " to " +
+           std::to_string(kBulkCopyMaxStages);
+  }
+  if (config.bulk_chunk <= 0 || config.bulk_chunk % 16 != 0) {
+    return "a chunk of " + std::to_string(config.bulk_chunk) + " bytes: a positive multiple of 16";
+  }
+  const std::size_t shared = static_cast<std::size_t>(config.stages) * static_cast<std::size_t>(config.bulk_chunk);
+  const std::size_t limit = max_block_shared_bytes(device);
+  if (shared > limit) {
+    return std::to_string(config.stages) + " stages x " + std::to_string(config.bulk_chunk) + " bytes = " +
+           std::to_string(shared) + " bytes of shared memory; GPU " + std::to_string(device) + " grants one block " +
+           std::to_string(limit) + " bytes";
+  }
+  return "";
+}
 
 void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                     const SmCopyConfig& config, cudaStream_t stream) {
@@ -262,8 +304,9 @@ void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
       case 1: sm_copy_kernel<1><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
       case 2: sm_copy_kernel<2><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
       case 4: sm_copy_kernel<4><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
+      case 8: sm_copy_kernel<8><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
       case 16: sm_copy_kernel<16><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
-      default: sm_copy_kernel<8><<<blocks, config.threads, 0, stream>>>(d, s, vectors); break;
+      default: (void)vector_kernel(config.unroll);  // throws: an unroll without an instantiation
     }
     GX_CUDA_LAUNCH();
   }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace gx::kernels {
 
@@ -29,8 +30,20 @@ struct SmCopyConfig {
   // the one-load vector kernel whatever `bulk` and `unroll` say.
   int share = 1;
 };
+// Enqueues the copy; throws UsageError for a config the kernels cannot run (an unroll without an
+// instantiation, bulk stages or chunk out of range, more shared memory than the device grants
+// one block) rather than running another shape than asked.
 void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
                     const SmCopyConfig& config, cudaStream_t stream);
+
+// The vector kernel's instantiations (`unroll`).
+[[nodiscard]] bool is_sm_copy_unroll(int unroll);
+// The bulk copy keeps one mbarrier per stage in a fixed shared array of kBulkCopyMaxStages.
+inline constexpr int kBulkCopyMinStages = 2;
+inline constexpr int kBulkCopyMaxStages = 8;
+// Why the bulk copy cannot run `config` on `device` (stages, chunk, or stages x chunk beyond
+// the shared memory the device grants one block), or "" when it can.
+[[nodiscard]] std::string bulk_copy_config_problem(const SmCopyConfig& config, int device);
 
 // Seeded pattern: byte b of a buffer is byte (b & 3) of hash(seed, offset/4 + b/4), so any shift,
 // truncation or stale byte is caught. `offset` = index of the first byte within the pattern.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
+
 #include "core/plan.hpp"
 #include "gpu/check.hpp"
 #include "gpu/raii.hpp"
@@ -87,7 +89,7 @@ RunOutcome run_cases(Context& ctx, const std::vector<Case>& cases, const Progres
       continue;
     }
     if (stop_requested != nullptr && stop_requested->load() != 0) {
-      outcome.exit = stop_requested->load() == 15 ? ExitCode::interrupted_term : ExitCode::interrupted_int;
+      outcome.exit = stop_requested->load() == SIGTERM ? ExitCode::interrupted_term : ExitCode::interrupted_int;
       outcome.message = "the run was interrupted";
       outcome.records.push_back(skipped(c, "not run: " + outcome.message));
       continue;

@@ -278,16 +278,18 @@ TEST_F(CliBadInputs, EveryFileReaderHasTheCapsAndBrokenFiles) {
   }
 }
 
-// Never fails: says which "#BUG: " entries still misbehave and which now pass (and can lose the
-// prefix).
-TEST_F(CliBadInputs, KnownBugsAreListed) {
+// Each "#BUG: " entry must still misbehave: one that now passes fails here, so the fix drops the
+// prefix and the entry joins the checked ones above.
+TEST_F(CliBadInputs, KnownBugsStillMisbehave) {
   for (const auto& e : read_table()) {
     if (!e.known_bug) continue;
     gx::test::CliResult r;
     const std::string problems = run_entry(e, r);
-    std::cout << (problems.empty() ? "[ FIXED  ] " : "[ KNOWN BUG ] ") << "bad_inputs.tsv:" << e.line
-              << ": gpuxfer " << e.args << (problems.empty() ? "  (remove the #BUG: prefix)" : "  -> " + problems)
-              << "\n";
+    EXPECT_FALSE(problems.empty()) << "bad_inputs.tsv:" << e.line << ": gpuxfer " << e.args
+                                   << " now behaves as the entry expects: remove its #BUG: prefix";
+    if (!problems.empty()) {
+      std::cout << "[ KNOWN BUG ] bad_inputs.tsv:" << e.line << ": gpuxfer " << e.args << "  -> " << problems << "\n";
+    }
   }
 }
 

@@ -165,11 +165,26 @@ TEST(ElementwiseLaunch, PreloadRunsEveryKernel) {
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
 }
 
+// A zero count launches nothing: no error, and buffers passed with it keep every byte.
 TEST(ElementwiseLaunch, ZeroCountIsANoOp) {
   Stream stream(0);
+  constexpr std::size_t kBytes = 4096;
+  DeviceBuffer x(0, kBytes);
+  DeviceBuffer out(0, kBytes);
+  GX_CUDA(cudaMemsetAsync(x.data(), 0x5a, kBytes, stream.get()));
+  GX_CUDA(cudaMemsetAsync(out.data(), 0xa5, kBytes, stream.get()));
+  launch_elementwise(ElementwiseOp::triad, DType::f32, out.data(), x.data(), x.data(), 0, kA, sm_count(), stream.get());
+  launch_elementwise(ElementwiseOp::copy, DType::f64, out.data(), x.data(), nullptr, 0, kA, sm_count(), stream.get());
+  launch_fill_uniform(out.data(), DType::f16, 0, 1, kLo, kHi, stream.get());
   launch_elementwise(ElementwiseOp::triad, DType::f32, nullptr, nullptr, nullptr, 0, kA, sm_count(), stream.get());
-  launch_fill_uniform(nullptr, DType::f16, 0, 1, kLo, kHi, stream.get());
+  PinnedBuffer back(kBytes);
+  GX_CUDA(cudaMemcpyAsync(back.data(), out.data(), kBytes, cudaMemcpyDeviceToHost, stream.get()));
   wait_for(stream, kTimeout);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  const auto* bytes = static_cast<const unsigned char*>(back.data());
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < kBytes; ++i) changed += bytes[i] != 0xa5 ? 1 : 0;
+  EXPECT_EQ(changed, 0u);
 }
 
 // ---- GEMM ----

@@ -4,9 +4,12 @@
 
 #include <set>
 
+#include "core/error.hpp"
 #include "core/plan.hpp"
 #include "gpu/devices.hpp"
+#include "gpu/kernels.hpp"
 #include "gpu/measure.hpp"
+#include "gpu/raii.hpp"
 #include "suites/context.hpp"
 #include "suites/runner.hpp"
 #include "suites/transfer.hpp"
@@ -236,4 +239,35 @@ TEST(Verify, SmCopyKernelsAreExactAtOddSizes) {
       EXPECT_EQ(r.mismatches, 0u);
     }
   }
+}
+
+// The copy kernels' limits are enforced where they are launched, from what the device says:
+// the bulk copy's stages fit its fixed barrier array and stages x chunk the shared memory one
+// block may have; an unroll without an instantiation is refused, not run as another.
+TEST(SmCopyLimits, LaunchesRefuseShapesTheKernelsCannotRun) {
+  int limit = 0;
+  ASSERT_EQ(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, 0), cudaSuccess);
+  kernels::SmCopyConfig fits;
+  fits.bulk = true;
+  fits.bulk_chunk = 16384;
+  fits.stages = 2;
+  ASSERT_GE(limit, 2 * 16384) << "every GPU with the bulk copy grants a block more than 32 KiB";
+  EXPECT_EQ(kernels::bulk_copy_config_problem(fits, 0), "");
+  kernels::SmCopyConfig too_big = fits;
+  too_big.stages = kernels::kBulkCopyMaxStages;
+  too_big.bulk_chunk = 16 * ((limit / kernels::kBulkCopyMaxStages) / 16 + 1);  // one 16-byte step past the limit
+  EXPECT_NE(kernels::bulk_copy_config_problem(too_big, 0).find("shared memory"), std::string::npos);
+  kernels::SmCopyConfig stages = fits;
+  stages.stages = kernels::kBulkCopyMaxStages + 1;
+  EXPECT_NE(kernels::bulk_copy_config_problem(stages, 0).find("stages"), std::string::npos);
+
+  DeviceBuffer src(0, 1 << 20);
+  DeviceBuffer dst(0, 1 << 20);
+  Stream stream(0);
+  EXPECT_THROW(kernels::launch_sm_copy(dst.data(), src.data(), 1 << 20, 1, too_big, stream.get()), UsageError);
+  EXPECT_THROW(kernels::launch_sm_copy(dst.data(), src.data(), 1 << 20, 1, stages, stream.get()), UsageError);
+  kernels::SmCopyConfig unroll;
+  unroll.unroll = 3;
+  EXPECT_THROW(kernels::launch_sm_copy(dst.data(), src.data(), 1 << 20, 1, unroll, stream.get()), UsageError);
+  wait_for(stream, 60.0);
 }

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <functional>
 #include <iterator>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/sweep.hpp"
@@ -80,6 +83,16 @@ const Case* find(const std::vector<Case>& cases, Method m, int src, int dst, std
     if (c.method == m && c.src == src && c.dst == dst && c.bytes == bytes) return &c;
   }
   return nullptr;
+}
+
+// find() for a case the test needs: a missing one fails this test (gtest reports the exception)
+// instead of dereferencing null and ending the whole binary.
+const Case& case_of(const std::vector<Case>& cases, Method m, int src, int dst, std::uint64_t bytes = kHeadline) {
+  const Case* c = find(cases, m, src, dst, bytes);
+  if (c == nullptr) {
+    throw std::runtime_error(fmt::format("no {} case {}->{} of {} bytes", to_string(m), src, dst, bytes));
+  }
+  return *c;
 }
 
 }  // namespace
@@ -196,16 +209,16 @@ TEST(Plan, PairWithoutP2pSkipsPeerMethodsWithTheReason) {
   ASSERT_NE(write, nullptr);
   EXPECT_EQ(write->skip_reason, "P2P not enabled for GPU 1 -> GPU 0: cudaErrorPeerAccessUnsupported");
   ASSERT_NE(find(cases, Method::sm_pull, 1, 0), nullptr);
-  EXPECT_FALSE(find(cases, Method::sm_pull, 1, 0)->skip_reason.empty());
-  EXPECT_TRUE(find(cases, Method::ce_write, 0, 1)->skip_reason.empty());
+  EXPECT_FALSE(case_of(cases, Method::sm_pull, 1, 0).skip_reason.empty());
+  EXPECT_TRUE(case_of(cases, Method::ce_write, 0, 1).skip_reason.empty());
   // The driver fallback and staging do not need P2P; being host-bound they run on the
   // representative pair (0 -> 1) only.
   for (Method m : {Method::ce_no_p2p, Method::naive, Method::pageable}) {
     ASSERT_NE(find(cases, m, 0, 1), nullptr) << to_string(m);
-    EXPECT_TRUE(find(cases, m, 0, 1)->skip_reason.empty());
+    EXPECT_TRUE(case_of(cases, m, 0, 1).skip_reason.empty());
     EXPECT_EQ(find(cases, m, 1, 0), nullptr);
   }
-  EXPECT_TRUE(find(cases, Method::pipelined, 1, 0)->skip_reason.empty());
+  EXPECT_TRUE(case_of(cases, Method::pipelined, 1, 0).skip_reason.empty());
   // A bidirectional case needs both directions.
   const Case* bidir = find(cases, Method::bidir_ce, 0, 1);
   ASSERT_NE(bidir, nullptr);
@@ -231,9 +244,9 @@ TEST(Plan, OneRepresentativePerLinkClass) {
   std::size_t headline = 0;
   for (const auto& c : only(cases, Method::ce_write)) headline += c.headline ? 1 : 0;
   EXPECT_EQ(headline, 12u);
-  EXPECT_EQ(find(cases, Method::ce_write, 0, 2)->link_class, "SYS");
-  EXPECT_DOUBLE_EQ(*find(cases, Method::ce_write, 0, 2)->theoretical_bytes_per_s, kPcie);
-  EXPECT_DOUBLE_EQ(*find(cases, Method::ce_write, 2, 3)->theoretical_bytes_per_s, 4 * kNvLink);
+  EXPECT_EQ(case_of(cases, Method::ce_write, 0, 2).link_class, "SYS");
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::ce_write, 0, 2).theoretical_bytes_per_s, kPcie);
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::ce_write, 2, 3).theoretical_bytes_per_s, 4 * kNvLink);
 }
 
 TEST(Plan, RepresentativePrefersAPairWithP2p) {
@@ -267,10 +280,10 @@ TEST(Plan, CaseThatDoesNotFitIsKeptAsSkip) {
   const Case* write = find(cases, Method::ce_write, 0, 1);
   EXPECT_EQ(write->skip_reason.rfind("400 MB needs 400 MB on GPU 1, 512 MB free", 0), 0u)
       << write->skip_reason;
-  EXPECT_TRUE(find(cases, Method::ce_write, 0, 1, 4096)->skip_reason.empty());
+  EXPECT_TRUE(case_of(cases, Method::ce_write, 0, 1, 4096).skip_reason.empty());
   // Host copies on GPU 0 have room.
-  EXPECT_TRUE(find(cases, Method::h2d_pinned, kHost, 0)->skip_reason.empty());
-  EXPECT_FALSE(find(cases, Method::h2d_pinned, kHost, 1)->skip_reason.empty());
+  EXPECT_TRUE(case_of(cases, Method::h2d_pinned, kHost, 0).skip_reason.empty());
+  EXPECT_FALSE(case_of(cases, Method::h2d_pinned, kHost, 1).skip_reason.empty());
 }
 
 TEST(Plan, DeviceBytesNeeded) {
@@ -334,8 +347,8 @@ TEST(Plan, PipelinedTuningComesFirstAtTheHeadlineOnTheRepresentative) {
   SystemInfo s = two_islands();
   s.devices[1].pcie.max_bytes_per_s = 31.5e9;
   const auto slow = plan(options({Suite::staged}), s);
-  EXPECT_DOUBLE_EQ(*find(slow, Method::naive, 0, 1)->theoretical_bytes_per_s, 31.5e9);
-  EXPECT_DOUBLE_EQ(*find(slow, Method::pipelined, 2, 3)->theoretical_bytes_per_s, kPcie);
+  EXPECT_DOUBLE_EQ(*case_of(slow, Method::naive, 0, 1).theoretical_bytes_per_s, 31.5e9);
+  EXPECT_DOUBLE_EQ(*case_of(slow, Method::pipelined, 2, 3).theoretical_bytes_per_s, kPcie);
 }
 
 TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
@@ -362,7 +375,7 @@ TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
   // A pipelined case that ran with this run's best setting carries its chunk but is no tuning case.
   Record resolved = record(16 * kMiB, 2, 0.0001, Status::ok);
   resolved.test.tuning = false;
-  EXPECT_EQ(best_pipeline_tuning({record(8 * kMiB, 3, 0.05, Status::ok), resolved})->chunk_bytes, 8 * kMiB);
+  EXPECT_EQ(best_pipeline_tuning({record(8 * kMiB, 3, 0.05, Status::ok), resolved}).value().chunk_bytes, 8 * kMiB);
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(best->chunk_bytes, 8 * kMiB);
   EXPECT_EQ(best->ring_depth, 3);
@@ -372,11 +385,11 @@ TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
 TEST(Plan, TheoreticalRates) {
   const auto cases = plan(options(), nvlink_system(4));
   const double pair = 18 * kNvLink;
-  EXPECT_DOUBLE_EQ(*find(cases, Method::bidir_sm, 0, 1)->theoretical_bytes_per_s, 2 * pair);
-  EXPECT_DOUBLE_EQ(*find(cases, Method::split_ce, 0, 1)->theoretical_bytes_per_s, pair);
-  EXPECT_EQ(find(cases, Method::split_ce, 0, 1)->streams, 4);
-  EXPECT_DOUBLE_EQ(*find(cases, Method::d2h_pinned, 3, kHost)->theoretical_bytes_per_s, kPcie);
-  EXPECT_DOUBLE_EQ(*find(cases, Method::bidir_pinned, 3, kHost)->theoretical_bytes_per_s, 2 * kPcie);
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::bidir_sm, 0, 1).theoretical_bytes_per_s, 2 * pair);
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::split_ce, 0, 1).theoretical_bytes_per_s, pair);
+  EXPECT_EQ(case_of(cases, Method::split_ce, 0, 1).streams, 4);
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::d2h_pinned, 3, kHost).theoretical_bytes_per_s, kPcie);
+  EXPECT_DOUBLE_EQ(*case_of(cases, Method::bidir_pinned, 3, kHost).theoretical_bytes_per_s, 2 * kPcie);
   const Case all_h2d = only(cases, Method::all_h2d).at(0);
   EXPECT_EQ(all_h2d.devices, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_DOUBLE_EQ(*all_h2d.theoretical_bytes_per_s, 4 * kPcie);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <limits>
 #include <map>
 #include <memory>
@@ -452,7 +453,7 @@ CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system,
     const CrossRound& round = plan[i];
     long long mine = static_cast<long long>(out.exit);
     if (mine == 0 && stop_requested != nullptr && stop_requested->load() != 0) {
-      mine = stop_requested->load() == 15 ? static_cast<long long>(ExitCode::interrupted_term)
+      mine = stop_requested->load() == SIGTERM ? static_cast<long long>(ExitCode::interrupted_term)
                                           : static_cast<long long>(ExitCode::interrupted_int);
     }
     const long long agreed = world.all_max(mine);
