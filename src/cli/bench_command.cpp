@@ -415,16 +415,6 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
 #endif
 
 #ifdef GPUXFER_HAVE_MPI
-std::string_view error_kind_of(ExitCode code) {
-  switch (code) {
-    case ExitCode::usage: return "usage";
-    case ExitCode::cannot_run: return "cannot_run";
-    case ExitCode::device_error: return "device_error";
-    case ExitCode::watchdog: return "timeout";
-    default: return "error";
-  }
-}
-
 // A node's ranks run their own cases one after another: turn k starts when ranks 0..k-1 of the
 // node are done. Each rank takes part in local_size barriers of the node communicator in all:
 // `local_rank` before its turn, the rest after it (or when it fails, so nobody waits forever).
@@ -514,7 +504,7 @@ int run_bench_distributed(GlobalOptions& options, const BenchCliOptions& o) {
   } catch (const Error& e) {
     my_exit = static_cast<int>(e.exit_code());
     my_error = e.what();
-    document = error_document(e.what(), my_exit, error_kind_of(e.exit_code()));
+    document = error_document(e.what(), my_exit, error_kind_name(e.exit_code()));
     // Still take part in what the others wait for: the node's turns, the transfers' agreement.
     turns.finish();
     if (!cross_done) {

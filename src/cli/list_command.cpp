@@ -35,7 +35,7 @@ int list_without_cuda(GlobalOptions& options, const Error& error) {
   std::fprintf(stderr, "gpuxfer: error: %s\n", error.what());
   const int code = static_cast<int>(error.exit_code());
   if (options.format == OutputFormat::json) {
-    Json doc = error_document(error.what(), code, "cannot_run");
+    Json doc = error_document(error.what(), code, error_kind_name(ExitCode::cannot_run));
     doc["health"] = health_to_json(health);
     emit_json(options, doc);
   } else {

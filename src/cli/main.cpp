@@ -51,16 +51,6 @@ void refuse_empty_values(const CLI::App& app) {
   }
 }
 
-std::string_view error_kind(gx::ExitCode code) {
-  switch (code) {
-    case gx::ExitCode::usage: return "usage";
-    case gx::ExitCode::cannot_run: return "cannot_run";
-    case gx::ExitCode::device_error: return "device_error";
-    case gx::ExitCode::watchdog: return "timeout";
-    default: return "error";
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,7 +122,7 @@ int main(int argc, char** argv) {
     // The JSON error document is for commands whose output is JSON; report writes HTML only.
     const bool report = !app.get_subcommands().empty() && app.get_subcommands().front()->get_name() == "report";
     if (options.format == gx::OutputFormat::json && !report) {
-      std::fputs((gx::error_document(e.what(), code, error_kind(e.exit_code())).dump(2) + "\n").c_str(),
+      std::fputs((gx::error_document(e.what(), code, gx::error_kind_name(e.exit_code())).dump(2) + "\n").c_str(),
                  stdout);
     }
     return code;

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/plan.hpp"
+#include "core/stats.hpp"
 #include "core/units.hpp"
 
 namespace gx {
@@ -352,12 +353,6 @@ PeerRate peer_rate(const std::vector<Record>& records, const PairInfo& pair) {
                                   : fmt::format("{}", fmt::join(problems, "; "));
   }
   return pr;
-}
-
-double median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
 }
 
 // Per link class and method: the median over the pairs measured (only with >= 2 pairs).

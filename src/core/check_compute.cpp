@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "core/stats.hpp"
 #include "core/units.hpp"
 
 namespace gx {
@@ -87,10 +88,7 @@ void compute_findings(const SystemInfo& system, const std::vector<Record>& recor
     if (group.size() < 2) continue;
     std::vector<double> rates;
     for (const Record* r : group) rates.push_back(rate_of(*r));
-    std::vector<double> sorted = rates;
-    std::sort(sorted.begin(), sorted.end());
-    const std::size_t n = sorted.size();
-    const double median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    const double median = median_of(rates);
     const double keep = 1 - s.outlier_fraction;
     for (std::size_t i = 0; i < group.size(); ++i) {
       Finding f = base_finding(*group[i], "compute_outlier");

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "core/stats.hpp"
 #include "core/units.hpp"
 
 namespace gx {
@@ -29,12 +30,6 @@ struct Worst {
   const Record* record = nullptr;
   const ThrottleShare* share = nullptr;
 };
-
-double median_of_sorted(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 void throttling_findings(const std::vector<Record>& records, const TelemetryCheckSettings& s,
                          std::vector<Finding>& out) {
@@ -105,7 +100,7 @@ void gemm_clock_findings(const SystemInfo& system, const std::vector<Record>& re
     if (group.size() < 2) continue;
     std::vector<double> clocks;
     for (const auto& g : group) clocks.push_back(g.second);
-    const double median = median_of_sorted(clocks);
+    const double median = median_of(clocks);
     const double keep = 1 - s.clock_outlier_fraction;
     for (const auto& [r, mhz] : group) {
       Finding f;

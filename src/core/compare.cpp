@@ -16,6 +16,7 @@
 #include "core/stats.hpp"
 #include "core/sweep.hpp"
 #include "core/units.hpp"
+#include "core/plan.hpp"
 #include "core/record_select.hpp"
 
 namespace gx {
@@ -23,17 +24,6 @@ namespace gx {
 // ---- statistics -------------------------------------------------------------------------------
 
 namespace {
-
-// Type 7 median of values that may be reordered.
-double median_in_place(std::vector<double>& v) {
-  const std::size_t n = v.size();
-  const std::size_t upper = n / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper), v.end());
-  const double hi = v[upper];
-  if (n % 2 == 1) return hi;
-  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper));
-  return lo + 0.5 * (hi - lo);
-}
 
 // Type 7 quantile of sorted, non-empty data.
 double quantile_sorted(const std::vector<double>& sorted, double p) {
@@ -79,11 +69,6 @@ double resampled_median_of_medians(const std::vector<std::vector<double>>& group
 }
 
 }  // namespace
-
-double median_of(std::vector<double> values) {
-  if (values.empty()) throw std::invalid_argument("median_of: no values");
-  return median_in_place(values);
-}
 
 double median_of_medians(const std::vector<std::vector<double>>& groups) {
   if (groups.empty()) throw std::invalid_argument("median_of_medians: no groups");
@@ -366,27 +351,6 @@ std::string direction_of(const Case& c) {
   return fmt::format("{} {} {}", kind(c.src), both_directions(c.method) ? "<->" : "->", kind(c.dst));
 }
 
-// Pipelined records that are part of the tuning grid: several (chunk, ring depth) settings
-// measured for one pair and size outside the headline matrix. Every other pipelined record
-// used the run's best setting ("tuned"). Reports do not mark the grid, so it is recognised.
-std::vector<bool> tuning_grid(const std::vector<Record>& records) {
-  std::map<std::tuple<int, int, std::vector<int>, DType, std::uint64_t>,
-           std::set<std::pair<std::uint64_t, int>>>
-      settings;
-  auto group = [](const Case& c) { return std::make_tuple(c.src, c.dst, c.devices, c.dtype, c.bytes); };
-  for (const auto& r : records) {
-    if (r.test.method == Method::pipelined && !r.test.headline) {
-      settings[group(r.test)].emplace(r.test.chunk_bytes, r.test.ring_depth);
-    }
-  }
-  std::vector<bool> grid(records.size(), false);
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const Case& c = records[i].test;
-    grid[i] = c.method == Method::pipelined && !c.headline && settings[group(c)].size() > 1;
-  }
-  return grid;
-}
-
 std::string endpoint_id(const SystemInfo& system, int index) {
   if (index == kHost) return "host";
   for (const auto& d : system.devices) {
@@ -441,10 +405,9 @@ struct Bucket {
 };
 
 std::map<std::string, Bucket> collect(const LoadedReport& report, Matching matching) {
-  const std::vector<bool> grid = tuning_grid(report.records);
   std::map<std::string, Bucket> buckets;
   for (std::size_t i = 0; i < report.records.size(); ++i) {
-    MatchKey key = make_key(report.records[i], grid[i], report.system, matching);
+    MatchKey key = make_key(report.records[i], is_tuning_case(report.records[i].test), report.system, matching);
     auto [it, inserted] = buckets.try_emplace(key.id);
     if (inserted) it->second.key = std::move(key);
     it->second.records.push_back(&report.records[i]);

@@ -29,7 +29,6 @@ namespace gx {
 // ---- statistics (pure) -------------------------------------------------------------------------
 
 // The median, interpolated like summarize() (type 7). Throws std::invalid_argument when empty.
-[[nodiscard]] double median_of(std::vector<double> values);
 // The median of each group's median. Throws std::invalid_argument when empty or a group is.
 [[nodiscard]] double median_of_medians(const std::vector<std::vector<double>>& groups);
 

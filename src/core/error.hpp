@@ -3,6 +3,7 @@
 // (DESIGN §6, README "Exit codes").
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace gx {
 
@@ -57,5 +58,26 @@ class TimeoutError : public Error {
   using Error::Error;
   [[nodiscard]] ExitCode exit_code() const noexcept override { return ExitCode::watchdog; }
 };
+
+// The error document's `kind` for an exit code (docs/schema.md "Error document"): usage,
+// cannot_run, device_error, timeout, or error for the rest.
+[[nodiscard]] constexpr std::string_view error_kind_name(ExitCode code) noexcept {
+  switch (code) {
+    case ExitCode::usage: return "usage";
+    case ExitCode::cannot_run: return "cannot_run";
+    case ExitCode::device_error: return "device_error";
+    case ExitCode::watchdog: return "timeout";
+    default: return "error";
+  }
+}
+
+// Whether `kind` is one of the names error_kind_name gives.
+[[nodiscard]] constexpr bool is_error_kind_name(std::string_view kind) noexcept {
+  for (const ExitCode c : {ExitCode::usage, ExitCode::cannot_run, ExitCode::device_error, ExitCode::watchdog,
+                           ExitCode::check_failed}) {
+    if (error_kind_name(c) == kind) return true;
+  }
+  return false;
+}
 
 }  // namespace gx

@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/host.hpp"
+#include "core/stats.hpp"
 
 namespace gx {
 namespace {
@@ -161,12 +162,6 @@ std::string host_of(const DeviceInfo& d, const std::string& fallback) {
 std::string reason_without_path(const std::string& message, const std::string& path) {
   const std::string prefix = path + ": ";
   return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
-}
-
-double median_of(std::vector<double> v) {
-  const std::size_t n = v.size();
-  std::sort(v.begin(), v.end());
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 int severity(FleetVerdict v) { return static_cast<int>(v); }

@@ -334,8 +334,7 @@ std::string worst_reason(const std::vector<Rank>& ranks, int worst) {
 }
 
 Json error_kind_json(const std::string& kind) {
-  static const std::set<std::string> kinds{"usage", "cannot_run", "device_error", "timeout", "error"};
-  return kinds.count(kind) > 0 ? Json(kind) : Json("error");
+  return is_error_kind_name(kind) ? Json(kind) : Json("error");
 }
 
 }  // namespace

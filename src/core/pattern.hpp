@@ -5,11 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define GX_HOST_DEVICE __host__ __device__
-#else
-#define GX_HOST_DEVICE
-#endif
+#include "core/host_device.hpp"
 
 namespace gx {
 

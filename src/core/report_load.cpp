@@ -4,9 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/health_json.hpp"
+#include "core/plan.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -52,6 +56,29 @@ std::string read_file_capped(const std::string& path, std::size_t max_bytes) {
   if (text.empty()) throw InputError(fmt::format("{}: empty file", path));
   return text;
 }
+
+namespace {
+
+// 1.0 documents have no `tuning` key. Their pipelined tuning grid is the pipelined records
+// outside the headline matrix of which one pair and size has several (chunk, ring depth)
+// settings; every other pipelined record used the run's best setting. Marked here, so readers
+// ask is_tuning_case whatever the document's version.
+void mark_tuning_grid_of_1_0(std::vector<Record>& records) {
+  using Group = std::tuple<int, int, std::vector<int>, DType, std::uint64_t>;
+  std::map<Group, std::set<std::pair<std::uint64_t, int>>> settings;
+  auto group = [](const Case& c) { return Group{c.src, c.dst, c.devices, c.dtype, c.bytes}; };
+  for (const auto& r : records) {
+    if (r.test.method == Method::pipelined && !r.test.headline) {
+      settings[group(r.test)].emplace(r.test.chunk_bytes, r.test.ring_depth);
+    }
+  }
+  for (auto& r : records) {
+    Case& c = r.test;
+    c.tuning = c.method == Method::pipelined && !c.headline && settings[group(c)].size() > 1;
+  }
+}
+
+}  // namespace
 
 LoadedReport parse_report(std::string_view text, const std::string& name) {
   return parse_report_document(parse_json_capped(text, name), name);
@@ -107,6 +134,7 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   try {
     report.system = system_from_json(doc.at("system"));
     report.records = records_from_json(doc.at("records"));
+    if (report.schema_minor == 0) mark_tuning_grid_of_1_0(report.records);
     // 1.6+: absent from older documents, which load with no health data.
     if (const auto health = doc.find("health"); health != doc.end()) report.system.health = health_from_json(*health);
   } catch (const InputError& e) {

@@ -21,6 +21,20 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
 
 }  // namespace
 
+double median_in_place(std::vector<double>& v) {
+  if (v.empty()) throw std::invalid_argument("median: no values");
+  const std::size_t n = v.size();
+  const std::size_t upper = n / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper), v.end());
+  const double hi = v[upper];
+  if (n % 2 == 1) return hi;
+  // quantile_sorted's a + t (b - a) at t = 1/2: the same value summarize() gives.
+  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(upper));
+  return lo + 0.5 * (hi - lo);
+}
+
+double median_of(std::vector<double> values) { return median_in_place(values); }
+
 Summary summarize(std::vector<double> samples) {
   if (samples.empty()) throw std::invalid_argument("summarize: no samples");
   for (std::size_t i = 0; i < samples.size(); ++i) {

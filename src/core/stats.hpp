@@ -25,6 +25,12 @@ struct Summary {
 // the caller (a broken timer), not a user error.
 [[nodiscard]] Summary summarize(std::vector<double> samples);
 
+// The median of `values` as summarize() computes it (type 7: the mean of the middle two of an
+// even count), without the rest of the summary. median_in_place reorders its argument. Both
+// throw std::invalid_argument for an empty input, which has no median.
+[[nodiscard]] double median_in_place(std::vector<double>& values);
+[[nodiscard]] double median_of(std::vector<double> values);
+
 // True when the spread is too large for the median to be trusted at face value.
 [[nodiscard]] bool is_noisy(const Summary& summary, double cv_threshold = 0.05);
 

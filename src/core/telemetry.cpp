@@ -236,7 +236,6 @@ std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_cloc
 }
 
 namespace {
-double median_value(std::vector<double> v) { return summarize(std::move(v)).median; }
 }  // namespace
 
 TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry) {
@@ -262,11 +261,11 @@ TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry) {
       if (worst >= 0) shares[i].push_back(worst);
     }
   }
-  if (!clocks.empty()) b.sm_clock_mhz = median_value(clocks);
-  if (!power.empty()) b.power_percent = median_value(power);
+  if (!clocks.empty()) b.sm_clock_mhz = median_of(clocks);
+  if (!power.empty()) b.power_percent = median_of(power);
   for (std::size_t i = 0; i < kThrottleReasons.size(); ++i) {
     if (shares[i].empty()) continue;
-    const double m = median_value(shares[i]);
+    const double m = median_of(shares[i]);
     b.shares[i] = m;
     if (m >= 0.05 && m > b.share) {
       b.reason = kThrottleReasons[i];

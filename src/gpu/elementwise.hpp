@@ -9,15 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/host_device.hpp"
 #include "core/units.hpp"
-
-#ifndef GX_HOST_DEVICE
-#ifdef __CUDACC__
-#define GX_HOST_DEVICE __host__ __device__
-#else
-#define GX_HOST_DEVICE
-#endif
-#endif
 
 namespace gx {
 

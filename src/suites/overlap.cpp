@@ -16,7 +16,8 @@ namespace {
 
 constexpr int kCheckedEntries = 256;
 
-double median_of(const std::vector<double>& v) { return v.empty() ? 0.0 : summarize(v).median; }
+// 0 for a measurement that took no samples (a copy that did not run).
+double median_or_zero(const std::vector<double>& v) { return v.empty() ? 0.0 : median_of(v); }
 
 }  // namespace
 
@@ -105,13 +106,13 @@ Record run_overlap(Context& ctx, const Case& c) {
       shared);
 
   OverlapTimes t;
-  t.copy_alone = median_of(copy_alone.seconds_per_op);
-  t.compute_alone = median_of(compute_alone.seconds_per_op);
-  t.together = median_of(together.seconds_per_op);
+  t.copy_alone = median_or_zero(copy_alone.seconds_per_op);
+  t.compute_alone = median_or_zero(compute_alone.seconds_per_op);
+  t.together = median_or_zero(together.seconds_per_op);
   if (!together.stream_seconds_per_op.empty()) {
-    t.copy_shared = median_of(together.stream_seconds_per_op.front());
+    t.copy_shared = median_or_zero(together.stream_seconds_per_op.front());
     for (std::size_t i = 1; i < together.stream_seconds_per_op.size(); ++i) {
-      t.compute_shared = std::max(t.compute_shared, median_of(together.stream_seconds_per_op[i]));
+      t.compute_shared = std::max(t.compute_shared, median_or_zero(together.stream_seconds_per_op[i]));
     }
   }
   fill_measurement(record, together, static_cast<double>(c.bytes));

@@ -487,21 +487,22 @@ TEST(CompareMatching, MultiGpuCasesNeedTheSameParticipantCount) {
 }
 
 TEST(CompareMatching, TunedPipelinedMatchesWhateverSettingEachRunChose) {
-  auto pipelined = [](std::uint64_t bytes, std::uint64_t chunk, int ring, bool headline) {
+  auto pipelined = [](std::uint64_t bytes, std::uint64_t chunk, int ring, bool headline, bool tuning) {
     Record r = make_record(Method::pipelined, 0, 1, bytes, samples_around(1e-2));
     r.test.chunk_bytes = chunk;
     r.test.ring_depth = ring;
     r.test.headline = headline;
+    r.test.tuning = tuning;
     return r;
   };
   constexpr std::uint64_t MiB = 1 << 20;
   // Tuning grid at 400 MB (two settings), the tuned headline case and a tuned sweep size.
   std::vector<Record> base_records{
-      pipelined(400000000, 4 * MiB, 2, false), pipelined(400000000, 8 * MiB, 4, false),
-      pipelined(400000000, 8 * MiB, 4, true), pipelined(64 * MiB, 8 * MiB, 4, false)};
+      pipelined(400000000, 4 * MiB, 2, false, true), pipelined(400000000, 8 * MiB, 4, false, true),
+      pipelined(400000000, 8 * MiB, 4, true, false), pipelined(64 * MiB, 8 * MiB, 4, false, false)};
   std::vector<Record> new_records{
-      pipelined(400000000, 4 * MiB, 2, false), pipelined(400000000, 8 * MiB, 4, false),
-      pipelined(400000000, 4 * MiB, 2, true), pipelined(64 * MiB, 4 * MiB, 2, false)};
+      pipelined(400000000, 4 * MiB, 2, false, true), pipelined(400000000, 8 * MiB, 4, false, true),
+      pipelined(400000000, 4 * MiB, 2, true, false), pipelined(64 * MiB, 4 * MiB, 2, false, false)};
   const Comparison c = compare_reports(make_report("a", make_system(2, "A"), base_records),
                                        make_report("b", make_system(2, "A"), new_records));
   EXPECT_TRUE(c.only_in_base.empty());

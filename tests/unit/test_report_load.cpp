@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/error.hpp"
+#include "core/plan.hpp"
 
 using namespace gx;
 
@@ -149,4 +152,32 @@ TEST(ReportLoad, CrossRankDocumentLoads) {
   const Record& bidir = doc.records[3];
   EXPECT_DOUBLE_EQ(bidir.bytes_per_op, 2.0 * static_cast<double>(bidir.test.bytes));
   EXPECT_TRUE(is_bidir(bidir.test.method));
+}
+
+// 1.0 documents had no `tuning` key: the loader marks their pipelined tuning grid (several
+// settings at one pair and size, outside the headline matrix), so every reader asks
+// is_tuning_case. From 1.1 on the key is the only source.
+TEST(ReportLoad, TuningGridOfA10DocumentIsMarkedOnLoad) {
+  std::ifstream in(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.0-bench.json");
+  Json doc = Json::parse(in);
+  Json* grid = nullptr;
+  for (auto& r : doc["records"]) {
+    if (r["method"] == "pipelined") grid = &r;
+  }
+  ASSERT_NE(grid, nullptr);
+  Json other = *grid;
+  other["chunk_bytes"] = 4 * 1048576;
+  other["ring_depth"] = 4;
+  doc["records"].push_back(other);
+  const auto count_tuning = [](const LoadedReport& rep) {
+    int n = 0;
+    for (const auto& r : rep.records) n += is_tuning_case(r.test) ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(count_tuning(parse_report(doc.dump(), "v1.0.json")), 2);
+  doc["records"].erase(doc["records"].size() - 1);
+  EXPECT_EQ(count_tuning(parse_report(doc.dump(), "v1.0.json")), 0) << "one setting is not a grid";
+  doc["records"].push_back(other);
+  doc["schema_version"]["minor"] = 1;
+  EXPECT_EQ(count_tuning(parse_report(doc.dump(), "v1.1.json")), 0) << "1.1+: only the tuning key says so";
 }
