@@ -47,7 +47,7 @@ MeasureSettings settings_for(const Context& ctx, const Case& c, const std::vecto
   // Several streams are released through event waits and start a few µs apart (more across
   // GPUs), and the window runs to the last one's end: samples of at least 5 ms keep that skew
   // under 0.2 % of the window. With 1 ms samples a 400 MB copy split over 4 streams read
-  // 380.7 GB/s instead of 389.6 on 2x H200 (results/2026-11-27-h200x2-peer-probe-*).
+  // 380.7 GB/s instead of 389.6 on 2x H200 (2026-11-27).
   if (streams.size() > 1) s.min_sample_seconds = std::max(s.min_sample_seconds, 5e-3);
   // One copy between two GPUs: at least two back to back per sample, so the engine's start
   // after the gate is not counted once per 400 MB copy (1 op: 391.3 GB/s, 2 ops: 394.8, 8 ops:
