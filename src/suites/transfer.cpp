@@ -57,7 +57,7 @@ MeasureSettings settings_for(const Context& ctx, const Case& c, const std::vecto
   if (is_tuning_case(c)) s.samples = std::min(s.samples, 5);
   // Copies issued back to back as an application does: each enqueued while earlier ones run.
   // Behind a gate they would queue up first, and a deep queue costs the copy engine about 0.5 µs
-  // more per 4 B copy on H200 (scripts/probes/small_copy_probe.cu), a different measurement
+  // more per 4 B copy on H200 (measured 2026-11-27), a different measurement
   // (peer_b2b's). The host's issue time per copy is recorded next to the figure.
   if (c.method == Method::peer_b2b_issued) s.use_gate = false;
   return s;
