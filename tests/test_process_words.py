@@ -29,7 +29,7 @@ COMPILED = [(re.compile(p, re.IGNORECASE), why) for p, why in PATTERNS]
 
 # (path regex, line regex): a hit on such a line of such a file is allowed.
 ALLOWED = [
-    # `nvidia-smi -q` prints the encoder and FBC counters as "Active Sessions": committed output.
+    # `nvidia-smi -q` prints the encoder and FBC counters under that heading: committed output.
     (re.compile(r"(^|/)nvidia-smi[^/]*\.txt$"), re.compile(r"^\s*Active S[e]ssions\s*:")),
 ]
 
