@@ -45,7 +45,7 @@ CROSS_PAIRS = [
     ("tests/data/runs/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json", "tests/data/runs/h200x2-nvswitch-2026-11-26-b1ce9020/bench.json"),
     ("tests/data/runs/h200x4-nvswitch-2026-11-27-0e91a394/bench.json", "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run1.json"),
     ("tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json", "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-compute-run1.json"),
-    ("tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json", "tests/data/runs/h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run1.json"),
+    ("tests/data/runs/h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run1.json", "tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json"),
 ]
 # Settings other than the defaults, each on one pair (the first A/A pair and the first cross pair).
 EXTRA_FLAGS = [
