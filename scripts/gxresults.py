@@ -333,11 +333,12 @@ def reference_for(bench, ents):
     """The PyTorch reference measured right after `bench` in the same folder, by file name:
     bench[-runN].json <-> reference-torch.json, bench-X[-runN].json <-> reference-torch-X[-runN].json."""
     stem = bench.name[:-5]
-    m = re.fullmatch(r"bench(-(?P<what>.+?))?(-run(?P<n>\d+))?", stem)
-    if not m:
+    m = re.fullmatch(r"(?P<stem>.+?)(-run(?P<n>\d+))?", stem)
+    stem, n = m.group("stem"), m.group("n")
+    if stem != "bench" and not stem.startswith("bench-"):
         return None
+    what = stem[len("bench-"):] or None
     names = []
-    what, n = m.group("what"), m.group("n")
     base = "reference-torch" + (f"-{what}" if what else "")
     if n:
         names.append(f"{base}-run{n}.json")
