@@ -46,10 +46,13 @@ install(FILES "${PROJECT_SOURCE_DIR}/completions/_gpuxfer"
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/zsh/vendor-completions)
 # share/doc/gpuxfer: copyright in Debian's machine-readable format (it points to
 # /usr/share/common-licenses/Apache-2.0, as Debian policy asks instead of a copy of LICENSE),
-# the upstream changelog as changelog.gz, and the README.
+# the upstream changelog as changelog.gz, and the README with the docs pages it links to.
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/packaging/copyright"
               "${gpuxfer_pkg_dir}/changelog.gz"
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The pages README.md links to (docs/*.md; the man page is installed above).
+file(GLOB gpuxfer_doc_pages "${PROJECT_SOURCE_DIR}/docs/*.md")
+install(FILES ${gpuxfer_doc_pages} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 
 set(CPACK_PACKAGE_NAME gpuxfer)
 set(CPACK_PACKAGE_VENDOR "gpuxfer")

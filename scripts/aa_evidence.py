@@ -2,7 +2,7 @@
 """The run-to-run noise model of `gpuxfer compare` and the evidence that it holds.
 
   aa_evidence.py learn    [--gpuxfer BIN] [--out data/compare-noise.v1.json]
-  aa_evidence.py evaluate [--gpuxfer BIN] [--out results/compare-aa-evidence] [--pair BASE NEW ...]
+  aa_evidence.py evaluate [--gpuxfer BIN] [--out data/compare-noise-evidence] [--pair BASE NEW ...]
 
 learn: every A/A pair below (two runs of one binary on one machine, back to back) is compared
 with the noise model switched off (`compare --noise-model none --format json`); each matched
@@ -33,43 +33,44 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = "tests/data/runs"  # the A/A pairs: fixtures, so that results/ can change without touching the model
 
-# (BASE, NEW, what): committed A/A pairs in results/.
+# (BASE, NEW, what): committed A/A pairs, under tests/data/runs/.
 PAIRS = [
-    ("2026-11-26-h200x4-bench.json", "2026-11-26-h200x4-bench-run2.json", "4x H200, default bench"),
-    ("2026-11-26-h200x4-bench-staged-host.json", "2026-11-26-h200x4-bench-staged-host-run2.json",
+    ("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json", "h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run2.json", "4x H200, default bench"),
+    ("h200x4-nvswitch-2026-11-26-1a698f5b/bench-staged-host-run1.json", "h200x4-nvswitch-2026-11-26-1a698f5b/bench-staged-host-run2.json",
      "4x H200, staged and host suites"),
-    ("2026-11-27-h200x4-transfers-run1.json", "2026-11-27-h200x4-transfers-run2.json", "4x H200, transfer suites"),
-    ("2026-11-27-h200x4-nodeb-transfers-run1.json", "2026-11-27-h200x4-nodeb-transfers-run2.json",
+    ("h200x4-nvswitch-2026-11-27-3914d5f9/bench-transfers-run1.json", "h200x4-nvswitch-2026-11-27-3914d5f9/bench-transfers-run2.json", "4x H200, transfer suites"),
+    ("h200x4-nvswitch-2026-11-27-7d1b33bb/bench-transfers-run1.json", "h200x4-nvswitch-2026-11-27-7d1b33bb/bench-transfers-run2.json",
      "4x H200, transfer suites"),
-    ("2026-11-27-h200x4-nodec-transfers-run1.json", "2026-11-27-h200x4-nodec-transfers-run2.json",
+    ("h200x4-nvswitch-2026-11-27-0e91a394/bench-transfers-run1.json", "h200x4-nvswitch-2026-11-27-0e91a394/bench-transfers-run2.json",
      "4x H200, transfer suites"),
-    ("2026-11-27-h200x4-noded-transfers-run1.json", "2026-11-27-h200x4-noded-transfers-run2.json",
+    ("h200x4-nvswitch-2026-11-27-738b734b/bench-transfers-run1.json", "h200x4-nvswitch-2026-11-27-738b734b/bench-transfers-run2.json",
      "4x H200, transfer suites"),
-    ("2026-11-27-h200x4-compute-run1.json", "2026-11-27-h200x4-compute.json",
+    ("h200x4-nvswitch-2026-11-27-77026cf3/bench-compute.json", "h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json",
      "4x H200, compute suites, 14 min apart"),
-    ("2026-11-27-h200x2-gemm-burst-gpuxfer-round1.json", "2026-11-27-h200x2-gemm-burst-gpuxfer-round2.json",
+    ("h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run1.json", "h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run2.json",
      "2x H200, GEMM"),
-    ("2026-11-27-h200x2-gemm-burst-gpuxfer-round2.json", "2026-11-27-h200x2-gemm-burst-gpuxfer-round3.json",
+    ("h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run2.json", "h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run3.json",
      "2x H200, GEMM"),
-    ("2026-12-02-h200x1-aa-default-run1.json", "2026-12-02-h200x1-aa-default-run2.json", "1x H200, default bench"),
-    ("2026-12-02-h200x1-aa-compute-run1.json", "2026-12-02-h200x1-aa-compute-run2.json", "1x H200, compute suites"),
-    ("2026-12-02-h200x1-final-aa-default-run1.json", "2026-12-02-h200x1-final-aa-default-run2.json",
+    ("h200x1-2026-12-02-dab758a9/bench-run1.json", "h200x1-2026-12-02-dab758a9/bench-run2.json", "1x H200, default bench"),
+    ("h200x1-2026-12-02-dab758a9/bench-compute-run1.json", "h200x1-2026-12-02-dab758a9/bench-compute-run2.json", "1x H200, compute suites"),
+    ("h200x1-2026-12-02-1fd204e4/bench-run1.json", "h200x1-2026-12-02-1fd204e4/bench-run2.json",
      "1x H200, default bench, later the same day"),
-    ("2026-12-02-h200x1-final-aa-compute-run1.json", "2026-12-02-h200x1-final-aa-compute-run2.json",
+    ("h200x1-2026-12-02-1fd204e4/bench-compute-run1.json", "h200x1-2026-12-02-1fd204e4/bench-compute-run2.json",
      "1x H200, compute suites, later the same day"),
-    ("2026-12-03-h200x1-aa-default-run1.json", "2026-12-03-h200x1-aa-default-run2.json",
+    ("h200x1-2026-12-03-6e8afc30/bench-run1.json", "h200x1-2026-12-03-6e8afc30/bench-run2.json",
      "1x H200, default bench, a day later"),
-    ("2026-12-03-h200x1-aa-compute-run1.json", "2026-12-03-h200x1-aa-compute-run2.json",
+    ("h200x1-2026-12-03-6e8afc30/bench-compute-run1.json", "h200x1-2026-12-03-6e8afc30/bench-compute-run2.json",
      "1x H200, compute suites, a day later"),
 ]
 
 # A/A pairs measured after the model was learned: judged by `evaluate`, never learned from, so
 # they test the model out of sample.
 HELD_OUT = [
-    ("2026-12-03-h200x1-heldout-aa-default-run1.json", "2026-12-03-h200x1-heldout-aa-default-run2.json",
+    ("h200x1-2026-12-03-8d131064/bench-run1.json", "h200x1-2026-12-03-8d131064/bench-run2.json",
      "1x H200, default bench, held out"),
-    ("2026-12-03-h200x1-heldout-aa-compute-run1.json", "2026-12-03-h200x1-heldout-aa-compute-run2.json",
+    ("h200x1-2026-12-03-8d131064/bench-compute-run1.json", "h200x1-2026-12-03-8d131064/bench-compute-run2.json",
      "1x H200, compute suites, held out"),
 ]
 
@@ -83,8 +84,8 @@ MIN_OBSERVATIONS = 3
 TOLERANCE = 0.05
 
 
-def results(name):
-    return os.path.join(ROOT, "results", name)
+def run_path(name):
+    return os.path.join(ROOT, RUNS, name)
 
 
 def sha256(path):
@@ -102,7 +103,7 @@ def compare(gpuxfer, base, new, noise_model=None, extra=()):
 
 def deviations(gpuxfer, pair):
     """Per matched row of one pair: (class, |log ratio|, within-run cv of BASE and NEW in quadrature)."""
-    c = compare(gpuxfer, results(pair[0]), results(pair[1]), "none")
+    c = compare(gpuxfer, run_path(pair[0]), run_path(pair[1]), "none")
     return [(r["noise"]["class"], abs(math.log(r["ratio"])), math.hypot(r["base"]["cv"] or 0, r["new"]["cv"] or 0))
             for r in c["rows"] if r["ratio"] is not None]
 
@@ -134,8 +135,8 @@ def learn(devs_by_pair, pairs):
         "min_observations": MIN_OBSERVATIONS,
         "safety": SAFETY,
         "floor": FLOOR,
-        "pairs": [{"base": f"results/{b}", "new": f"results/{n}", "what": what,
-                   "base_sha256": sha256(results(b)), "new_sha256": sha256(results(n))} for b, n, what in pairs],
+        "pairs": [{"base": f"{RUNS}/{b}", "new": f"{RUNS}/{n}", "what": what,
+                   "base_sha256": sha256(run_path(b)), "new_sha256": sha256(run_path(n))} for b, n, what in pairs],
         "classes": classes,
     }
 
@@ -175,7 +176,7 @@ def verdict_counts(c):
 
 def evaluate_pair(args):
     gpuxfer, pair, loo_model, tmp, held_out = args
-    base, new = results(pair[0]), results(pair[1])
+    base, new = run_path(pair[0]), run_path(pair[1])
     out = {"base": pair[0], "new": pair[1], "what": pair[2], "held_out": held_out}
     for label, model in (("in_sample", None), ("leave_one_out", loo_model)):
         rows, suites, ratios = verdict_counts(compare(gpuxfer, base, new, model))
@@ -264,7 +265,7 @@ def main():
     ap.add_argument("--gpuxfer", default=os.path.join(ROOT, "build/ci/src/gpuxfer"))
     ap.add_argument("--out")
     ap.add_argument("--pair", nargs=3, action="append", metavar=("BASE", "NEW", "WHAT"),
-                    help="an extra A/A pair (file names in results/), judged but not learned from")
+                    help="an extra A/A pair (paths under tests/data/runs/), judged but not learned from")
     a = ap.parse_args()
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         devs = list(pool.map(lambda p: deviations(a.gpuxfer, p), PAIRS))
@@ -307,7 +308,7 @@ def main():
             s[f][0] += inj["suite_verdict"] == "slower"
             s[f][1] += 1
     evidence = {"tolerance": TOLERANCE, "pairs": pairs, "totals": totals}
-    out = a.out or os.path.join(ROOT, "results/compare-aa-evidence")
+    out = a.out or os.path.join(ROOT, "data/compare-noise-evidence")
     with open(out + ".json", "w") as f:
         json.dump(evidence, f, indent=1)
         f.write("\n")

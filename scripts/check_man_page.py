@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The man page against the binary and README (ctest man_page, label cli).
+"""The man page against the binary and the exit code table (ctest man_page, label cli).
 
-usage: check_man_page.py GPUXFER docs/man/gpuxfer.1 README.md
+usage: check_man_page.py GPUXFER docs/man/gpuxfer.1 docs/failure.md
 
 Fails, one line per problem, when
   - a long option of `gpuxfer --help` is not an item of GLOBAL OPTIONS, or the reverse;
@@ -9,7 +9,8 @@ Fails, one line per problem, when
   - a long option of `gpuxfer SUB --help` is not an item of SUB's section, or the reverse
     (--help is documented once, under GLOBAL OPTIONS);
   - an option written anywhere in the page is unknown to every --help (a stale mention);
-  - an exit code of README's "Exit codes" table is not an item of EXIT STATUS, or the reverse.
+  - an exit code of the "Exit codes" table (docs/failure.md) is not an item of EXIT STATUS, or the
+    reverse.
 """
 
 import os
@@ -53,14 +54,14 @@ def readme_exit_codes(path):
         text = f.read()
     m = re.search(r"^## Exit codes\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
     if not m:
-        sys.exit("FAIL: README.md has no '## Exit codes' section")
+        sys.exit(f"FAIL: {path} has no '## Exit codes' section")
     codes = set()
     for row in m.group(1).splitlines():
         cells = [c.strip() for c in row.strip().strip("|").split("|")] if row.startswith("|") else []
         if cells and re.fullmatch(r"[\d\s/`,]+", cells[0]):
             codes.update(re.findall(r"\d+", cells[0]))
     if not codes:
-        sys.exit("FAIL: README.md's 'Exit codes' section has no table of codes")
+        sys.exit(f"FAIL: {path}'s 'Exit codes' section has no table of codes")
     return codes
 
 
@@ -102,9 +103,9 @@ def main():
     readme_codes = readme_exit_codes(readme)
     man_codes = {c for tag in items.get("EXIT STATUS", []) for c in re.findall(r"^\s*(\d+)\s*$", tag)}
     for code in sorted(readme_codes - man_codes, key=int):
-        problems.append(f"exit code {code} of README.md's table is not an item of EXIT STATUS in {man}")
+        problems.append(f"exit code {code} of {readme}'s table is not an item of EXIT STATUS in {man}")
     for code in sorted(man_codes - readme_codes, key=int):
-        problems.append(f"EXIT STATUS of {man} lists {code}, which README.md's exit code table does not")
+        problems.append(f"EXIT STATUS of {man} lists {code}, which {readme}'s exit code table does not")
 
     for p in problems:
         print(f"FAIL: {p}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The multi-rank figures of one run of scripts/gpu-dist.sh, as a markdown table.
+"""The multi-rank figures of one `scripts/gpu_validate.sh --mpi` run, as a markdown table.
 
   dist_ratios.py SINGLE SERIAL ROUNDS [SOCKET] [-o OUT.md]
 

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The fleet example of docs/fleet.md: the committed default-bench runs of one H200 node, each
+# The fleet example of docs/fleet.md: the committed default-bench runs of one-GPU H200 machines, each
 # given its own hostname, judged as a fleet of nine nodes.
 # Usage: scripts/fleet_example.sh [GPUXFER] [OUTPUT_PREFIX]
-#   (default build/ci/src/gpuxfer; writes PREFIX.txt, PREFIX.json and PREFIX-members.txt)
+#   (default build/ci/src/gpuxfer and results/fleet-h200x1-2026-12-03/fleet; writes PREFIX.txt,
+#   PREFIX.json and PREFIX-members.txt; `gpuxfer report PREFIX.json -o PREFIX.html` draws it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gpuxfer=${1:-build/ci/src/gpuxfer}
-prefix=${2:-fleet-example}
+prefix=${2:-results/fleet-h200x1-2026-12-03/fleet}
 [ -x "$gpuxfer" ] || { echo "fleet_example: $gpuxfer is not an executable gpuxfer" >&2; exit 2; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 n=0
 : > "$prefix-members.txt"
-for f in results/2026-12-0*-h200x1-*aa-default-run*.json results/2026-12-03-h200x1-telemetry-default.json; do
+# The default-bench runs of the one-GPU H200 machines, in the order they were measured.
+members=(results/h200x1-2026-12-02-dab758a9/bench-run{1,2}.json results/h200x1-2026-12-02-1fd204e4/bench-run{1,2}.json
+         results/h200x1-2026-12-03-6e8afc30/bench-run{1,2}.json results/h200x1-2026-12-03-8d131064/bench-run{1,2}.json
+         results/h200x1-2026-12-03-468faad9/bench.json)
+for f in "${members[@]}"; do
   host=$(printf 'h200-node%02d' "$n")
   python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))

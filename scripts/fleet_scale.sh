@@ -17,7 +17,7 @@ trap 'rm -rf "$dir"' EXIT
 python3 - "$dir" "$max" <<'PY'
 import json, os, sys
 out, n = sys.argv[1], int(sys.argv[2])
-base = json.load(open("results/2026-11-26-h200x4-bench.json"))
+base = json.load(open("results/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json"))
 uuids = [g["uuid"] for g in base["system"]["gpus"]]
 for i in range(n):
     host = f"node-{i:04d}"
@@ -29,7 +29,7 @@ for i in range(n):
         json.dump(base, f)
 PY
 size=$(du -sm "$dir" | cut -f1)
-echo "fleet_scale: $max node files, $size MB, from results/2026-11-26-h200x4-bench.json; $(nproc) cores" >&2
+echo "fleet_scale: $max node files, $size MB, from results/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json; $(nproc) cores" >&2
 printf '| files | wall s | peak RSS MB | exit |\n|---:|---:|---:|---:|\n'
 for n in "${counts[@]}"; do
   list="$dir/list-$n"

@@ -4,7 +4,7 @@
 # private mount namespace (unshare -m) an empty tmpfs covers each such folder, or, where the
 # folder also holds the C runtime (/lib/x86_64-linux-gnu), /dev/null covers each such file. Then:
 #   --version            exit 0, cuBLAS / cuBLASLt reported not found, with the places searched
-#   compare, check, report on committed results: the same exit codes as with the libraries visible
+#   compare, check, report on committed runs (tests/data/runs): the same exit codes as with the libraries visible
 #   no GPU (nvidia-smi fails): list and bench exit 3 naming the missing driver or GPU
 #   a GPU: bench of host, latency, elementwise, gemm, overlap: elementwise measured and verified,
 #          every gemm and overlap case skipped, the gemm ones with the loader's reason
@@ -40,8 +40,8 @@ fi
 # ---- inside the private mount namespace ------------------------------------------------------
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-run1=results/2026-11-27-h200x2-gemm-burst-gpuxfer-round1.json
-run2=results/2026-11-27-h200x2-gemm-burst-gpuxfer-round2.json
+run1=tests/data/runs/h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run1.json
+run2=tests/data/runs/h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run2.json
 
 # Exit codes with every library visible, to compare against.
 "$binary" compare "$run1" "$run2" >/dev/null 2>&1

@@ -105,13 +105,13 @@ grep -qE "[0-9]+\.[0-9]+\.[0-9]+" "$work/version.txt" || fail "gpuxfer --version
 man_path=$(man -w gpuxfer 2>&1) || fail "man -w gpuxfer found no man page: $man_path (a dpkg path-exclude of /usr/share/man?)"
 [[ $man_path == /usr/share/man/man1/gpuxfer.1.gz ]] || fail "man -w gpuxfer gives $man_path, not /usr/share/man/man1/gpuxfer.1.gz"
 
-run1=results/2026-12-02-h200x1-aa-default-run1.json
-run2=results/2026-12-02-h200x1-aa-default-run2.json
+run1=tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run1.json
+run2=tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run2.json
 gpuxfer compare "$run1" "$run2" >"$work/compare.txt" 2>&1 ||
   fail "gpuxfer compare $run1 $run2 exited $?: $(tail -1 "$work/compare.txt")"
 gpuxfer check "$run1" >"$work/check.txt" 2>&1
 rc=$?
-# check: 0 no FAIL, 1 a FAIL (README "Exit codes"); anything else is the tool failing.
+# check: 0 no FAIL, 1 a FAIL (docs/failure.md, "Exit codes"); anything else is the tool failing.
 [[ $rc -eq 0 || $rc -eq 1 ]] || fail "gpuxfer check $run1 exited $rc (0 or 1 expected): $(tail -1 "$work/check.txt")"
 
 dpkg -L gpuxfer >"$work/files.txt" || fail "dpkg -L gpuxfer failed"

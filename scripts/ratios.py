@@ -7,8 +7,8 @@
 bench.json is `gpuxfer bench --format json` (schema "gpuxfer.report"); reference.json is written by
 scripts/reference_torch.py (schema "gpuxfer.reference"). Each row pairs one gpuxfer figure with the
 reference figure that measures the same thing, gives the ratio gpuxfer / reference for bandwidth
-(reference / gpuxfer for latency, so > 1 always means gpuxfer is better) and, where ANCHORS.md sets
-one, the target and whether it is met.
+(reference / gpuxfer for latency, so > 1 always means gpuxfer is better) and, where gpuxfer sets itself
+one (docs/method.md, "Targets"), the target and whether it is met.
 
 Exit status: 0 done; 1 with --fail-on-miss when a target is not met or not measured; 2 bad input.
 Standard library only.
@@ -20,7 +20,7 @@ import sys
 GB = 1e9
 US = 1e-6
 
-# Targets of ANCHORS.md ("Targets", measured side by side in one run on the same machine).
+# The targets of docs/method.md ("Targets"), measured side by side in one run on the same machine.
 PEER_CE_VS_TORCH = 1.03      # copy engine >= 1.03x PyTorch's .to() / copy_()
 SM_COPY_GBPS = 380.0         # SM copy >= 380 GB/s on 18-NVLink pairs
 BIDIR_TOTAL_GBPS = 775.0     # both directions at once, total, on 18-NVLink pairs
@@ -257,7 +257,7 @@ def build(data, size, small, common, gated):
 
     def ref_variants(name, s, d):
         """(name, result, is_gated): the plain reference result, then the gated one where it was measured.
-        ANCHORS' PyTorch figures are plain (host issue time inside the interval), so the targets apply to
+        The targets' PyTorch figures are plain (host issue time inside the interval), so the targets apply to
         the plain rows; the gated rows are for information."""
         out = [(name, data.ref_find(name, s, d), False)]
         if gated:
@@ -441,7 +441,7 @@ def describe(names):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="gpuxfer vs PyTorch/CuPy reference: ratios and ANCHORS targets "
+    p = argparse.ArgumentParser(description="gpuxfer vs PyTorch/CuPy reference: ratios and targets "
                                             "as a markdown table.")
     p.add_argument("gpuxfer", help="gpuxfer bench JSON (schema gpuxfer.report)")
     p.add_argument("reference", help="reference JSON from scripts/reference_torch.py (schema gpuxfer.reference)")

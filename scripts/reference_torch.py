@@ -9,7 +9,7 @@ to stderr. scripts/ratios.py pairs it with a gpuxfer bench report.
   python3 scripts/reference_torch.py --all-pairs --all-gpus --compute --output ref.json
   python3 scripts/reference_torch.py --pairs 0-2,2-0 --quick
 
-Timing (see also README "Metrics" of gpuxfer):
+Timing (see also gpuxfer's docs/metrics.md):
   cuda_events  events recorded on the stream that carries the work, both devices synchronized before
                each sample; one operation per sample unless "ops_per_sample" says otherwise.
   host         time.perf_counter() around "issue; torch.cuda.synchronize()", for operations that
@@ -26,7 +26,7 @@ GPU / no PyTorch at all.
 """
 import os
 
-# Never NVLink multicast on these shared machines (set before torch / NCCL are imported).
+# Never NVLink multicast: it can take down the GPUs of a shared host (set before torch / NCCL are imported).
 os.environ["NCCL_NVLS_ENABLE"] = "0"
 os.environ["TORCH_SYMM_MEM_DISABLE_MULTICAST"] = "1"
 os.environ["NVSHMEM_DISABLE_NVLS"] = "1"
@@ -44,7 +44,7 @@ import warnings
 
 SCHEMA = "gpuxfer.reference"
 SCHEMA_VERSION = {"major": 1, "minor": 0}
-N = 10000                      # the 10000x10000 float32 tensor of ANCHORS.md
+N = 10000                      # the 10000x10000 float32 headline tensor
 BIG = N * N * 4                # 400,000,000 bytes
 SMALL = 4                      # one float32
 B2B_COPIES = 1000              # small copies per back-to-back sample

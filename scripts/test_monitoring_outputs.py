@@ -3,7 +3,7 @@
 
   scripts/test_monitoring_outputs.py GPUXFER
 
-For every gpuxfer.report with records in results/ and tests/data/schema/valid/ (single-host and
+For every gpuxfer.report with records in tests/data/runs/ and tests/data/schema/valid/ (single-host and
 merged multi-rank documents), and the reports with a health section in tests/data/check/,
 `GPUXFER check FILE --prom P --junit J`, then:
   - `promtool check metrics` (Debian's prometheus package) accepts P without a complaint;
@@ -101,7 +101,7 @@ class NodeExporter:
 
 def committed_reports():
     out = []
-    for pattern in ("results/*.json", "tests/data/schema/valid/*.json", "tests/data/check/health-*.json"):
+    for pattern in ("tests/data/runs/*/*.json", "tests/data/schema/valid/*.json", "tests/data/check/health-*.json"):
         for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
             try:
                 with open(path) as f:

@@ -3,7 +3,7 @@
 
   scripts/validate_expect_schema.py GPUXFER   the self-test ctest runs (expect_schema_validation):
       tests/data/check/*.expect.json that gpuxfer accepts must pass, unknown-key.expect.json must
-      fail; and `GPUXFER check R --emit-expect` of every gpuxfer.report with records in results/
+      fail; and `GPUXFER check R --emit-expect` of every gpuxfer.report with records in tests/data/runs/
       must pass.
 Exit 0 when every file is as expected, 1 otherwise, 77 (ctest: skipped) without python3-jsonschema.
 """
@@ -48,7 +48,7 @@ def main():
             check(path, json.load(f), name != "unknown-key.expect.json")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "emitted.expect.json")
-        for path in sorted(glob.glob(os.path.join(ROOT, "results/*.json"))):
+        for path in sorted(glob.glob(os.path.join(ROOT, "tests/data/runs/*/*.json"))):
             with open(path) as f:
                 doc = json.load(f)
             if doc.get("schema") != "gpuxfer.report" or not doc.get("records"):

@@ -6,7 +6,7 @@ against schema/gpuxfer.{compare,check,fleet}.v1.schema.json.
       compare: every A/A pair of data/compare-noise.v1.json "pairs", a few pairs across machines,
           one BASE with two NEW, each plain and with filters and other settings (--suites,
           --sizes headline, --methods, --noise-model none, --fail-on any, --tolerance);
-      check: every gpuxfer.report in results/, tests/data/schema/valid/ and the health fixtures
+      check: every gpuxfer.report in tests/data/runs/, tests/data/schema/valid/ and the health fixtures
           tests/data/check/health-*.json (bench reports and list
           reports; error documents are refused by check), and a few with --expect files
           (hand-written ones and one --emit-expect round trip);
@@ -23,6 +23,7 @@ integer); NaN, Infinity and duplicate keys are not JSON.
 """
 import copy
 import glob
+import hashlib
 import json
 import os
 import subprocess
@@ -41,10 +42,10 @@ except ImportError:
 
 # Pairs across machines (link_class matching): 4 vs 2 vs 1 GPUs, transfers and compute.
 CROSS_PAIRS = [
-    ("results/2026-11-26-h200x4-bench.json", "results/2026-11-26-h200x2-bench.json"),
-    ("results/2026-11-27-h200x4-bench-default-run1.json", "results/2026-12-02-h200x1-aa-default-run1.json"),
-    ("results/2026-11-27-h200x4-compute.json", "results/2026-12-02-h200x1-aa-compute-run1.json"),
-    ("results/2026-11-27-h200x4-gemm-burst.json", "results/2026-11-27-h200x2-gemm-burst-gpuxfer-round1.json"),
+    ("tests/data/runs/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json", "tests/data/runs/h200x2-nvswitch-2026-11-26-b1ce9020/bench.json"),
+    ("tests/data/runs/h200x4-nvswitch-2026-11-27-0e91a394/bench.json", "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run1.json"),
+    ("tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json", "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-compute-run1.json"),
+    ("tests/data/runs/h200x1-nvswitch-2026-11-27-516f39fa/bench-gemm-burst-run1.json", "tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json"),
 ]
 # Settings other than the defaults, each on one pair (the first A/A pair and the first cross pair).
 EXTRA_FLAGS = [
@@ -55,18 +56,18 @@ EXTRA_FLAGS = [
 ]
 # One-GPU runs of the same machine: the members of the fleet the fleet schema is checked on.
 FLEET_MEMBERS = [
-    "results/2026-12-02-h200x1-aa-default-run1.json",
-    "results/2026-12-02-h200x1-aa-default-run2.json",
-    "results/2026-12-02-h200x1-final-aa-default-run1.json",
-    "results/2026-12-02-h200x1-final-aa-default-run2.json",
-    "results/2026-12-03-h200x1-aa-default-run1.json",
-    "results/2026-12-03-h200x1-aa-default-run2.json",
-    "results/2026-12-03-h200x1-heldout-aa-default-run1.json",
+    "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run1.json",
+    "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run2.json",
+    "tests/data/runs/h200x1-2026-12-02-1fd204e4/bench-run1.json",
+    "tests/data/runs/h200x1-2026-12-02-1fd204e4/bench-run2.json",
+    "tests/data/runs/h200x1-2026-12-03-6e8afc30/bench-run1.json",
+    "tests/data/runs/h200x1-2026-12-03-6e8afc30/bench-run2.json",
+    "tests/data/runs/h200x1-2026-12-03-8d131064/bench-run1.json",
 ]
 # Expectation files for check, with the result they are written for.
 EXPECT_RUNS = [
-    ("results/2026-11-26-h200x4-bench.json", "tests/data/check/h200-node.expect.json"),
-    ("results/2026-11-26-h200x4-bench.json", "tests/data/check/selects-nothing.expect.json"),
+    ("tests/data/runs/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json", "tests/data/check/h200-node.expect.json"),
+    ("tests/data/runs/h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json", "tests/data/check/selects-nothing.expect.json"),
 ]
 
 
@@ -268,7 +269,15 @@ def main():
 
     # ---- compare -------------------------------------------------------------------------------
     with open(os.path.join(ROOT, "data/compare-noise.v1.json")) as f:
-        aa_pairs = [(p["base"], p["new"]) for p in json.load(f)["pairs"]]
+        model_pairs = json.load(f)["pairs"]
+    aa_pairs = [(p["base"], p["new"]) for p in model_pairs]
+    # The model names the files it was learned from with their hashes: they must still be those files.
+    for p in model_pairs:
+        for side in ("base", "new"):
+            with open(os.path.join(ROOT, p[side]), "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != p[side + "_sha256"]:
+                    fail(f"data/compare-noise.v1.json: {p[side]} is not the file the model was learned from "
+                         "(sha256 differs): relearn with scripts/aa_evidence.py learn")
     runs = []
     for base, new in aa_pairs + CROSS_PAIRS:
         with open(os.path.join(ROOT, base)) as f:
@@ -291,7 +300,7 @@ def main():
 
     # ---- check ---------------------------------------------------------------------------------
     reports = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "results/*.json"))) + \
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests/data/runs/*/*.json"))) + \
             sorted(glob.glob(os.path.join(ROOT, "tests/data/schema/valid/*.json"))) + \
             sorted(glob.glob(os.path.join(ROOT, "tests/data/check/health-*.json"))):
         with open(path) as f:
@@ -308,13 +317,13 @@ def main():
                 check_example = doc
     with tempfile.TemporaryDirectory() as tmp:
         emitted = os.path.join(tmp, "emitted.expect.json")
-        source = "results/2026-12-02-h200x1-aa-default-run1.json"
+        source = "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run1.json"
         r = subprocess.run([gpuxfer, "check", source, "--emit-expect", emitted], capture_output=True, text=True,
                            cwd=ROOT)
         if r.returncode == 2 or not os.path.exists(emitted):
             fail(f"check {source} --emit-expect: exit {r.returncode}: {r.stderr.strip()}")
         else:
-            for path in (source, "results/2026-12-02-h200x1-aa-default-run2.json"):
+            for path in (source, "tests/data/runs/h200x1-2026-12-02-dab758a9/bench-run2.json"):
                 doc, shown = run(["check", path, "--expect", emitted], (0, 1))
                 if doc is not None:
                     validate("check", check_validator, doc, shown, check_consistency(doc))

@@ -5,7 +5,7 @@
   scripts/validate_schema.py           the self-test CI runs (ctest schema_validation):
                                          tests/data/schema/valid/*.json    must pass
                                          tests/data/schema/invalid/*.json  must fail
-                                         results/*.json whose "schema" is "gpuxfer.report" must pass
+                                         tests/data/runs/*/*.json whose "schema" is "gpuxfer.report" must pass
 
 One line per file (ok, rejected for an invalid fixture, FAIL), then a summary. Exit 0 when every file is as
 expected, 1 otherwise, 77 (ctest: skipped) when the Python module `jsonschema` is missing.
@@ -196,7 +196,7 @@ def self_test():
     valid = sorted(glob.glob(os.path.join(ROOT, "tests/data/schema/valid/*.json")))
     invalid = sorted(glob.glob(os.path.join(ROOT, "tests/data/schema/invalid/*.json")))
     results = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "results/*.json"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests/data/runs/*/*.json"))):
         try:
             with open(path, "rb") as f:
                 head = json.loads(f.read().decode("utf-8"))
@@ -224,7 +224,7 @@ def self_test():
             print(f"rejected {relative(path)}: {why}")
     total = len(valid) + len(results) + len(invalid)
     print(f"validate_schema.py: {total - failures}/{total} as expected "
-          f"({len(valid)} valid fixtures, {len(invalid)} invalid fixtures, {len(results)} results)")
+          f"({len(valid)} valid fixtures, {len(invalid)} invalid fixtures, {len(results)} real runs)")
     return 1 if failures else 0
 
 

@@ -1,5 +1,5 @@
 // gpuxfer entry point: parses the command line, runs one subcommand, and is the only place that
-// turns errors into messages and exit codes (README "Exit codes", DESIGN §6).
+// turns errors into messages and exit codes (docs/failure.md).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>

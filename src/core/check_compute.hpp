@@ -4,7 +4,7 @@
 //   memory_bandwidth  per GPU: elementwise copy and triad at the headline size (400 MB: far beyond
 //                     every L2, so never cache-resident) >= 75 % of the GPU's theoretical memory
 //                     bandwidth. Measured: 86 % (copy) and 89 % (triad) on H200, 1x and 4x, in
-//                     results/2026-11-27-h200x4-compute.json and 2026-12-02-h200x1-aa-compute-*.json
+//                     the committed H200 compute runs (docs/results.md)
 //   gemm_peak         per GPU and precision: headline GEMM >= 50 % of the dense peak (core/peak).
 //                     Measured on H200: 67-74 % (fp16 lowest), same files
 //   compute_outlier   per method, each GPU > 95 % of the median of the GPUs of the same model

@@ -1,6 +1,6 @@
 #pragma once
 // Typed errors thrown below src/cli; only the CLI prints them and maps them to exit codes
-// (DESIGN §6, README "Exit codes").
+// (docs/failure.md).
 #include <stdexcept>
 #include <string>
 #include <string_view>

@@ -482,7 +482,7 @@ class Planner {
     return d == nullptr ? std::string() : gemm_unsupported_on(*d, m);
   }
 
-  // ---- helpers --------------------------------------------------------------------------------
+  // ---- small functions ------------------------------------------------------------------------
 
   Case make(Method m, int src, int dst, Bytes bytes) const {
     Case c;

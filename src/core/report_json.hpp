@@ -1,5 +1,5 @@
 #pragma once
-// The results document (DESIGN §5): schema header, tool, run, system, records.
+// The results document (docs/schema.md): schema header, tool, run, system, records.
 // nlohmann::ordered_json keeps keys in a readable order; numbers stay numbers; an unknown value
 // is null with its reason in the enclosing object's "unknown" map.
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// Summary statistics over the samples of one case (DESIGN §4: headline = median; keep min,
+// Summary statistics over the samples of one case (docs/method.md: headline = median; keep min,
 // quartiles, max, mean, stdev, cv; cv above 5 % flags the case as noisy). Host-only.
 #include <cstddef>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// What each GPU was doing while a record's timed samples ran (DESIGN §1.7): the raw polls the
+// What each GPU was doing while a record's timed samples ran (docs/telemetry.md): the raw polls the
 // sampler thread takes (src/gpu/telemetry_sampler) and the per-GPU summary a record carries.
 // Host-only and pure, so the summary math is unit-tested without a GPU or NVML.
 #include <array>

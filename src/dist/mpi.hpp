@@ -5,7 +5,7 @@
 //
 // Every communicator this layer makes returns error codes (MPI_ERRORS_RETURN) instead of
 // aborting the job, and every call goes through GX_MPI, so an MPI failure is an MpiError
-// (exit code 4, DESIGN §6) that the CLI reports like a CUDA error.
+// (exit code 4, docs/failure.md) that the CLI reports like a CUDA error.
 //
 // Collectives must be called by every rank of the communicator in the same order. A rank that
 // fails must therefore not skip ahead to its exit: catch the error, contribute its exit code to

@@ -14,7 +14,7 @@ class CudaError : public DeviceError {
  public:
   CudaError(cudaError_t code, const char* expression, const char* file, int line);
   [[nodiscard]] cudaError_t code() const noexcept { return code_; }
-  // Sticky errors poison the context: the run must end (DESIGN §6).
+  // Sticky errors poison the context: the run must end (docs/failure.md).
   [[nodiscard]] bool sticky() const noexcept;
 
  private:

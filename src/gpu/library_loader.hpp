@@ -1,6 +1,6 @@
 #pragma once
 // Finding and loading the optional NVIDIA libraries (cuBLAS, cuBLASLt, NCCL) at run time, so the
-// binary needs only the driver to start (DESIGN §1.9). Nothing links them: their users (gpu/blas,
+// binary needs only the driver to start (docs/deploy.md). Nothing links them: their users (gpu/blas,
 // gpu/nccl) take their entry points from a table filled with dlsym after a load found here.
 //
 // Search order (docs/deploy.md), the first place holding a usable copy wins:

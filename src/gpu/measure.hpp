@@ -1,5 +1,5 @@
 #pragma once
-// The one measurement function every suite uses (DESIGN §4).
+// The one measurement function every suite uses (docs/method.md).
 //  device mode: a spin gate holds the primary stream while the operations are enqueued, so
 //    launch overhead stays out of the timed region; CUDA events bracket the work on every
 //    stream; sample = elapsed / ops.

@@ -546,7 +546,7 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
   s.ecc.volatile_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_DRAM); });
   s.ecc.aggregate_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_DRAM); });
 
-  // Row remapping: one call answers all four values, or none.
+  // Row remapping: a single NVML query answers all four values, or none.
   {
     RowRemapHealth& r = s.remapped_rows;
     unsigned corrected = 0, uncorrected = 0, pending = 0, failure = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// The telemetry sampler (DESIGN §1.7): one host thread that, while a case's timed samples run,
+// The telemetry sampler (docs/telemetry.md): one host thread that, while a case's timed samples run,
 // polls every GPU the case touches through NVML (src/gpu/nvml) and keeps the raw readings for
 // core/telemetry to summarize. The measuring thread only opens and closes windows
 // (measure.cpp, around the samples loop, outside any timed region); the sampler does all NVML

@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 
 const std::string kDataDir = GPUXFER_TEST_DATA_DIR;
 const std::string kTable = kDataDir + "/bad_inputs/bad_inputs.tsv";
-const std::string kResults = kDataDir + "/../../results/";
+const std::string kRuns = kDataDir + "/runs/";
 const char* const kSubcommands[] = {"list", "bench", "compare", "check", "report"};
 // The generated oversize files are one byte over the readers' caps.
 constexpr std::uintmax_t kReportCap = gx::kMaxReportBytes;
@@ -137,12 +137,12 @@ class CliBadInputs : public ::testing::Test {
     std::string pattern = "/tmp/gpuxfer_bad_inputs_" + std::to_string(::getpid()) + "_XXXXXX";
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     tmp_ = pattern;
-    const std::string good = kResults + "2026-11-26-h200x2-bench.json";
+    const std::string good = kRuns + "h200x2-nvswitch-2026-11-26-b1ce9020/bench.json";
     fs::copy_file(good, tmp_ + "/good.json");
     for (const char* victim : {"victim1.json", "victim2.json", "victim3.json"}) {
       fs::copy_file(good, tmp_ + "/" + victim);
     }
-    fs::copy_file(kResults + "2026-11-26-h200x4-list.json", tmp_ + "/list.json");
+    fs::copy_file(kRuns + "h200x4-nvswitch-2026-11-26-81750e97/list.json", tmp_ + "/list.json");
     make_sparse(tmp_ + "/huge.json", kReportCap + 1);
     make_sparse(tmp_ + "/huge.expect.json", kExpectCap + 1);
   }

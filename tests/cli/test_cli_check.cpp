@@ -1,4 +1,4 @@
-// `gpuxfer check` on real results (results/), derived copies and expectations files: exit codes,
+// `gpuxfer check` on real results (tests/data/runs/), derived copies and expectations files: exit codes,
 // findings, JUnit / Prometheus / JSON outputs, --emit-expect round trips, the no-GPU path.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,12 +18,12 @@ using gx::test::slurp;
 
 namespace {
 
-std::string results_file(const std::string& name) {
-  return std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/" + name;
+std::string runs_file(const std::string& name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name;
 }
 std::string data_file(const std::string& name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name; }
-const std::string kFour = results_file("2026-11-26-h200x4-bench.json");
-const std::string kTwo = results_file("2026-11-26-h200x2-bench.json");
+const std::string kFour = runs_file("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json");
+const std::string kTwo = runs_file("h200x2-nvswitch-2026-11-26-b1ce9020/bench.json");
 
 std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_check_" + std::to_string(::getpid()) + "_" + name;
@@ -84,7 +84,7 @@ TEST(CliCheck, RealTwoGpuResultPasses) {
 }
 
 TEST(CliCheck, ListReportChecksTopologyOnly) {
-  const auto r = run_gpuxfer("check " + results_file("2026-11-26-h200x4-list.json"));
+  const auto r = run_gpuxfer("check " + runs_file("h200x4-nvswitch-2026-11-26-81750e97/list.json"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("check: 0 FAIL, 1 WARN, 20 PASS"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("no bench records"), std::string::npos);
@@ -286,7 +286,7 @@ namespace {
 
 std::vector<std::string> committed_reports() {
   std::vector<std::string> out;
-  for (const std::string dir : {results_file(""), std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/"}) {
+  for (const std::string dir : {runs_file("*/"), std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/"}) {
     FILE* pipe = ::popen(("ls " + dir + "*.json 2>/dev/null").c_str(), "r");
     char line[4096];
     while (pipe != nullptr && std::fgets(line, sizeof line, pipe) != nullptr) {
@@ -357,9 +357,9 @@ TEST(CliCheck, EmitExpectRoundTripsOnEveryCommittedResult) {
 }
 
 TEST(CliCheck, AutoMarginPassesTheAaPartnerAndFailsADegradedCopy) {
-  for (const std::string pair : {"2026-12-02-h200x1-aa-compute", "2026-12-02-h200x1-aa-default"}) {
-    const std::string run1 = results_file(pair + "-run1.json");
-    const std::string run2 = results_file(pair + "-run2.json");
+  for (const std::string pair : {"h200x1-2026-12-02-dab758a9/bench-compute", "h200x1-2026-12-02-dab758a9/bench"}) {
+    const std::string run1 = runs_file(pair + "-run1.json");
+    const std::string run2 = runs_file(pair + "-run2.json");
     const std::string expect = temp_path("aa.expect.json");
     ASSERT_NE(run_gpuxfer("check " + run1 + " --emit-expect " + expect).exit_code, 2);
     const auto doc = nlohmann::json::parse(slurp(expect));
@@ -378,7 +378,7 @@ TEST(CliCheck, AutoMarginPassesTheAaPartnerAndFailsADegradedCopy) {
 }
 
 TEST(CliCheck, OneGpuCheckJudgesMemoryBandwidthAndGemm) {
-  const std::string good = results_file("2026-12-02-h200x1-aa-compute-run1.json");
+  const std::string good = runs_file("h200x1-2026-12-02-dab758a9/bench-compute-run1.json");
   const auto ok = run_gpuxfer("check " + good + " --format json");
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
   std::map<std::string, int> rules;

@@ -17,10 +17,10 @@ using gx::test::slurp;
 namespace {
 
 const std::string kData = std::string(GPUXFER_TEST_DATA_DIR) + "/compare/";
-const std::string kResults = std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/";
-const std::string kTwo = kResults + "2026-11-26-h200x2-bench.json";
-const std::string kFour = kResults + "2026-11-26-h200x4-bench.json";
-const std::string kFourRun2 = kResults + "2026-11-26-h200x4-bench-run2.json";
+const std::string kRuns = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/";
+const std::string kTwo = kRuns + "h200x2-nvswitch-2026-11-26-b1ce9020/bench.json";
+const std::string kFour = kRuns + "h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json";
+const std::string kFourRun2 = kRuns + "h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run2.json";
 
 std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_compare_" + std::to_string(::getpid()) + "_" + name;
@@ -196,7 +196,7 @@ TEST(CliCompare, BadInputIsOneLineAndExit2) {
   expect_input_error("compare " + kTwo + " " + kData + "newer-major.json", "2.0 is newer");
   expect_input_error("compare " + kTwo + " " + kData + "error-document.json", "error report");
   expect_input_error("compare " + kTwo + " /nonexistent/x.json", "/nonexistent/x.json");
-  expect_input_error("compare " + kTwo + " " + kResults + "2026-11-26-h200x4-list.json",
+  expect_input_error("compare " + kTwo + " " + kRuns + "h200x4-nvswitch-2026-11-26-81750e97/list.json",
                      "no benchmark records");
   expect_input_error("compare " + kTwo, "at least two reports");
   expect_input_error("compare", "at least two reports");

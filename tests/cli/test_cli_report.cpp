@@ -14,9 +14,9 @@ using gx::test::slurp;
 
 namespace {
 
-const std::string kResults = std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/";
-const std::string kX4 = kResults + "2026-11-26-h200x4-bench.json";
-const std::string kX2 = kResults + "2026-11-26-h200x2-bench.json";
+const std::string kRuns = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/";
+const std::string kX4 = kRuns + "h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json";
+const std::string kX2 = kRuns + "h200x2-nvswitch-2026-11-26-b1ce9020/bench.json";
 
 std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_report_" + std::to_string(::getpid()) + "_" + name;
@@ -60,7 +60,7 @@ TEST(CliReport, OutputFileIsWrittenAndOverlaysBothFiles) {
   const std::string html = slurp(path);
   expect_html(html);
   EXPECT_NE(html.find("<title>x4 &lt;vs&gt; x2</title>"), std::string::npos);
-  EXPECT_NE(html.find("2026-11-26-h200x2-bench.json \u00b7 vm \u00b7 2\u00d7 NVIDIA H200"), std::string::npos);
+  EXPECT_NE(html.find("bench.json \u00b7 vm \u00b7 2\u00d7 NVIDIA H200"), std::string::npos);
   EXPECT_NE(html.find("stroke-dasharray"), std::string::npos) << "the second file is dashed";
   std::remove(path.c_str());
 }
@@ -137,7 +137,7 @@ TEST(CliReport, HelpShowsExamples) {
 // A fleet document is drawn as a node x metric heatmap: one row per node, one column per metric,
 // an outlier cell framed, its finding listed with its telemetry, unreadable files named.
 TEST(CliReport, FleetDocumentIsAHeatmap) {
-  std::ifstream in(kResults + "2026-12-03-h200x1-fleet-example.json");
+  std::ifstream in(kRuns + "fleet-h200x1-2026-12-03/fleet.json");
   nlohmann::ordered_json doc = nlohmann::ordered_json::parse(in);
   const std::size_t nodes = doc["nodes"].size();
   const std::size_t metrics = doc["groups"][0]["metrics"].size();
@@ -180,7 +180,7 @@ TEST(CliReport, FleetDocumentIsAHeatmap) {
 }
 
 TEST(CliReport, FleetDocumentBesideAReportOrBrokenIsRefused) {
-  const std::string fleet = kResults + "2026-12-03-h200x1-fleet-example.json";
+  const std::string fleet = kRuns + "fleet-h200x1-2026-12-03/fleet.json";
   auto r = run_gpuxfer("report " + fleet + " " + kX2);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is a fleet document; report draws it on its own"), std::string::npos) << r.err;

@@ -82,7 +82,7 @@ TEST(CliTelemetry, ThrottledGpuWarnsAndItsLowRateSaysWhy) {
 }
 
 TEST(CliTelemetry, ResultWithoutTelemetryAddsNoTelemetryFinding) {
-  const std::string old = std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/2026-11-27-h200x4-compute.json";
+  const std::string old = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json";
   const auto r = run_gpuxfer("check " + old + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(findings_of(r.out, "throttling").empty());

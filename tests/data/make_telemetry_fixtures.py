@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the telemetry fixtures of tests/data/check (read by the check and compare CLI tests) from
-results/2026-11-27-h200x4-compute.json (4x H200, schema 1.2): its system and its five gemm_bf16
+tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json (4x H200, schema 1.2): its system and its five gemm_bf16
 records (GPUs 0-3 alone and all four at once), as schema 1.6 with hand-made telemetry in the
 shape src/core/telemetry_json.cpp writes.
 
@@ -54,7 +54,7 @@ def slow_down(rec, factor):
 
 
 def main():
-    src = json.load(open(os.path.join(ROOT, "results/2026-11-27-h200x4-compute.json")))
+    src = json.load(open(os.path.join(ROOT, "tests/data/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json")))
     src["schema_version"]["minor"] = 6
     src["run"]["options"]["telemetry"] = "on"
     src["records"] = [r for r in src["records"] if r["method"] == "gemm_bf16"]

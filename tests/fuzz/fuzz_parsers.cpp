@@ -59,7 +59,7 @@ void run(const char* parser, F&& f) {
   }
 }
 
-// GPUs 0-2 as on a 4x H200 (NVSwitch) machine (results/2026-11-26-h200x4-list.json); GPU 3 is made
+// GPUs 0-2 as on a 4x H200 (NVSwitch) machine (tests/data/runs/h200x4-nvswitch-2026-11-26-81750e97/list.json); GPU 3 is made
 // up: its UUID shares "GPU-8175" with GPU 0 (so an ambiguous prefix is reachable) and its bus id
 // has a non-zero PCI domain.
 const std::vector<gx::DeviceIdentity>& four_gpus() {

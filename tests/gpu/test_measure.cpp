@@ -191,7 +191,7 @@ TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
   }
   for (Suite suite : all_suites()) {
     for (Method m : methods_of(suite)) {
-      // nccl_send / nccl_bidir run only between the ranks of an mpirun job (scripts/gpu-dist.sh).
+      // nccl_send / nccl_bidir run only between the ranks of an mpirun job (scripts/gpu_validate.sh --mpi).
       if (is_cross_rank_only(m)) continue;
       EXPECT_EQ(seen.count(m), 1u) << "never ran: " << to_string(m);
     }

@@ -13,8 +13,8 @@ using namespace gx;
 
 namespace {
 
-std::string results_file(const char* name) {
-  return std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/" + name;
+std::string runs_file(const char* name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name;
 }
 
 // ---- synthetic reports --------------------------------------------------------------------------
@@ -540,9 +540,9 @@ TEST(CompareMatching, SuiteGeomeanOfRatios) {
 }
 
 TEST(CompareMatching, RealReportsSameMachineAndAcross) {
-  const LoadedReport four = load_report(results_file("2026-11-26-h200x4-bench.json"));
-  const LoadedReport run2 = load_report(results_file("2026-11-26-h200x4-bench-run2.json"));
-  const LoadedReport two = load_report(results_file("2026-11-26-h200x2-bench.json"));
+  const LoadedReport four = load_report(runs_file("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json"));
+  const LoadedReport run2 = load_report(runs_file("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run2.json"));
+  const LoadedReport two = load_report(runs_file("h200x2-nvswitch-2026-11-26-b1ce9020/bench.json"));
   const Comparison self = compare_reports(four, four);
   EXPECT_EQ(self.matching, Matching::exact_pair);
   EXPECT_TRUE(self.only_in_base.empty());

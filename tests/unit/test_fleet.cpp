@@ -26,7 +26,7 @@ using namespace gx;
 
 const LoadedReport& base_report() {
   static const LoadedReport base =
-      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/2026-11-27-h200x4-nodec-bench-default.json");
+      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x4-nvswitch-2026-11-27-0e91a394/bench.json");
   return base;
 }
 
@@ -230,7 +230,7 @@ TEST(Fleet, ANoisyRecordAloneMakesNoOutlier) {
 TEST(Fleet, RefusesMixedGroupsUnlessAsked) {
   std::vector<LoadedReport> reports;
   for (int i = 0; i < 4; ++i) reports.push_back(make_node(i, 4));
-  LoadedReport two = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/2026-11-26-h200x2-bench.json");
+  LoadedReport two = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x2-nvswitch-2026-11-26-b1ce9020/bench.json");
   two.system.hostname = "small-node";
   reports.push_back(two);
   EXPECT_THROW((void)judge_fleet(input_of(reports), FleetSettings{}), InputError);

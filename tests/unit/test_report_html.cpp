@@ -21,7 +21,7 @@ using namespace gx::report;
 namespace {
 
 const std::string kGoldenDir = std::string(GPUXFER_TEST_DATA_DIR) + "/report/";
-const std::string kResults = std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/";
+const std::string kRuns = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/";
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -450,10 +450,10 @@ TEST(HtmlReport, CheckObjectOfAnyShapeRenders) {
 }
 
 TEST(HtmlReport, RealResultsRender) {
-  const std::string x4 = kResults + "2026-11-26-h200x4-bench.json";
-  const std::string x2 = kResults + "2026-11-26-h200x2-bench.json";
+  const std::string x4 = kRuns + "h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json";
+  const std::string x2 = kRuns + "h200x2-nvswitch-2026-11-26-b1ce9020/bench.json";
   std::vector<ReportSource> sources{load_report_source(x4), load_report_source(x2)};
-  EXPECT_EQ(sources[0].label, "2026-11-26-h200x4-bench.json");
+  EXPECT_EQ(sources[0].label, "bench-run1.json");
   EXPECT_TRUE(sources[0].check.is_null());
   const auto charts = sweep_charts(sources);
   ASSERT_EQ(charts.size(), 4u);  // peer, staged, host, async

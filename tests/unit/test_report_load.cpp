@@ -10,7 +10,7 @@
 using namespace gx;
 
 namespace {
-std::string results_file(const char* name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/../../results/" + name; }
+std::string runs_file(const char* name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name; }
 void expect_input_error(std::string_view text, const std::string& mention) {
   try {
     (void)parse_report(text, "f.json");
@@ -23,11 +23,11 @@ void expect_input_error(std::string_view text, const std::string& mention) {
 }  // namespace
 
 TEST(ReportLoad, RealResultsLoad) {
-  const LoadedReport four = load_report(results_file("2026-11-26-h200x4-bench.json"));
+  const LoadedReport four = load_report(runs_file("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json"));
   EXPECT_EQ(four.schema_major, 1);
   EXPECT_EQ(four.system.devices.size(), 4u);
   EXPECT_GT(four.records.size(), 300u);
-  const LoadedReport list = load_report(results_file("2026-11-26-h200x4-list.json"));
+  const LoadedReport list = load_report(runs_file("h200x4-nvswitch-2026-11-26-81750e97/list.json"));
   EXPECT_TRUE(list.records.empty());
 }
 
@@ -48,7 +48,7 @@ TEST(ReportLoad, BadInputNamesFileAndProblem) {
 }
 
 TEST(ReportLoad, NewerMinorIsAccepted) {
-  std::string text = read_file_capped(results_file("2026-11-26-h200x4-list.json"));
+  std::string text = read_file_capped(runs_file("h200x4-nvswitch-2026-11-26-81750e97/list.json"));
   Json doc = Json::parse(text);
   doc["schema_version"]["minor"] = 99;
   doc["a_future_field"] = {{"x", 1}};
@@ -58,7 +58,7 @@ TEST(ReportLoad, NewerMinorIsAccepted) {
 
 TEST(ReportLoad, FileCaps) {
   EXPECT_THROW((void)read_file_capped("/nonexistent/r.json"), InputError);
-  EXPECT_THROW((void)read_file_capped(results_file("2026-11-26-h200x4-list.json"), 100), InputError);
+  EXPECT_THROW((void)read_file_capped(runs_file("h200x4-nvswitch-2026-11-26-81750e97/list.json"), 100), InputError);
   EXPECT_THROW((void)read_file_capped("/tmp"), InputError);
 }
 
