@@ -2,7 +2,7 @@
 # Installed as share/bash-completion/completions/gpuxfer; ctest bash_completion holds the lists
 # below to what `gpuxfer --help` and `gpuxfer SUB --help` print.
 
-_gpuxfer_subcommands="list bench compare check fleet report"
+_gpuxfer_subcommands="list bench compare check fleet report show"
 # Accepted before or after the subcommand (the parser falls through to them).
 _gpuxfer_global="--help --format --output --devices --quiet --verbose -h -o -d -q -v"
 # Only before a subcommand: after one, the subcommand would run first.
@@ -15,11 +15,12 @@ _gpuxfer_options_of() {
                  --min-sample-time --timeout --no-verify --no-gate --streams --progress --schedule
                  --save-json --sm-blocks-per-sm --sm-threads --sm-unroll --sm-kernel --sm-chunk
                  --sm-stages --gemm-n --precisions --gemm-inputs --gemm-rest --ew-threads
-                 --ew-blocks-per-sm --ew-cache --telemetry" ;;
+                 --ew-blocks-per-sm --ew-cache --telemetry --detail" ;;
     compare) echo "--tolerance --fail-on --suites --methods --sizes --noise-model" ;;
     check) echo "--expect --quick --full --strict-pcie --emit-expect --margin --junit --prom --save-json" ;;
     fleet) echo "--threshold --mad-k --mix-groups --junit --prom --threads" ;;
-    report) echo "--title" ;;
+    report) echo "--title --detail" ;;
+    show) echo "--detail" ;;
   esac
 }
 
@@ -33,7 +34,7 @@ _gpuxfer_takes_value() {
     --gemm-inputs | --gemm-rest | --ew-threads | --ew-blocks-per-sm | --ew-cache | --telemetry) return 0 ;;
     --tolerance | --fail-on | --methods | --noise-model) return 0 ;;
     --expect | --emit-expect | --margin | --junit | --prom | --title) return 0 ;;
-    --threshold | --mad-k | --threads) return 0 ;;
+    --threshold | --mad-k | --threads | --detail) return 0 ;;
   esac
   return 1
 }
@@ -97,6 +98,7 @@ _gpuxfer() {
       --sm-kernel) COMPREPLY=($(compgen -W "vector bulk" -- "$cur")) ;;
       --ew-cache) COMPREPLY=($(compgen -W "streaming default" -- "$cur")) ;;
       --telemetry) COMPREPLY=($(compgen -W "on off" -- "$cur")) ;;
+      --detail) COMPREPLY=($(compgen -W "summary compact full" -- "$cur")) ;;
       --fail-on) COMPREPLY=($(compgen -W "never slower any" -- "$cur")) ;;
       --sizes) [[ $sub == compare ]] && COMPREPLY=($(compgen -W "headline all" -- "$cur")) ;;
       --margin) COMPREPLY=($(compgen -W "auto" -- "$cur")) ;;
@@ -116,7 +118,7 @@ _gpuxfer() {
 
   case $sub in
     "") COMPREPLY=($(compgen -W "$_gpuxfer_subcommands" -- "$cur")) ;;
-    compare | check | fleet | report) _gpuxfer_files "$cur" "*.json" ;;
+    compare | check | fleet | report | show) _gpuxfer_files "$cur" "*.json" ;;
   esac
   return 0
 }

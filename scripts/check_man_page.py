@@ -8,6 +8,8 @@ Fails, one line per problem, when
   - a subcommand has no section under COMMANDS, or a section names no subcommand;
   - a long option of `gpuxfer SUB --help` is not an item of SUB's section, or the reverse
     (--help is documented once, under GLOBAL OPTIONS);
+  - `gpuxfer SUB --help` does not repeat every global option (those of `gpuxfer --help` but
+    --help and --version) under "Global options", or lists one there that is not global;
   - an option written anywhere in the page is unknown to every --help (a stale mention);
   - an exit code of the "Exit codes" table (docs/failure.md) is not an item of EXIT STATUS, or the
     reverse.
@@ -69,7 +71,8 @@ def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__.strip().splitlines()[2])
     binary, man, readme = sys.argv[1:]
-    subs, help_options = cli_help.describe(binary)
+    subs, tables, globals_of = cli_help.describe_with_globals(binary)
+    help_options = {scope: set(table) for scope, table in tables.items()}
     items, text = man_sections(man)
     problems = []
 
@@ -85,6 +88,13 @@ def main():
     if "GLOBAL OPTIONS" not in items:
         problems.append(f"{man} has no GLOBAL OPTIONS section")
     compare("gpuxfer --help", help_options[""], "GLOBAL OPTIONS", item_options("GLOBAL OPTIONS"))
+
+    shared = help_options[""] - {"--help", "--version"}
+    for sub in subs:
+        for opt in sorted(shared - globals_of[sub]):
+            problems.append(f"gpuxfer {sub} --help does not list the global option {opt} under Global options")
+        for opt in sorted(globals_of[sub] - shared):
+            problems.append(f"gpuxfer {sub} --help lists {opt} under Global options, which gpuxfer --help does not")
 
     man_subs = {k.split("/", 1)[1] for k in items if k.startswith("COMMANDS/")}
     for sub in subs:

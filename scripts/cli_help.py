@@ -12,6 +12,8 @@ import sys
 _OPTION_LINE = re.compile(r"^  (-[A-Za-z0-9],)*(--[a-z0-9][a-z0-9-]*)(,--[a-z0-9][a-z0-9-]*)*(\s|$)")
 _LONG = re.compile(r"--[a-z0-9][a-z0-9-]*")
 _SECTION = re.compile(r"^([A-Z][A-Za-z ]*):\s*$")
+# A subcommand's help repeats the top level's options under this heading (src/cli/context.cpp).
+GLOBAL_SECTION = "Global options"
 
 
 def run_help(binary, *args):
@@ -38,12 +40,18 @@ def sections(text):
     return out
 
 
-def option_table(text):
-    """{long option: takes a value} for the options a help text defines. Only the name column is
-    read, never the descriptions. CLI11 prints an option's type one space after its names
-    ("--suites TEXT"), and a flag's constraints there too ("--quick Excludes: --full")."""
+def option_table(text, section=None):
+    """{long option: takes a value} for the options a help text defines: those of every option
+    group ("Options", "What to run", ...) but the repeated global ones, or those of `section`
+    only. Only the name column is read, never the descriptions. CLI11 prints an option's type one
+    space after its names ("--suites TEXT"), its default after "=" ("--dtype TEXT=f32"), and a
+    flag's constraints there too ("--quick Excludes: --full")."""
     table = {}
-    for line in sections(text).get("Options", []):
+    lines = []
+    for title, body in sections(text).items():
+        if (section is None and title != GLOBAL_SECTION) or title == section:
+            lines += body
+    for line in lines:
         if _OPTION_LINE.match(line):
             # The name column ends at the first run of two spaces: names, type, constraints.
             column = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0].split()
@@ -77,13 +85,22 @@ def describe(binary):
 
 def describe_tables(binary):
     """As describe(), with each scope's option_table() (which options take a value)."""
+    subs, tables, _ = describe_with_globals(binary)
+    return subs, tables
+
+
+def describe_with_globals(binary):
+    """As describe_tables(), plus {sub: the options its help lists under "Global options"}."""
     top = run_help(binary)
     subs = subcommands(top)
     if not subs:
         sys.exit("FAIL: `gpuxfer --help` lists no subcommands (help layout changed?)")
     tables = {"": option_table(top)}
+    globals_of = {}
     for sub in subs:
-        tables[sub] = option_table(run_help(binary, sub))
+        text = run_help(binary, sub)
+        tables[sub] = option_table(text)
+        globals_of[sub] = set(option_table(text, GLOBAL_SECTION))
         if "--help" not in tables[sub]:
             sys.exit(f"FAIL: `gpuxfer {sub} --help` parsed without --help (help layout changed?)")
-    return subs, tables
+    return subs, tables, globals_of

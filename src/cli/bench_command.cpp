@@ -18,6 +18,7 @@
 #include "cli/bench_run.hpp"
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
+#include "core/bench_output.hpp"
 #include "core/bench_view.hpp"
 #include "core/host.hpp"
 #include "core/launcher.hpp"
@@ -204,6 +205,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (o.telemetry != "on" && o.telemetry != "off") {
     throw UsageError(fmt::format("invalid --telemetry '{}': allowed on, off", o.telemetry));
   }
+  (void)parse_bench_detail(o.detail);
   settings.telemetry = o.telemetry == "on";
   settings.measure.samples = o.samples_given ? o.samples : (o.quick ? 5 : 20);
   settings.measure.warmup_ops = o.quick ? std::min(o.warmup, 1) : o.warmup;
@@ -368,14 +370,16 @@ void write_bench_outputs(const GlobalOptions& options, const BenchCliOptions& o,
     write_file_atomically(o.save_json, report.dump(2) + "\n");
     inform(options, fmt::format("gpuxfer: wrote {}", o.save_json));
   }
-  switch (options.format) {
-    case OutputFormat::json: emit_json(options, report); break;
-    case OutputFormat::csv: emit(options, render_csv(bench_flat_table(records))); break;
-    default:
-      emit(options, render_tables(bench_tables(records, system), options.format, options.color,
-                                  options.terminal_columns));
-      break;
+  if (options.format == OutputFormat::json) {
+    emit_json(options, report);
+    return;
   }
+  BenchRenderOptions render;
+  render.format = options.format;
+  render.detail = parse_bench_detail(o.detail);
+  render.color = options.color;
+  render.max_width = options.terminal_columns;
+  emit(options, render_bench(records, system, render));
 }
 
 int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
@@ -559,56 +563,116 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto o = std::make_shared<BenchCliOptions>();
   CLI::App* sub = app.add_subcommand(
       "bench", "Measure transfers (peer, staged, host, async, latency) and compute (elementwise, gemm, overlap)");
+  // Defaults are shown from the option struct's initial values (capture_default_str), so each
+  // is written once, in BenchCliOptions; derived ones name the constant they come from.
+  const std::string run = "What to run";
+  const std::string sample = "How to sample";
+  const std::string kernel = "Kernel shape";
+  const std::string output = "Output";
   sub->add_option("--suites", o->suites,
-                  "Comma list of suites: peer, staged, host, async, latency, elementwise, gemm, overlap, or all");
+                  "Comma list of suites: peer, staged, host, async, latency, elementwise, gemm, overlap, or all")
+      ->capture_default_str()
+      ->group(run);
   sub->add_option("--sizes", o->sizes,
                   "Sweep sizes: list (4KiB,1MiB,400MB) or range MIN:MAX:xF / MIN:MAX:+STEP; "
-                  "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests)");
-  sub->add_option("--shape", o->shape, "Headline tensor shape (default 10000x10000)");
-  sub->add_option("--dtype", o->dtype, "Element type of the tensors: f32 (default), f16, bf16, f64");
-  sub->add_flag("--quick", o->quick, "Acceptance-check mode: a few sizes, 5 samples");
-  sub->add_flag("--all-pairs", o->all_pairs, "Full size sweep on every pair, not one per link class");
-  sub->add_option("--samples", o->samples, "Samples per case (default 20; 5 with --quick)");
-  sub->add_option("--warmup", o->warmup, "Warm-up operations per case (default 2)");
-  sub->add_option("--min-sample-time", o->min_sample_time, "Shortest sample (default 1ms)");
-  sub->add_option("--timeout", o->timeout, "Longest wait for any GPU work before it counts as hung (default 60s)");
-  sub->add_flag("--no-verify", o->no_verify, "Skip verification (results are marked unverified)");
-  sub->add_flag("--no-gate", o->no_gate,
-                "No spin gate (for compute-sanitizer tools that serialize launches; timings then include "
-                "launch overhead)");
-  sub->add_option("--streams", o->streams, "Streams for the split copy (default 4)");
-  sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never");
+                  "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests). Default: 1, 4, 16, ... "
+                  "elements up to the --shape tensor (--quick: 1Ki and 1Mi elements and the tensor)")
+      ->type_name("SIZES")
+      ->group(run);
+  const auto headline = shape_for_bytes(headline_bytes(DType::f32), DType::f32);
+  sub->add_option("--shape", o->shape, "Headline tensor shape: the size of the GPU x GPU matrices and the summary")
+      ->default_str(headline ? format_shape(*headline) : "")
+      ->type_name("SHAPE")
+      ->group(run);
+  sub->add_option("--dtype", o->dtype, "Element type of the tensors: f32, f16, bf16, f64")
+      ->capture_default_str()
+      ->group(run);
+  sub->add_flag("--quick", o->quick, "Acceptance-check mode: a few sizes, 5 samples")->group(run);
+  sub->add_flag("--all-pairs", o->all_pairs, "Full size sweep on every pair, not one per link class")->group(run);
+  sub->add_option("--gemm-n", o->gemm_n, "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2)")
+      ->default_str(std::to_string(kDefaultGemmN))
+      ->type_name("N")
+      ->group(run);
+  sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all")
+      ->capture_default_str()
+      ->group(run);
+  sub->add_option("--gemm-inputs", o->gemm_inputs,
+                  "GEMM inputs uniform in LO:HI (as torch.rand on a GPU); a GEMM's speed depends on its data")
+      ->capture_default_str()
+      ->type_name("LO:HI")
+      ->group(run);
   sub->add_option("--schedule", o->schedule,
                   "Multi-rank runs (mpirun/srun): pairs between ranks one at a time (serial) or a round-robin "
-                  "tournament of disjoint pairs at once (rounds, the default: O(N) rounds)");
-  sub->add_option("--save-json", o->save_json,
-                  "Also write the JSON report to FILE (atomically), whatever --format shows");
-  sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM (default 4)");
-  sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block (default 512)");
-  sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread (default 8)");
-  sub->add_option("--sm-kernel", o->sm_kernel,
-                  "SM copy kernel: vector (16-byte loads/stores, default) or bulk (Hopper bulk-copy engine)");
-  sub->add_option("--sm-chunk", o->sm_chunk, "bulk SM copy: bytes per bulk copy (default 16KiB)");
-  sub->add_option("--sm-stages", o->sm_stages, "bulk SM copy: shared-memory buffers per block (default 4)");
-  sub->add_option("--gemm-n", o->gemm_n,
-                  "GEMM sizes N (N x N x N): list (4096,10000) or range (1024:16384:x2); default 10000");
-  sub->add_option("--precisions", o->precisions, "GEMM precisions: fp32 (TF32 off), tf32, bf16, fp16, or all");
-  sub->add_option("--gemm-inputs", o->gemm_inputs,
-                  "GEMM inputs uniform in LO:HI (default 0:1, as torch.rand on a GPU); a GEMM's speed "
-                  "depends on its data");
+                  "tournament of disjoint pairs at once (rounds: O(N) rounds)")
+      ->capture_default_str()
+      ->group(run);
+  sub->add_option("--samples", o->samples, "Samples per case (5 with --quick)")->capture_default_str()->group(sample);
+  sub->add_option("--warmup", o->warmup, "Warm-up operations per case")->capture_default_str()->group(sample);
+  sub->add_option("--min-sample-time", o->min_sample_time, "Shortest sample")
+      ->capture_default_str()
+      ->type_name("TIME")
+      ->group(sample);
+  sub->add_option("--timeout", o->timeout, "Longest wait for any GPU work before it counts as hung")
+      ->capture_default_str()
+      ->type_name("TIME")
+      ->group(sample);
+  sub->add_flag("--no-verify", o->no_verify, "Skip verification (results are marked unverified)")->group(sample);
+  sub->add_flag("--no-gate", o->no_gate,
+                "No spin gate (for compute-sanitizer tools that serialize launches; timings then include "
+                "launch overhead)")
+      ->group(sample);
+  // Empty in the struct means no rest; "0s" is how the help says it (parse_duration refuses 0).
   sub->add_option("--gemm-rest", o->gemm_rest,
-                  "Idle time before each GEMM case's samples (default 0s: sustained rate; 2s: burst rate "
-                  "at boost clocks)");
+                  "Idle time before each GEMM case's samples (0s: sustained rate; 2s: burst rate at boost clocks)")
+      ->default_str("0s")
+      ->type_name("TIME")
+      ->group(sample);
   sub->add_option("--telemetry", o->telemetry,
-                  "on (default): poll each case's GPUs (clocks, power, temperatures, throttle reasons) "
-                  "every 10 ms while its samples run; off: no sampler thread, no telemetry in the records");
-  sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block (default 128)");
+                  "on: poll each case's GPUs (clocks, power, temperatures, throttle reasons) every 10 ms while "
+                  "its samples run; off: no sampler thread, no telemetry in the records")
+      ->capture_default_str()
+      ->group(sample);
+  sub->add_option("--streams", o->streams, "Streams for the split copy")->capture_default_str()->group(kernel);
+  sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM")
+      ->capture_default_str()
+      ->group(kernel);
+  sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block")->capture_default_str()->group(kernel);
+  sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread")
+      ->capture_default_str()
+      ->group(kernel);
+  sub->add_option("--sm-kernel", o->sm_kernel,
+                  "SM copy kernel: vector (16-byte loads/stores) or bulk (Hopper bulk-copy engine)")
+      ->capture_default_str()
+      ->group(kernel);
+  sub->add_option("--sm-chunk", o->sm_chunk, "bulk SM copy: bytes per bulk copy")
+      ->capture_default_str()
+      ->type_name("SIZE")
+      ->group(kernel);
+  sub->add_option("--sm-stages", o->sm_stages, "bulk SM copy: shared-memory buffers per block")
+      ->capture_default_str()
+      ->group(kernel);
+  sub->add_option("--ew-threads", o->ew_threads, "Elementwise kernels: threads per block")
+      ->capture_default_str()
+      ->group(kernel);
   sub->add_option("--ew-blocks-per-sm", o->ew_blocks_per_sm,
-                  "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor (default)");
-  sub->add_option("--ew-cache", o->ew_cache, "Elementwise kernels: streaming (evict-first, default) or default");
+                  "Elementwise kernels: blocks per SM of a grid-stride launch; 0 = one pass over the tensor")
+      ->capture_default_str()
+      ->group(kernel);
+  sub->add_option("--ew-cache", o->ew_cache, "Elementwise kernels: streaming (evict-first) or default")
+      ->capture_default_str()
+      ->group(kernel);
+  add_detail_option(*sub, o->detail, output);
+  sub->add_option("--save-json", o->save_json,
+                  "Also write the JSON report to FILE (atomically), whatever --format shows; "
+                  "gpuxfer show FILE prints its tables again")
+      ->type_name("FILE")
+      ->group(output);
+  sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never")->capture_default_str()->group(output);
   sub->footer(
       "Examples:\n"
-      "  gpuxfer bench                          # everything, default sweep, tables\n"
+      "  gpuxfer bench                          # everything, default sweep: summary, then tables\n"
+      "  gpuxfer bench --detail full --save-json node.json   # every sweep row; the JSON for later\n"
+      "  gpuxfer show node.json --detail summary             # the summary of a saved run\n"
       "  gpuxfer bench --quick --format json -o node.json\n"
       "  gpuxfer bench --suites peer --sizes 1MiB:400MB:x4 --devices 0,1\n"
       "  gpuxfer bench --suites host,staged --shape 8192x8192 --dtype bf16\n"

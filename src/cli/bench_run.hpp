@@ -48,6 +48,7 @@ struct BenchCliOptions {
   std::string precisions = "all";
   std::string schedule = "rounds";  // pairs between ranks of a multi-rank run: serial or rounds
   std::string telemetry = "on";     // on: a sampler thread polls each case's GPUs (docs/telemetry.md)
+  std::string detail = "compact";   // what the tables show: summary, compact, full (core/bench_view)
 };
 
 struct BenchRun {

@@ -246,9 +246,9 @@ void register_check(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--emit-expect", o->emit_expect, "Write an expectations file from this (known-good) run, atomically")
       ->type_name("FILE");
   CLI::Option* margin = sub->add_option(
-      "--margin", o->margin, "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto (default): per rule the "
+      "--margin", o->margin, "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto: per rule the "
       "method's run-to-run spread + the run's cv; or a fixed percentage such as 10%");
-  margin->type_name("PCT");
+  margin->type_name("PCT")->capture_default_str();
   sub->add_option("--junit", o->junit, "Also write the findings as JUnit XML to FILE (one testcase per finding, WARN as skipped)")
       ->type_name("FILE");
   sub->add_option("--prom", o->prom,

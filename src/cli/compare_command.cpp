@@ -108,18 +108,22 @@ void register_compare(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "BASE.json NEW.json [more.json ...]: reports written by `gpuxfer bench --save-json`; "
                   "each NEW is compared with BASE (the first)");
   sub->add_option("--tolerance", cli->tolerance,
-                  "A change within +-this is no change: a percentage (5%) or a fraction (0.05); default 5%");
+                  "A change within +-this is no change: a percentage (5%) or a fraction (0.05)")
+      ->capture_default_str();
   sub->add_option("--fail-on", cli->fail_on,
                   "Exit 1 when a match is slower beyond the tolerance (slower), or slower or present in BASE "
-                  "but missing or not measured in NEW (any); default never");
-  sub->add_option("--suites", cli->suites, "Compare only these suites (comma list: host,gemm,...)");
-  sub->add_option("--methods", cli->methods, "Compare only these methods (comma list: copy,triad,gemm_bf16,...)");
+                  "but missing or not measured in NEW (any); never: exit 0 whatever the verdicts")
+      ->capture_default_str();
+  sub->add_option("--suites", cli->suites, "Compare only these suites (comma list: host,gemm,...); default: every suite");
+  sub->add_option("--methods", cli->methods, "Compare only these methods (comma list: copy,triad,gemm_bf16,...); default: every method");
   sub->add_option("--sizes", cli->sizes,
-                  "headline (each suite's headline size; latency keeps all), all (default), or a size "
-                  "list (4KiB,400MB or 1K:400M:x4)");
+                  "headline (each suite's headline size; latency keeps all), all, or a size "
+                  "list (4KiB,400MB or 1K:400M:x4)")
+      ->capture_default_str();
   sub->add_option("--noise-model", cli->noise_model,
                   "Run-to-run noise model (gpuxfer.noise JSON) instead of the compiled-in one; none: "
-                  "within-run intervals only");
+                  "within-run intervals only; default: the compiled-in model")
+      ->type_name("FILE");
   sub->footer(
       "Ratio NEW/BASE > 1 means NEW is faster (bandwidth: rates; latency: times inverted).\n"
       "Same machine (same GPU UUIDs): records match by exact pair; otherwise by suite, method,\n"

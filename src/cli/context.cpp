@@ -14,14 +14,65 @@
 
 namespace gx::cli {
 
+namespace {
+
+// CLI11's formatter, with the parent's options appended to a subcommand's help: a user reading
+// `gpuxfer bench --help` sees --devices, --format and -o without also reading `gpuxfer --help`.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  // CLI11 2.1 separates option groups by two blank lines; one reads better.
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    std::string text = CLI::Formatter::make_help(app, std::move(name), mode);
+    for (auto at = text.find("\n\n\n"); at != std::string::npos; at = text.find("\n\n\n", at)) text.erase(at, 1);
+    return text;
+  }
+  std::string make_footer(const CLI::App* app) const override {
+    std::string globals;
+    if (const CLI::App* parent = app->get_parent(); parent != nullptr) {
+      const std::vector<const CLI::Option*> options = parent->get_options([parent](const CLI::Option* o) {
+        return o->nonpositional() && o != parent->get_help_ptr() && o != parent->get_help_all_ptr() &&
+               !o->check_lname("version");  // --version only precedes a subcommand
+      });
+      if (!options.empty()) {
+        globals = make_group("Global options", false, options);
+        globals = globals.substr(1) + "\n";  // make_help already put a blank line before the footer
+      }
+    }
+    return globals + CLI::Formatter::make_footer(app);
+  }
+};
+
+}  // namespace
+
+void install_help_formatter(CLI::App& app) {
+  auto formatter = std::make_shared<HelpFormatter>();
+  formatter->column_width(34);
+  app.formatter(formatter);
+}
+
+CLI::Option* add_detail_option(CLI::App& sub, std::string& detail_text, const std::string& group) {
+  return sub
+      .add_option("--detail", detail_text,
+                  "What the tables show: summary (the one-screen summary only), compact (the summary, GPU x GPU "
+                  "matrices, each size sweep as one row per method at a few sizes), full (every size of every "
+                  "sweep). csv and json are complete whatever this says")
+      ->capture_default_str()
+      ->type_name("LEVEL")
+      ->group(group);
+}
+
 void add_global_options(CLI::App& app, GlobalOptions& options) {
-  app.add_option("--format", options.format_text,
-                 "Output format: table (default), json, csv, markdown");
+  app.add_option("--format", options.format_text, "Output format: table, json, csv, markdown")
+      ->capture_default_str()
+      ->type_name("FORMAT");
   app.add_option("-o,--output", options.output_path,
-                 "Write the result to FILE (atomically: temp file + rename) instead of stdout");
+                 "Write the result to FILE (atomically: temp file + rename); default: stdout")
+      ->type_name("FILE");
   app.add_option("-d,--devices", options.devices_text,
-                 "GPUs to use: all (default), or a comma list of CUDA indices, GPU UUIDs or "
-                 "UUID prefixes, PCI bus ids. CUDA_VISIBLE_DEVICES applies first.");
+                 "GPUs to use: all, or a comma list of CUDA indices, GPU UUIDs or "
+                 "UUID prefixes, PCI bus ids. CUDA_VISIBLE_DEVICES applies first.")
+      ->capture_default_str()
+      ->type_name("LIST");
   app.add_flag("-q,--quiet", options.quiet, "No messages on stderr except errors");
   app.add_flag("-v,--verbose", options.verbose, "More detail on stderr");
 }

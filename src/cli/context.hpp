@@ -10,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace gx::cli {
@@ -24,6 +25,7 @@ struct GlobalOptions {
 
   // Resolved before a command runs.
   OutputFormat format = OutputFormat::table;
+  bool format_given = false;  // --format was on the command line (report: tables instead of HTML)
   bool color = false;
   // Columns of the terminal stdout is; 0 when stdout is not a terminal (files and pipes get
   // whole tables). Text tables wider than this are split by columns (an 8- or 16-GPU matrix).
@@ -34,6 +36,11 @@ struct GlobalOptions {
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& options);
+// Help of every subcommand lists the global options too (under "Global options", after its own)
+// and every option shows its default. Call before the subcommands are added: they inherit it.
+void install_help_formatter(CLI::App& app);
+// --detail summary|compact|full of bench and show (core/bench_view BenchDetail), in `group`.
+CLI::Option* add_detail_option(CLI::App& sub, std::string& detail_text, const std::string& group);
 // Validates and resolves the global options (format, output path, color); throws UsageError
 // or InputError.
 void resolve_global_options(GlobalOptions& options);

@@ -130,9 +130,11 @@ void register_fleet(CLI::App& app, GlobalOptions& options, int& exit_code) {
       ->type_name("FILE|DIR");
   sub->add_option("--threshold", cli->threshold,
                   "An outlier is at least this much worse than the fleet median: a percentage (5%) or a fraction "
-                  "(0.05); default 5%");
+                  "(0.05)")
+      ->capture_default_str();
   sub->add_option("--mad-k", cli->mad_k,
-                  "... and beyond this many robust standard deviations (1.4826 x MAD) of the fleet; default 4");
+                  "... and beyond this many robust standard deviations (1.4826 x MAD) of the fleet")
+      ->capture_default_str();
   sub->add_flag("--mix-groups", cli->mix_groups,
                 "Judge nodes of different GPU models, GPU counts or link topologies, each group on its own "
                 "(default: refuse a mixed fleet)");
@@ -140,7 +142,8 @@ void register_fleet(CLI::App& app, GlobalOptions& options, int& exit_code) {
       ->type_name("FILE");
   sub->add_option("--prom", cli->prom, "Also write a Prometheus textfile (gpuxfer_fleet_outlier{host,gpu,metric}, ...)")
       ->type_name("FILE");
-  sub->add_option("--threads", cli->threads, "Files parsed at once: auto (the cores, at least 2) or a count");
+  sub->add_option("--threads", cli->threads, "Files parsed at once: auto (the cores, at least 2) or a count")
+      ->capture_default_str();
   sub->footer(
       "Exit 0: every node ok; 1: an outlier or failed node, or an unreadable file (the fleet is\n"
       "incomplete: said on the summary line); 2: bad flags, no readable result, or a mixed fleet\n"

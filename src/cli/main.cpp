@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   app.add_flag("-V,--version", show_version,
                "Tool version, git sha and whether tracked files had uncommitted changes, build type, "
                "compiler, CUDA build version; driver versions found. --format text (default) or json");
+  gx::cli::install_help_formatter(app);
   gx::cli::add_global_options(app, options);
   app.footer(
       "Exit codes: 0 ok, 1 check failed / regression, 2 usage or input error, 3 cannot run\n"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
       "  gpuxfer compare base.json new.json --fail-on slower\n"
       "  gpuxfer check --quick --junit check.xml\n"
       "  gpuxfer fleet results/ --junit fleet.xml\n"
+      "  gpuxfer show result.json --detail summary\n"
       "  gpuxfer report result.json -o report.html\n"
       "  gpuxfer list --format json --output system.json");
   gx::cli::register_list(app, options, exit_code);
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   gx::cli::register_check(app, options, exit_code);
   gx::cli::register_fleet(app, options, exit_code);
   gx::cli::register_report(app, options, exit_code);
+  gx::cli::register_show(app, options, exit_code);
   // Global options are validated before any subcommand callback runs.
   // --version takes only --format (text or json); the other global options do not apply to it.
   gx::cli::VersionFormat version_format = gx::cli::VersionFormat::text;
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
       version_format = gx::cli::parse_version_format(options.format_text);
       return;
     }
+    options.format_given = app.count("--format") > 0;
     gx::cli::resolve_global_options(options);
   });
 
@@ -106,7 +110,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (app.get_subcommands().empty()) {
-      throw gx::UsageError("a subcommand is required: list, bench, compare, check, fleet or report (see gpuxfer --help)");
+      throw gx::UsageError(
+          "a subcommand is required: list, bench, compare, check, fleet, report or show (see gpuxfer --help)");
     }
     return exit_code;
   } catch (const CLI::CallForHelp& e) {
@@ -119,9 +124,10 @@ int main(int argc, char** argv) {
   } catch (const gx::Error& e) {
     std::fprintf(stderr, "gpuxfer: error: %s\n", printable(e.what()).c_str());
     const int code = static_cast<int>(e.exit_code());
-    // The JSON error document is for commands whose output is JSON; report writes HTML only.
-    const bool report = !app.get_subcommands().empty() && app.get_subcommands().front()->get_name() == "report";
-    if (options.format == gx::OutputFormat::json && !report) {
+    // The JSON error document is for commands whose output is JSON; report writes HTML or
+    // tables, show tables.
+    const std::string sub = app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name();
+    if (options.format == gx::OutputFormat::json && sub != "report" && sub != "show") {
       std::fputs((gx::error_document(e.what(), code, gx::error_kind_name(e.exit_code())).dump(2) + "\n").c_str(),
                  stdout);
     }

@@ -1,4 +1,5 @@
-// gpuxfer report: one self-contained HTML page (inline SVG, no script) from result files.
+// gpuxfer report: one self-contained HTML page (inline SVG, no script) from result files; with
+// --format table|markdown|csv the same text as `gpuxfer show` instead.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -16,11 +17,20 @@ namespace {
 struct ReportOptions {
   std::vector<std::string> inputs;
   std::string title;
+  std::string detail = "compact";
 };
 
-int run_report(const GlobalOptions& options, const ReportOptions& report) {
-  if (options.format != OutputFormat::table) {
-    throw UsageError(fmt::format("report writes HTML only; --format {} does not apply", to_string(options.format)));
+int run_report(const GlobalOptions& options, const ReportOptions& report, bool detail_given) {
+  if (options.format_given) {
+    if (options.format == OutputFormat::json) {
+      throw UsageError("report writes HTML, or tables with --format table, markdown or csv; --format json does not apply");
+    }
+    if (!report.title.empty()) throw UsageError("--title names the HTML page; --format prints tables, which have none");
+    return render_saved_results(options, report.inputs, report.detail, "report");
+  }
+  if (detail_given) {
+    throw UsageError("--detail chooses what tables show (with --format table, markdown or csv); the HTML page draws "
+                     "every size");
   }
   if (options.devices_text != "all") {
     throw UsageError("--devices chooses GPUs to run on; report reads files and runs nothing");
@@ -63,15 +73,20 @@ void register_report(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "or one gpuxfer fleet --format json document, drawn as a node x metric heatmap")
       ->required()
       ->type_name("RESULT.json");
-  sub->add_option("--title", report->title, "Page title (default: the file names)");
+  sub->add_option("--title", report->title, "Page title; default: the file names");
+  add_detail_option(*sub, report->detail, "Options");
   sub->footer(
-      "Writes HTML to stdout, or atomically to the file given with -o/--output.\n"
+      "Writes HTML to stdout, or atomically to the file given with -o/--output. With --format\n"
+      "table, markdown or csv: the tables of gpuxfer show instead (the same rendering).\n"
       "Examples:\n"
       "  gpuxfer report result.json -o report.html\n"
       "  gpuxfer report h200x4.json h200x2.json -o compare.html   # overlaid sweeps\n"
       "  gpuxfer report result.json --title 'node 17 after the BIOS update' > report.html\n"
+      "  gpuxfer report result.json --format markdown > result.md     # as gpuxfer show\n"
       "  gpuxfer fleet results/ --format json -o fleet.json && gpuxfer report fleet.json -o fleet.html");
-  sub->callback([&options, &exit_code, report] { exit_code = run_report(options, *report); });
+  sub->callback([&options, &exit_code, report, sub] {
+    exit_code = run_report(options, *report, sub->count("--detail") > 0);
+  });
 }
 
 }  // namespace gx::cli

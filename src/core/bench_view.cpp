@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
 
+#include "core/bench_summary.hpp"
+#include "core/error.hpp"
 #include "core/plan.hpp"
 #include "core/sweep.hpp"
 #include "core/units.hpp"
@@ -78,7 +81,7 @@ std::string mark_noisy(const Record& r, std::string cell, Notes& notes) {
     const std::string mark = telemetry_mark(*r.telemetry, std::nullopt);
     if (!mark.empty()) {
       const Case& c = r.test;
-      const std::string size = is_gemm(c.method) ? fmt::format("N={}", c.gemm_n) : format_bytes(c.bytes);
+      const std::string size = is_gemm(c.method) ? fmt::format("N={}", c.gemm_n) : format_size(c.bytes);
       const std::string at = c.devices.empty() && c.src == c.dst ? gpu_label(c.src) : where(c);
       notes.add(fmt::format("† {} {} {}: {}", to_string(c.method), at, size, mark));
       cell += "†";
@@ -116,6 +119,14 @@ std::string time_cell(const Record& r, double scale, int decimals, Notes& notes)
   if (!r.time) return "-";
   return mark_noisy(r, fmt::format("{:.{}f}", r.time->median * scale, decimals), notes);
 }
+
+// A sweep cell: time per operation (µs) in the latency regime, GB/s above it.
+bool latency_regime(std::uint64_t bytes) { return bytes < kLatencyRegimeBytes; }
+std::string regime_cell(const Record& r, Notes& notes) {
+  return latency_regime(r.test.bytes) ? time_cell(r, 1e6, 2, notes) : rate_cell(r, false, notes);
+}
+std::string regime_unit(std::uint64_t bytes) { return latency_regime(bytes) ? "µs" : "GB/s"; }
+constexpr const char* kRegimeNote = "µs: median time per operation, for sizes below 64 KiB (latency-bound); GB/s above";
 
 std::string shape_label(std::uint64_t bytes, DType dtype) {
   const auto shape = shape_for_bytes(bytes, dtype);
@@ -171,10 +182,10 @@ void add_matrices(const std::vector<Record>& records, Suite suite, const std::ve
     for (const auto& [bytes, group] : by_bytes(headline)) {
       Table t = pair_matrix(group, gpus,
                             fmt::format("{} {}, {}, GB/s (% of theoretical)", to_string(suite),
-                                        to_string(m), format_bytes(bytes)));
+                                        to_string(m), format_size(bytes)));
       if (m == Method::pipelined && best) {
         t.notes.push_back(fmt::format("pipelined: {} chunks, ring depth {} (the best of the tuning grid)",
-                                      format_bytes_binary(best->chunk_bytes), best->ring_depth));
+                                      format_size(best->chunk_bytes), best->ring_depth));
       }
       out.push_back(std::move(t));
     }
@@ -191,7 +202,7 @@ void add_host_table(const std::vector<Record>& records, std::vector<Table>& out)
     const auto methods = methods_in(group);
     std::vector<std::string> header{"GPU"};
     for (Method m : methods) header.emplace_back(to_string(m));
-    Table t = make_table(fmt::format("host, {}, GB/s (% of theoretical PCIe)", format_bytes(bytes)),
+    Table t = make_table(fmt::format("host, {}, GB/s (% of theoretical PCIe)", format_size(bytes)),
                          std::move(header), 1);
     std::map<int, std::map<Method, const Record*>> cells;
     for (const Record* r : group) cells[host_gpu(r->test)][r->test.method] = r;
@@ -211,21 +222,24 @@ void add_host_table(const std::vector<Record>& records, std::vector<Table>& out)
 
 // ---- (c) size sweeps -----------------------------------------------------------------------------
 
-// Rows: sizes (and, for transfers, the tensor shape of that many elements); columns: methods.
-// `cell` renders one record.
+// Rows: sizes (and, for transfers, the tensor shape of that many elements, and the row's unit:
+// µs in the latency regime, GB/s above); columns: methods. `cell` renders one record.
 Table size_table(std::string title, const Records& group, bool with_shape,
-                 const std::function<std::string(const Record&, Notes&)>& cell) {
+                 const std::function<std::string(const Record&, Notes&)>& cell, bool with_unit = false) {
   const auto methods = methods_in(group);
   std::vector<std::string> header{"size"};
   if (with_shape) header.emplace_back("shape");
+  if (with_unit) header.emplace_back("unit");
   for (Method m : methods) header.emplace_back(to_string(m));
   Table t = make_table(std::move(title), std::move(header), 0);
+  if (with_unit) t.align[with_shape ? 2 : 1] = Align::left;
   std::map<std::uint64_t, std::map<Method, const Record*>> cells;
   for (const Record* r : group) cells[r->test.bytes][r->test.method] = r;
   Notes notes;
   for (const auto& [bytes, row_cells] : cells) {
-    std::vector<std::string> row{format_bytes(bytes)};
+    std::vector<std::string> row{format_size(bytes)};
     if (with_shape) row.push_back(shape_label(bytes, row_cells.begin()->second->test.dtype));
+    if (with_unit) row.push_back(regime_unit(bytes));
     for (Method m : methods) {
       const auto it = row_cells.find(m);
       row.push_back(it == row_cells.end() ? "-" : cell(*it->second, notes));
@@ -240,7 +254,36 @@ std::string sweep_key(const Case& c) {
   return c.suite == Suite::host ? gpu_label(host_gpu(c)) : where(c);
 }
 
-void add_sweeps(const std::vector<Record>& records, Suite suite, std::vector<Table>& out) {
+// One row per method, one column per size of compact_sweep_sizes; a column in the latency
+// regime is marked "µs" and holds time per operation.
+Table compact_size_table(std::string title, const Records& group) {
+  const auto methods = methods_in(group);
+  std::vector<std::uint64_t> all;
+  for (const auto& [bytes, unused] : by_bytes(group)) all.push_back(bytes);
+  const std::vector<std::uint64_t> sizes = compact_sweep_sizes(all);
+  std::vector<std::string> header{"method"};
+  for (std::uint64_t b : sizes) header.push_back(format_size(b) + (latency_regime(b) ? " µs" : ""));
+  Table t = make_table(std::move(title), std::move(header), 1);
+  std::map<Method, std::map<std::uint64_t, const Record*>> cells;
+  for (const Record* r : group) cells[r->test.method][r->test.bytes] = r;
+  Notes notes;
+  for (Method m : methods) {
+    std::vector<std::string> row{std::string(to_string(m))};
+    for (std::uint64_t b : sizes) {
+      const auto it = cells[m].find(b);
+      row.push_back(it == cells[m].end() ? "-" : regime_cell(*it->second, notes));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  if (sizes.size() < all.size()) {
+    notes.add(fmt::format("{} of {} sizes; every size with --detail full", sizes.size(), all.size()));
+  }
+  if (latency_regime(sizes.front())) notes.add(kRegimeNote);
+  notes.move_to(t);
+  return t;
+}
+
+void add_sweeps(const std::vector<Record>& records, Suite suite, BenchDetail detail, std::vector<Table>& out) {
   const Records candidates = select(records, [&](const Record& r) {
     const Case& c = r.test;
     return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_suite_skip(c) &&
@@ -257,11 +300,16 @@ void add_sweeps(const std::vector<Record>& records, Suite suite, std::vector<Tab
     const Records& group = groups[key];
     if (by_bytes(group).size() < 2) continue;  // headline only: the matrix already shows it
     const std::string link = group.front()->test.link_class;
-    const std::string title = fmt::format("{} sweep, {}{}, GB/s", to_string(suite), key,
-                                          link.empty() ? "" : " (" + link + ")");
-    out.push_back(size_table(title, group, true, [](const Record& r, Notes& notes) {
-      return rate_cell(r, false, notes);
-    }));
+    const bool small = latency_regime(by_bytes(group).begin()->first);
+    const std::string title = fmt::format("{} sweep, {}{}, {}", to_string(suite), key,
+                                          link.empty() ? "" : " (" + link + ")", small ? "GB/s; µs per op below 64 KiB" : "GB/s");
+    if (detail == BenchDetail::full) {
+      Table t = size_table(title, group, true, regime_cell, small);
+      if (small) t.notes.push_back(kRegimeNote);
+      out.push_back(std::move(t));
+    } else {
+      out.push_back(compact_size_table(title, group));
+    }
   }
 }
 
@@ -301,7 +349,7 @@ void add_concurrent(const std::vector<Record>& records, Suite suite, std::vector
   Notes notes;
   for (const Record* r : group) {
     t.rows.push_back({std::string(to_string(r->test.method)), participants(r->test),
-                      format_bytes(r->test.bytes), rate_cell(*r, true, notes), direction_cell(*r)});
+                      format_size(r->test.bytes), rate_cell(*r, true, notes), direction_cell(*r)});
   }
   notes.move_to(t);
   out.push_back(std::move(t));
@@ -323,11 +371,11 @@ void add_tuning(const std::vector<Record>& records, std::vector<Table>& out) {
   for (int d : depths) header.push_back(fmt::format("depth {}", d));
   const Case& first = tuning.front()->test;
   Table t = make_table(fmt::format("staged pipelined tuning, {}, {}, GB/s by chunk size and ring depth",
-                                   where(first), format_bytes(first.bytes)),
+                                   where(first), format_size(first.bytes)),
                        std::move(header), 1);
   Notes notes;
   for (const auto& [chunk, row_cells] : cells) {
-    std::vector<std::string> row{format_bytes_binary(chunk)};
+    std::vector<std::string> row{format_size(chunk)};
     for (int d : depths) {
       const auto it = row_cells.find(d);
       if (it == row_cells.end()) {
@@ -370,7 +418,7 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
   for (const Record* r : chases) {
     const bool ok = r->status == Status::ok && r->time;
     t.rows.push_back({std::string(to_string(r->test.method)), where(r->test),
-                      format_bytes_binary(r->test.bytes), time_cell(*r, 1e9, 1, notes),
+                      format_size(r->test.bytes), time_cell(*r, 1e9, 1, notes),
                       ok ? fmt::format("{:.1f}", r->time->min * 1e9) : ""});
   }
   notes.move_to(t);
@@ -405,41 +453,127 @@ std::string per_device_cell(const Record& r, bool flops) {
 
 // One row per device x kernel at each size: GB/s, % of the device's theoretical memory
 // bandwidth, % of the same device's measured local copy at that size, verified.
-void add_elementwise(const std::vector<Record>& records, std::vector<Table>& out) {
+// The same device's local copy at the same size, for "% of copy".
+using CopyIndex = std::map<std::pair<std::string, std::uint64_t>, const Record*>;
+CopyIndex local_copies(const Records& group) {
+  CopyIndex copies;
+  for (const Record* r : group) {
+    if (r->test.method == Method::copy && r->status == Status::ok) copies[{compute_where(r->test), r->test.bytes}] = r;
+  }
+  return copies;
+}
+
+std::string of_copy_cell(const Record& r, const CopyIndex& copies) {
+  if (r.status != Status::ok) return "";
+  const auto copy = copies.find({compute_where(r.test), r.test.bytes});
+  if (copy == copies.end()) return "-";
+  const auto mine = median_rate(r);
+  const auto base = median_rate(*copy->second);
+  return mine && base && *base > 0 ? fmt::format("{:.0f}%", *mine / *base * 100) : "-";
+}
+
+// One row per device x kernel at each size: GB/s (µs per op in the latency regime), % of the
+// device's theoretical memory bandwidth, % of the same device's measured local copy at that
+// size, verified.
+void add_elementwise_full(const Records& group, std::vector<Table>& out) {
+  const CopyIndex copies = local_copies(group);
+  Table t = make_table("elementwise, GB/s (bytes read + written; % of theoretical memory bandwidth, of the "
+                       "measured local copy); µs per op below 64 KiB",
+                       {"GPU", "kernel", "size", "shape", "median", "unit", "% of memory", "% of copy", "verified",
+                        "per GPU GB/s"},
+                       4);
+  t.align[5] = Align::left;
+  t.align.back() = Align::left;
+  Notes notes;
+  bool small = false;
+  for (const Record* r : group) {
+    const Case& c = r->test;
+    const bool ok = r->status == Status::ok;
+    small = small || latency_regime(c.bytes);
+    if (ok && !efficiency(*r)) notes.add("no %: " + c.theoretical_bytes_per_s.reason);
+    t.rows.push_back({compute_where(c), std::string(to_string(c.method)), format_size(c.bytes),
+                      shape_label(c.bytes, c.dtype) + " " + std::string(to_string(c.dtype)), regime_cell(*r, notes),
+                      ok ? regime_unit(c.bytes) : "", ok && !latency_regime(c.bytes) ? percent(efficiency(*r)) : "",
+                      of_copy_cell(*r, copies), yes_no_mark(*r), per_device_cell(*r, false)});
+  }
+  if (small) notes.add(kRegimeNote);
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+// One row per swept device x kernel, its rates at the sizes of compact_sweep_sizes, then % of
+// memory and of the local copy at the largest size. Devices measured at the headline size only
+// (the other GPUs, all GPUs at once) are in the summary's row of the kernel, not repeated here.
+void add_elementwise_compact(const Records& group, std::vector<Table>& out) {
+  const CopyIndex copies = local_copies(group);
+  std::vector<std::uint64_t> all;
+  for (const auto& [bytes, unused] : by_bytes(group)) all.push_back(bytes);
+  const std::vector<std::uint64_t> sizes = compact_sweep_sizes(all);
+  std::vector<std::string> header{"GPU", "kernel"};
+  for (std::uint64_t b : sizes) header.push_back(format_size(b) + (latency_regime(b) ? " µs" : ""));
+  header.insert(header.end(), {"% of memory", "% of copy", "verified"});
+  Table t = make_table(fmt::format("elementwise sweep, GB/s (bytes read + written); % of theoretical memory "
+                                   "bandwidth and of the measured local copy at {}",
+                                   format_size(all.back())),
+                       std::move(header), 2);
+  std::vector<std::pair<std::string, Method>> order;
+  std::map<std::pair<std::string, Method>, std::map<std::uint64_t, const Record*>> cells;
+  for (const Record* r : group) {
+    const std::pair<std::string, Method> key{compute_where(r->test), r->test.method};
+    if (cells.find(key) == cells.end()) order.push_back(key);
+    cells[key][r->test.bytes] = r;
+  }
+  Notes notes;
+  std::vector<std::string> headline_only;
+  for (const auto& key : order) {
+    const auto& row_cells = cells[key];
+    if (row_cells.size() < 2) {
+      if (std::find(headline_only.begin(), headline_only.end(), key.first) == headline_only.end()) {
+        headline_only.push_back(key.first);
+      }
+      continue;
+    }
+    std::vector<std::string> row{key.first, std::string(to_string(key.second))};
+    for (std::uint64_t b : sizes) {
+      const auto it = row_cells.find(b);
+      row.push_back(it == row_cells.end() ? "-" : regime_cell(*it->second, notes));
+    }
+    const Record& last = *row_cells.rbegin()->second;
+    const bool ok = last.status == Status::ok;
+    if (ok && !efficiency(last)) notes.add("no %: " + last.test.theoretical_bytes_per_s.reason);
+    const bool all_verified = std::all_of(row_cells.begin(), row_cells.end(), [](const auto& c) {
+      return c.second->status != Status::ok || c.second->verified;
+    });
+    row.insert(row.end(), {ok ? percent(efficiency(last)) : "", of_copy_cell(last, copies),
+                           ok ? (all_verified ? "yes" : "no") : ""});
+    t.rows.push_back(std::move(row));
+  }
+  if (sizes.size() < all.size()) {
+    notes.add(fmt::format("{} of {} sizes; every size with --detail full", sizes.size(), all.size()));
+  }
+  if (t.rows.empty()) {  // every device at one size of its own: the full table is as short
+    add_elementwise_full(group, out);
+    return;
+  }
+  if (!headline_only.empty()) {
+    notes.add(fmt::format("{}: {} only, in the summary; every row with --detail full", fmt::join(headline_only, "; "),
+                          format_size(all.back())));
+  }
+  if (latency_regime(sizes.front())) notes.add(kRegimeNote);
+  notes.move_to(t);
+  out.push_back(std::move(t));
+}
+
+void add_elementwise(const std::vector<Record>& records, BenchDetail detail, std::vector<Table>& out) {
   const Records group = select(records, [](const Record& r) {
     return is_elementwise(r.test.method) && !is_suite_skip(r.test);
   });
   if (group.empty()) return;
-  std::map<std::pair<std::string, std::uint64_t>, const Record*> copies;
-  for (const Record* r : group) {
-    if (r->test.method == Method::copy && r->status == Status::ok) {
-      copies[{compute_where(r->test), r->test.bytes}] = r;
-    }
+  if (detail == BenchDetail::full || by_bytes(group).size() < 2) {
+    add_elementwise_full(group, out);
+  } else {
+    add_elementwise_compact(group, out);
   }
-  Table t = make_table("elementwise, GB/s (bytes read + written; % of theoretical memory bandwidth, of the "
-                       "measured local copy)",
-                       {"GPU", "kernel", "size", "shape", "GB/s", "% of memory", "% of copy", "verified",
-                        "per GPU GB/s"},
-                       4);
-  t.align.back() = Align::left;
-  Notes notes;
-  for (const Record* r : group) {
-    const Case& c = r->test;
-    std::string of_copy = "-";
-    const auto copy = copies.find({compute_where(c), c.bytes});
-    if (copy != copies.end() && r->status == Status::ok) {
-      const auto mine = median_rate(*r);
-      const auto base = median_rate(*copy->second);
-      if (mine && base && *base > 0) of_copy = fmt::format("{:.0f}%", *mine / *base * 100);
-    }
-    if (r->status == Status::ok && !efficiency(*r)) notes.add("no %: " + c.theoretical_bytes_per_s.reason);
-    t.rows.push_back({compute_where(c), std::string(to_string(c.method)), format_bytes(c.bytes),
-                      shape_label(c.bytes, c.dtype) + " " + std::string(to_string(c.dtype)),
-                      rate_cell(*r, false, notes), r->status == Status::ok ? percent(efficiency(*r)) : "",
-                      r->status == Status::ok ? of_copy : "", yes_no_mark(*r), per_device_cell(*r, false)});
-  }
-  notes.move_to(t);
-  out.push_back(std::move(t));
 }
 
 std::string flops_cell(const Record& r, Notes& notes) {
@@ -495,7 +629,7 @@ void add_overlap(const std::vector<Record>& records, std::vector<Table>& out) {
   for (const Record* r : group) {
     const Case& c = r->test;
     std::vector<std::string> row{std::string(to_string(c.method)),
-                                 fmt::format("{} {}", where(c), format_bytes(c.bytes)),
+                                 fmt::format("{} {}", where(c), format_size(c.bytes)),
                                  std::to_string(c.gemm_n)};
     if (r->status != Status::ok || !r->overlap) {
       row.push_back(status_cell(*r, notes));
@@ -540,18 +674,62 @@ void add_not_run(const std::vector<Record>& records, std::vector<Table>& out) {
 
 }  // namespace
 
-std::vector<Table> bench_tables(const std::vector<Record>& records, const SystemInfo& system) {
+std::string_view to_string(BenchDetail detail) {
+  switch (detail) {
+    case BenchDetail::summary: return "summary";
+    case BenchDetail::compact: return "compact";
+    case BenchDetail::full: return "full";
+  }
+  return "compact";
+}
+
+BenchDetail parse_bench_detail(std::string_view text) {
+  for (BenchDetail d : {BenchDetail::summary, BenchDetail::compact, BenchDetail::full}) {
+    if (text == to_string(d)) return d;
+  }
+  throw UsageError(fmt::format("invalid --detail '{}': allowed summary, compact, full", text));
+}
+
+std::vector<std::uint64_t> compact_sweep_sizes(const std::vector<std::uint64_t>& sizes, std::size_t columns) {
+  if (sizes.size() <= columns || columns < 2) return sizes;
+  // Targets evenly spaced in log2 from the smallest to the largest; each takes the nearest size
+  // not taken yet (ties to the smaller), so the ends are always shown.
+  const double lo = std::log2(static_cast<double>(std::max<std::uint64_t>(sizes.front(), 1)));
+  const double hi = std::log2(static_cast<double>(std::max<std::uint64_t>(sizes.back(), 1)));
+  std::set<std::size_t> chosen;
+  for (std::size_t k = 0; k < columns; ++k) {
+    const double target = lo + (hi - lo) * static_cast<double>(k) / static_cast<double>(columns - 1);
+    std::size_t best = sizes.size();
+    double best_distance = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (chosen.count(i) != 0) continue;
+      const double d = std::abs(std::log2(static_cast<double>(std::max<std::uint64_t>(sizes[i], 1))) - target);
+      if (best == sizes.size() || d < best_distance - 1e-9) {
+        best = i;
+        best_distance = d;
+      }
+    }
+    if (best < sizes.size()) chosen.insert(best);
+  }
+  std::vector<std::uint64_t> out;
+  for (std::size_t i : chosen) out.push_back(sizes[i]);
+  return out;
+}
+
+std::vector<Table> bench_tables(const std::vector<Record>& records, const SystemInfo& system, BenchDetail detail) {
   const auto gpus = gpu_axis(records, system);
   std::vector<Table> out;
+  if (!records.empty()) out.push_back(summary_table(summarize_bench(records, system)));
+  if (detail == BenchDetail::summary) return out;
   for (Suite suite : all_suites()) {
     add_matrices(records, suite, gpus, out);
     if (suite == Suite::host) add_host_table(records, out);
     if (suite == Suite::staged) add_tuning(records, out);
-    if (suite == Suite::elementwise) add_elementwise(records, out);
+    if (suite == Suite::elementwise) add_elementwise(records, detail, out);
     if (suite == Suite::gemm) add_gemm(records, out);
     if (suite == Suite::overlap) add_overlap(records, out);
     if (suite == Suite::elementwise || suite == Suite::gemm || suite == Suite::overlap) continue;
-    add_sweeps(records, suite, out);
+    add_sweeps(records, suite, detail, out);
     add_concurrent(records, suite, out);
     if (suite == Suite::latency) add_latency(records, out);
   }
@@ -559,9 +737,9 @@ std::vector<Table> bench_tables(const std::vector<Record>& records, const System
   return out;
 }
 
-std::vector<Table> compute_tables(const std::vector<Record>& records) {
+std::vector<Table> compute_tables(const std::vector<Record>& records, BenchDetail detail) {
   std::vector<Table> out;
-  add_elementwise(records, out);
+  add_elementwise(records, detail, out);
   add_gemm(records, out);
   add_overlap(records, out);
   return out;

@@ -248,6 +248,19 @@ std::string format_bytes_binary(std::uint64_t bytes) {
   return scaled(static_cast<double>(bytes), {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}, 1024.0);
 }
 
+std::string format_size(std::uint64_t bytes) {
+  static constexpr std::array<std::string_view, 7> kUnits{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::uint64_t value = bytes;
+  std::size_t unit = 0;
+  while (value >= 1024 && value % 1024 == 0 && unit + 1 < kUnits.size()) {
+    value /= 1024;
+    ++unit;
+  }
+  // An exact multiple below the next unit reads as a whole number: "1 KiB", "1000 KiB".
+  if (value < 1024 || unit + 1 == kUnits.size()) return fmt::format("{} {}", value, kUnits[unit]);
+  return format_bytes_binary(bytes);
+}
+
 std::string format_rate(double bytes_per_second) {
   if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) return "-";
   const double gbps = bytes_per_second / 1e9;

@@ -36,9 +36,14 @@ struct Shape {
 // Rejects empty, negative, zero, non-numeric, unknown units and values over a day (UsageError).
 [[nodiscard]] double parse_duration(std::string_view text);
 
-// "400 MB", "4 KiB"-style human sizes. Decimal by default (GB = 1e9, as in every rate).
+// "400 MB", "4 KiB"-style human sizes. format_bytes is decimal (kB = 1000), the notation of
+// check and compare rows (their names are stable identities in JUnit and dashboards).
 [[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 [[nodiscard]] std::string format_bytes_binary(std::uint64_t bytes);
+// The size notation of bench/show tables and the HTML report: binary (IEC) units throughout,
+// exact multiples without decimals ("4 B", "1 KiB", "8 MiB", "256 MiB"), other sizes with three
+// significant digits ("381 MiB" for 400 MB, "1.50 KiB"). Rates stay decimal GB/s (1e9 B/s).
+[[nodiscard]] std::string format_size(std::uint64_t bytes);
 // Bandwidth in decimal GB/s or TB/s ("394.5 GB/s").
 [[nodiscard]] std::string format_rate(double bytes_per_second);
 // "1.71 us", "35.00 ms", "812 ns".

@@ -108,10 +108,44 @@ std::string rate_tooltip(const std::string& prefix, const Record& r) {
   if (const auto e = efficiency(r)) {
     tip += fmt::format(" = {} of {}", percent(*e), format_rate(*r.test.theoretical_bytes_per_s));
   }
-  if (r.time) tip += fmt::format(", cv {:.1f}%", r.time->cv * 100);
+  if (r.time) {
+    tip += fmt::format(", {} per op", format_duration(r.time->median));
+    if (r.bytes_per_op > 0 && r.time->q1 > 0 && r.time->q3 > 0) {
+      tip += fmt::format(" (IQR {:.3g}\u2013{:.3g} GB/s)", r.bytes_per_op / r.time->q3 / 1e9,
+                         r.bytes_per_op / r.time->q1 / 1e9);
+    }
+    tip += fmt::format(", cv {:.1f}%", r.time->cv * 100);
+  }
   if (noisy(r)) tip += " (noisy)";
   tip += clock_note(r);
   return tip;
+}
+
+// What a size chart draws of a record: its median rate (GB/s) or its median time per operation
+// (µs), each with its interquartile range from the samples' q1 and q3.
+enum class SizeFigure { rate, time };
+
+std::optional<Point> size_point(const Record& r, SizeFigure figure, const std::string& tooltip) {
+  if (r.status != Status::ok || !r.time) return std::nullopt;
+  const Summary& t = *r.time;
+  Point p;
+  p.x = static_cast<double>(r.test.bytes);
+  p.tooltip = tooltip;
+  if (figure == SizeFigure::time) {
+    if (!(t.median > 0)) return std::nullopt;
+    p.y = t.median * 1e6;
+    p.lo = t.q1 * 1e6;
+    p.hi = t.q3 * 1e6;
+    return p;
+  }
+  const auto rate = rate_of(r);
+  if (!rate) return std::nullopt;
+  p.y = *rate / 1e9;
+  if (r.bytes_per_op > 0 && t.q1 > 0 && t.q3 > 0) {  // the slower quartile of time is the lower rate
+    p.lo = r.bytes_per_op / t.q3 / 1e9;
+    p.hi = r.bytes_per_op / t.q1 / 1e9;
+  }
+  return p;
 }
 
 // ---- sweeps --------------------------------------------------------------------------------------
@@ -122,15 +156,20 @@ struct SweepGroup {
   Records records;
 };
 
-std::vector<SweepGroup> sweep_groups(const std::vector<Record>& records, Suite suite) {
+// Size sweeps of one suite, one group per pair (per GPU for host and elementwise). With
+// `with_latency`, the latency suite's small copies too (they have a time, not a rate).
+std::vector<SweepGroup> sweep_groups(const std::vector<Record>& records, Suite suite, bool with_latency = false) {
   const Records candidates = select(records, [&](const Record& r) {
     const Case& c = r.test;
-    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_suite_skip(c) &&
-           !is_concurrent(c) && !is_tuning_case(c);
+    const bool timed = metric_of(c.method) == Metric::bandwidth ||
+                       (with_latency && c.suite == Suite::latency && !is_chase(c.method));
+    return c.suite == suite && timed && !is_suite_skip(c) && !is_concurrent(c) && !is_tuning_case(c);
   });
   std::vector<SweepGroup> groups;
   for (const Record* r : candidates) {
-    const std::string key = suite == Suite::host ? gpu_label(host_gpu(r->test)) : where(r->test);
+    const std::string key = suite == Suite::host          ? gpu_label(host_gpu(r->test))
+                            : suite == Suite::elementwise ? compute_label(r->test)
+                                                          : where(r->test);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const SweepGroup& g) { return g.key == key; });
     if (it == groups.end()) {
       groups.push_back({key, r->test.link_class, {}});
@@ -483,62 +522,176 @@ std::string source_caption(const ReportSource& source) {
 
 // ---- charts --------------------------------------------------------------------------------------
 
-std::vector<LineChart> sweep_charts(const std::vector<ReportSource>& sources) {
-  std::vector<LineChart> charts;
+namespace {
+
+// The size sweeps of every file for one suite and link class: each file's first (representative)
+// group of that link class.
+struct LinkSweeps {
+  Suite suite = Suite::peer;
+  std::string link;
+  std::vector<std::pair<std::size_t, const SweepGroup*>> files;  // (file index, its group)
+};
+
+struct AllSweeps {
+  std::vector<std::vector<std::vector<SweepGroup>>> groups;  // [suite][file]
+  std::vector<LinkSweeps> links;
+};
+
+AllSweeps all_sweeps(const std::vector<ReportSource>& sources, bool with_latency) {
+  AllSweeps all;
+  all.groups.resize(all_suites().size());
   for (const Suite suite : all_suites()) {
-    std::vector<std::vector<SweepGroup>> per_source;
+    auto& per_source = all.groups[static_cast<std::size_t>(suite)];
     std::vector<std::string> links;  // in first-seen order over the files
     for (const auto& s : sources) {
-      per_source.push_back(sweep_groups(s.report.records, suite));
+      per_source.push_back(sweep_groups(s.report.records, suite, with_latency));
       for (const auto& g : per_source.back()) {
         if (std::find(links.begin(), links.end(), g.link) == links.end()) links.push_back(g.link);
       }
     }
-    const auto& suite_methods = methods_of(suite);
     for (const auto& link : links) {
-      LineChart chart;
-      std::vector<std::pair<std::size_t, std::string>> keys;  // (file, its representative pair)
+      LinkSweeps ls;
+      ls.suite = suite;
+      ls.link = link;
       for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& groups = per_source[i];
         const auto g = std::find_if(groups.begin(), groups.end(), [&](const SweepGroup& x) { return x.link == link; });
-        if (g == groups.end()) continue;
-        const std::size_t before = chart.series.size();
-        const std::string prefix = sources.size() > 1 ? sources[i].label + ": " : "";
-        for (const Method m : methods_in(g->records)) {
-          Series series;
-          series.label = std::string(to_string(m));
-          series.color = static_cast<int>(std::find(suite_methods.begin(), suite_methods.end(), m) - suite_methods.begin());
-          series.style = static_cast<int>(i);
-          Records points;
-          for (const Record* r : g->records) {
-            if (r->test.method == m) points.push_back(r);
-          }
-          std::stable_sort(points.begin(), points.end(),
-                           [](const Record* a, const Record* b) { return a->test.bytes < b->test.bytes; });
-          for (const Record* r : points) {
-            if (const auto rate = rate_of(*r)) {
-              series.points.push_back({static_cast<double>(r->test.bytes), *rate / 1e9, rate_tooltip(prefix, *r)});
-            }
-          }
-          if (!series.points.empty()) chart.series.push_back(std::move(series));
-        }
-        if (chart.series.size() > before) keys.emplace_back(i, g->key);
+        if (g != groups.end()) ls.files.emplace_back(i, &*g);
       }
-      if (chart.series.empty()) continue;
-      const bool same_key = std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.second == keys.front().second; });
-      if (sources.size() > 1) {
-        for (const auto& [i, key] : keys) {
-          chart.axes.style_labels.push_back(
-              {static_cast<int>(i), source_caption(sources[i]) + (same_key ? "" : " \u00b7 " + key)});
-        }
-      }
-      const std::string link_text = link.empty() ? "" : " (" + link + ")";
-      chart.axes.title = fmt::format("{}: {}{}", to_string(suite), same_key ? keys.front().second : "representative pair",
-                                     link_text);
-      chart.axes.y_label = suite == Suite::async ? "GB/s (both directions)" : "GB/s";
-      chart.axes.width = 640;
-      charts.push_back(std::move(chart));
+      all.links.push_back(std::move(ls));
     }
+  }
+  return all;
+}
+
+int method_color(Suite suite, Method m) {
+  const auto& methods = methods_of(suite);
+  return static_cast<int>(std::find(methods.begin(), methods.end(), m) - methods.begin());
+}
+
+Records of_method_by_size(const SweepGroup& g, Method m) {
+  Records points;
+  for (const Record* r : g.records) {
+    if (r->test.method == m) points.push_back(r);
+  }
+  std::stable_sort(points.begin(), points.end(), [](const Record* a, const Record* b) { return a->test.bytes < b->test.bytes; });
+  return points;
+}
+
+// Title and legend of a chart over several files' groups `keys` (file, representative pair).
+void name_chart(LineChart& chart, const std::vector<ReportSource>& sources, const LinkSweeps& ls,
+                const std::vector<std::pair<std::size_t, std::string>>& keys, std::string_view what) {
+  const bool same_key = std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.second == keys.front().second; });
+  if (sources.size() > 1) {
+    for (const auto& [i, key] : keys) {
+      chart.axes.style_labels.push_back(
+          {static_cast<int>(i), source_caption(sources[i]) + (same_key ? "" : " \u00b7 " + key)});
+    }
+  }
+  const std::string link_text = ls.link.empty() ? "" : " (" + ls.link + ")";
+  chart.axes.title = fmt::format("{}: {}{}{}", to_string(ls.suite), same_key ? keys.front().second : "representative pair",
+                                 link_text, what);
+  chart.axes.width = 640;
+}
+
+std::vector<LineChart> size_charts(const std::vector<ReportSource>& sources, SizeFigure figure) {
+  std::vector<LineChart> charts;
+  const AllSweeps all = all_sweeps(sources, figure == SizeFigure::time);
+  for (const LinkSweeps& ls : all.links) {
+    LineChart chart;
+    std::vector<std::pair<std::size_t, std::string>> keys;  // (file, its representative pair)
+    for (const auto& [i, g] : ls.files) {
+      const std::size_t before = chart.series.size();
+      const std::string prefix = sources.size() > 1 ? sources[i].label + ": " : "";
+      for (const Method m : methods_in(g->records)) {
+        Series series;
+        series.label = std::string(to_string(m));
+        series.color = method_color(ls.suite, m);
+        series.style = static_cast<int>(i);
+        for (const Record* r : of_method_by_size(*g, m)) {
+          if (auto p = size_point(*r, figure, rate_tooltip(prefix, *r))) series.points.push_back(std::move(*p));
+        }
+        if (!series.points.empty()) chart.series.push_back(std::move(series));
+      }
+      if (chart.series.size() > before) keys.emplace_back(i, g->key);
+    }
+    if (chart.series.empty()) continue;
+    name_chart(chart, sources, ls, keys, figure == SizeFigure::time ? ", time per operation" : "");
+    chart.axes.y_scale = YScale::log;
+    chart.axes.band_label = "shaded: interquartile range of the samples";
+    if (figure == SizeFigure::time) {
+      chart.axes.y_label = "\u00b5s per operation (log scale)";
+    } else {
+      chart.axes.y_label = ls.suite == Suite::async ? "GB/s, both directions (log scale)" : "GB/s (log scale)";
+    }
+    charts.push_back(std::move(chart));
+  }
+  return charts;
+}
+
+}  // namespace
+
+std::vector<LineChart> sweep_charts(const std::vector<ReportSource>& sources) {
+  return size_charts(sources, SizeFigure::rate);
+}
+
+std::vector<LineChart> time_charts(const std::vector<ReportSource>& sources) {
+  return size_charts(sources, SizeFigure::time);
+}
+
+std::vector<LineChart> ratio_charts(const std::vector<ReportSource>& sources) {
+  std::vector<LineChart> charts;
+  if (sources.size() < 2) return charts;
+  const AllSweeps all = all_sweeps(sources, true);
+  for (const LinkSweeps& ls : all.links) {
+    if (ls.files.empty() || ls.files.front().first != 0) continue;  // nothing of file 1 to divide by
+    const SweepGroup& base = *ls.files.front().second;
+    LineChart chart;
+    std::vector<std::pair<std::size_t, std::string>> keys{{0, base.key}};
+    for (std::size_t f = 1; f < ls.files.size(); ++f) {
+      const auto& [i, g] = ls.files[f];
+      const std::size_t before = chart.series.size();
+      for (const Method m : methods_in(g->records)) {
+        std::map<std::uint64_t, const Record*> base_at;
+        for (const Record* r : of_method_by_size(base, m)) base_at[r->test.bytes] = r;
+        Series series;
+        series.label = std::string(to_string(m));
+        series.color = method_color(ls.suite, m);
+        series.style = static_cast<int>(i);
+        for (const Record* r : of_method_by_size(*g, m)) {
+          const auto b = base_at.find(r->test.bytes);
+          if (b == base_at.end()) continue;
+          const Record& r0 = *b->second;
+          if (r->status != Status::ok || r0.status != Status::ok || !r->time || !r0.time) continue;
+          const Summary& t0 = *r0.time;
+          const Summary& tk = *r->time;
+          if (!(t0.median > 0) || !(tk.median > 0)) continue;
+          // Speed ratio, as compare's: file 1's time / file k's time (> 1: file k is faster). The
+          // band pairs the quartiles the other way round: how far apart the two spreads reach.
+          Point p;
+          p.x = static_cast<double>(r->test.bytes);
+          p.y = t0.median / tk.median;
+          if (t0.q1 > 0 && tk.q1 > 0 && tk.q3 > 0) {
+            p.lo = t0.q1 / tk.q3;
+            p.hi = t0.q3 / tk.q1;
+          }
+          p.tooltip = fmt::format("{} {}, {}: {} / {} = {:.3f}", to_string(m), g->key, byte_label(r->test.bytes),
+                                  sources[i].label, sources[0].label, p.y);
+          series.points.push_back(std::move(p));
+        }
+        if (!series.points.empty()) chart.series.push_back(std::move(series));
+      }
+      if (chart.series.size() > before) keys.emplace_back(i, g->key);
+    }
+    if (chart.series.empty()) continue;
+    name_chart(chart, sources, ls, keys, ", speed relative to the first file");
+    chart.axes.style_labels.erase(chart.axes.style_labels.begin());  // file 1 is the reference line, not a series
+    chart.axes.y_scale = YScale::linear_range;
+    chart.axes.y_label = "speed / first file's";
+    chart.axes.reference_y = 1.0;
+    chart.axes.reference_label = "1 = as fast as the first file";
+    chart.axes.band_label = "shaded: quartile range of the ratio";
+    charts.push_back(std::move(chart));
   }
   return charts;
 }
@@ -806,10 +959,37 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
     std::string body;
     for (const auto& chart : sweep_charts(sources)) body += figure(svg_line_chart(chart.series, chart.axes));
     if (!body.empty()) {
-      std::string hint = "Median GB/s (1 GB = 10<sup>9</sup> B) of each method on the representative pair of each link class";
+      std::string hint = "Median GB/s (1 GB = 10<sup>9</sup> B) of each method on the representative pair of each link "
+                         "class, on log axes so the small sizes are readable; the shaded band is the interquartile "
+                         "range of the samples";
       hint += sources.size() > 1 ? "; one dash style and marker shape per file, named in each legend." : ".";
       hint += " Hover a marker for the exact value.";
       sections.push_back({"sweeps", "Bandwidth vs transfer size", "<p class=\"hint\">" + hint + "</p>\n<div class=\"charts\">\n" + body + "</div>\n"});
+    }
+  }
+  {
+    std::string body;
+    for (const auto& chart : ratio_charts(sources)) body += figure(svg_line_chart(chart.series, chart.axes));
+    if (!body.empty()) {
+      const std::string hint = fmt::format(
+          "Speed of each other file relative to {} per method and size: its median time per operation divided into "
+          "the first file's (above 1 = faster). The band reaches from the slower quartile of one file to the faster "
+          "of the other; where it straddles 1 the difference is within the samples' spread. gpuxfer compare gives "
+          "verdicts with confidence intervals.",
+          html_escape(sources.front().label));
+      sections.push_back({"ratios", "Relative to the first file",
+                          "<p class=\"hint\">" + hint + "</p>\n<div class=\"charts\">\n" + body + "</div>\n"});
+    }
+  }
+  {
+    std::string body;
+    for (const auto& chart : time_charts(sources)) body += figure(svg_line_chart(chart.series, chart.axes));
+    if (!body.empty()) {
+      const std::string hint =
+          "Median time per operation of the same sweeps and of the latency suite's small copies (log-log): flat "
+          "where a fixed cost per operation dominates, rising with size where bandwidth does.";
+      sections.push_back({"time", "Time per operation vs transfer size",
+                          "<p class=\"hint\">" + hint + "</p>\n<div class=\"charts\">\n" + body + "</div>\n"});
     }
   }
   {
@@ -860,7 +1040,9 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
       std::string charts;
       for (const auto& c : compute_bar_charts(s.report)) charts += figure(svg_bar_chart(c));
       std::string tables;
-      for (const auto& t : compute_tables(s.report.records)) tables += "<div>\n" + html_table(t) + "</div>\n";
+      for (const auto& t : compute_tables(s.report.records, BenchDetail::compact)) {
+        tables += "<div>\n" + html_table(t) + "</div>\n";
+      }
       if (!charts.empty() || !tables.empty()) {
         body += subheading(sources, s) + "<div class=\"charts\">\n" + charts + "</div>\n<div class=\"tables\">\n" +
                 tables + "</div>\n";
@@ -915,7 +1097,7 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
   }
   const auto& b = build_info();
   out += "<footer>Made by " +
-         html_escape(fmt::format("gpuxfer {} (git {}{}). GB/s = 1e9 bytes per second; sizes: KiB/MiB = 1024-based, kB/MB = 1000-based.",
+         html_escape(fmt::format("gpuxfer {} (git {}{}). GB/s = 1e9 bytes per second; sizes in KiB/MiB/GiB = 1024-based units.",
                                  b.version, b.git_sha, b.git_dirty.value_or(false) ? ", uncommitted changes" : "")) +
          "</footer>\n</body>\n</html>\n";
   return out;

@@ -1,10 +1,12 @@
 #pragma once
 // `gpuxfer report`: one self-contained HTML page (inline CSS and SVG, no script, no network, no
 // external fonts) from one or more result files. Sections, each left out when it has nothing
-// to show: the system summary; bandwidth-vs-size charts per suite and link class, the files
-// overlaid (a dash style per file); GPU x GPU heatmaps at the headline size, colored by % of
-// theoretical; per-GPU host bars; concurrent transfers; latency tables; compute bars with % of
-// peak (suites elementwise / gemm); the "check" findings a result may carry.
+// to show: the system summary; bandwidth-vs-size charts per suite and link class (log axes,
+// interquartile bands), the files overlaid (a dash style per file); time per operation vs size;
+// with several files, each one's speed relative to the first; GPU x GPU heatmaps at the
+// headline size, colored by % of theoretical; per-GPU host bars; concurrent transfers; latency
+// tables; compute bars with % of peak (suites elementwise / gemm); the "check" findings a
+// result may carry. Sizes are written in binary units throughout (byte_label).
 // Host-only: starts from JSON files and never touches CUDA.
 #include <string>
 #include <string_view>
@@ -50,8 +52,15 @@ struct LineChart {
   LineChartAxes axes;
 };
 // Per suite and link class, the representative pair's size sweep of every file (the first
-// sweep of that link class in the file), one series per method and file.
+// sweep of that link class in the file), one series per method and file: median GB/s on a log
+// axis, the interquartile range of the samples as a band.
 [[nodiscard]] std::vector<LineChart> sweep_charts(const std::vector<ReportSource>& sources);
+// The same sweeps as time per operation (µs, log-log), with the latency suite's small copies.
+[[nodiscard]] std::vector<LineChart> time_charts(const std::vector<ReportSource>& sources);
+// Several files: per sweep of the first file, each other file's speed relative to it per method
+// and size (file 1's median time / file k's; > 1 = faster), with the quartiles' reach as a band.
+// Empty for one file.
+[[nodiscard]] std::vector<LineChart> ratio_charts(const std::vector<ReportSource>& sources);
 
 // Per pair method (peer, staged, async bidirectional) and headline size: GB/s and % of theoretical.
 [[nodiscard]] std::vector<HeatmapMatrix> pair_heatmaps(const LoadedReport& report);

@@ -141,26 +141,7 @@ std::string legend(const std::vector<LegendItem>& items, double left, double rig
 
 // ---- axes ----------------------------------------------------------------------------------------
 
-std::string byte_label(std::uint64_t bytes) {
-  if (bytes < 1000) return fmt::format("{} B", bytes);
-  static constexpr std::array<const char*, 7> kBinary{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  static constexpr std::array<const char*, 7> kDecimal{"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-  std::uint64_t value = bytes;
-  std::size_t unit = 0;
-  while (value % 1024 == 0 && value >= 1024 && unit + 1 < kBinary.size()) {
-    value /= 1024;
-    ++unit;
-  }
-  if (unit > 0 && value < 1024) return fmt::format("{} {}", value, kBinary[unit]);
-  value = bytes;
-  unit = 0;
-  while (value % 1000 == 0 && value >= 1000 && unit + 1 < kDecimal.size()) {
-    value /= 1000;
-    ++unit;
-  }
-  if (unit > 0 && value < 1000) return fmt::format("{} {}", value, kDecimal[unit]);
-  return format_bytes(bytes);
-}
+std::string byte_label(std::uint64_t bytes) { return format_size(bytes); }
 
 std::vector<Tick> log2_byte_ticks(double lo, double hi, double min_octaves_apart) {
   lo = std::max(lo, 1.0);
@@ -223,6 +204,73 @@ std::vector<Tick> linear_ticks(double hi, int target) {
   return ticks;
 }
 
+std::vector<Tick> linear_ticks_between(double lo, double hi, int target) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return linear_ticks(1, target);
+  if (hi < lo) std::swap(lo, hi);
+  if (hi - lo < 1e-12) {
+    const double pad = std::max(std::abs(hi) * 0.05, 1e-6);
+    lo -= pad;
+    hi += pad;
+  }
+  target = std::max(target, 1);
+  const double raw = (hi - lo) / target;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude;
+  double multiple = 1;
+  for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    multiple = m;
+    step = m * magnitude;
+    if (step >= raw * (1 - 1e-9)) break;
+  }
+  const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)) +
+                                       (multiple == 2.5 && step < 10 ? 1 : 0));
+  const double first = std::floor(lo / step + 1e-9) * step;
+  const double last = std::ceil(hi / step - 1e-9) * step;
+  std::vector<Tick> ticks;
+  for (int i = 0; first + step * i <= last + step * 1e-6; ++i) {
+    const double v = first + step * i;
+    ticks.push_back({v, fmt::format("{:.{}f}", std::abs(v) < step * 1e-6 ? 0.0 : v, decimals)});
+  }
+  return ticks;
+}
+
+namespace {
+// "0.0001", "0.1", "1", "20", "500", "1000", "10k", "200k", "1M"; "1e-05" below a ten-thousandth.
+std::string log_label(double v) {
+  if (v >= 1e4) {
+    const bool mega = v >= 1e6;
+    return fmt::format("{:.0f}{}", v / (mega ? 1e6 : 1e3), mega ? "M" : "k");
+  }
+  if (v >= 1) return fmt::format("{:.0f}", v);
+  if (v >= 1e-4 * (1 - 1e-9)) {
+    const int decimals = static_cast<int>(std::ceil(-std::log10(v) - 1e-9));
+    return fmt::format("{:.{}f}", v, decimals);
+  }
+  return fmt::format("{:.0e}", v);
+}
+}  // namespace
+
+std::vector<Tick> log10_ticks(double lo, double hi) {
+  if (!(lo > 0) || !std::isfinite(lo)) lo = 1;
+  if (!(hi >= lo) || !std::isfinite(hi)) hi = lo;
+  int first = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
+  int last = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
+  if (last <= first) last = first + 1;
+  const bool labelled_multiples = last - first <= 2;
+  std::vector<Tick> ticks;
+  for (int e = first; e <= last; ++e) {
+    const double decade = std::pow(10.0, e);
+    ticks.push_back({decade, log_label(decade)});
+    if (e == last) break;
+    for (int m = 2; m <= 9; ++m) {
+      const bool shown = labelled_multiples && (m == 2 || m == 5);
+      if (labelled_multiples && !shown) continue;
+      ticks.push_back({m * decade, shown ? log_label(m * decade) : ""});
+    }
+  }
+  return ticks;
+}
+
 // ---- colors and styles ---------------------------------------------------------------------------
 
 std::string palette_color(int index) {
@@ -263,19 +311,41 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
   const double width = std::max(axes.width, 240);
   const double ph = std::max(axes.plot_height, 80);
   const double pw = width - ml - mr;
+  const bool log_y = axes.y_scale == YScale::log;
 
+  // A point is drawn when finite, at a positive size, and (log axis) at a positive value.
+  const auto drawable = [&](const Point& p) {
+    return std::isfinite(p.x) && std::isfinite(p.y) && p.x > 0 && (!log_y || p.y > 0);
+  };
+  const auto has_band = [&](const Point& p) {
+    return drawable(p) && p.lo && p.hi && std::isfinite(*p.lo) && std::isfinite(*p.hi) && (!log_y || *p.lo > 0);
+  };
   double x_lo = 0;
   double x_hi = 0;
+  double y_lo = 0;
   double y_hi = 0;
   bool any = false;
+  bool any_band = false;
   for (const auto& s : series) {
     for (const auto& p : s.points) {
-      if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x <= 0) continue;
+      if (!drawable(p)) continue;
+      double lo = p.y;
+      double hi = p.y;
+      if (has_band(p)) {
+        lo = std::min(lo, *p.lo);
+        hi = std::max(hi, *p.hi);
+        any_band = true;
+      }
       x_lo = any ? std::min(x_lo, p.x) : p.x;
       x_hi = any ? std::max(x_hi, p.x) : p.x;
-      y_hi = std::max(y_hi, p.y);
+      y_lo = any ? std::min(y_lo, lo) : lo;
+      y_hi = any ? std::max(y_hi, hi) : hi;
       any = true;
     }
+  }
+  if (axes.reference_y && any) {
+    y_lo = std::min(y_lo, *axes.reference_y);
+    y_hi = std::max(y_hi, *axes.reference_y);
   }
 
   // Legend: each variant (color) once, then the line styles when there are several files.
@@ -298,6 +368,10 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
     swatch += marker(entry.style, 17, 0, "#444", "");
     items.push_back({std::move(swatch), 34, entry.label, &entry == &axes.style_labels.front()});
   }
+  if (any_band && !axes.band_label.empty()) {
+    items.push_back({"<rect x=\"0\" y=\"-6\" width=\"22\" height=\"12\" fill=\"#444\" fill-opacity=\"0.2\"/>", 22,
+                     axes.band_label, axes.style_labels.empty()});
+  }
   int legend_rows = 0;
   const double legend_top = mt + ph + 58;
   const std::string legend_svg = legend(items, ml, width - mr, legend_top, legend_rows);
@@ -308,12 +382,27 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
   out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"{}\"/>\n",
                      num(ml), num(mt), num(pw), num(ph), kGrid);
 
-  const auto y_ticks = linear_ticks(y_hi);
+  // The y axis: ticks and the fraction of the plot height a value sits at.
+  std::vector<Tick> y_ticks;
+  switch (axes.y_scale) {
+    case YScale::linear: y_ticks = linear_ticks(y_hi); break;
+    case YScale::linear_range: y_ticks = linear_ticks_between(any ? y_lo : 0, any ? y_hi : 1); break;
+    case YScale::log: y_ticks = log10_ticks(any ? y_lo : 1, any ? y_hi : 10); break;
+  }
+  const double y_bottom = y_ticks.front().value;
   const double y_top = y_ticks.back().value;
-  const auto y_of = [&](double v) { return mt + ph - v / y_top * ph; };
+  const auto y_of = [&](double v) {
+    double f = 0;
+    if (log_y) {
+      f = (std::log10(v) - std::log10(y_bottom)) / (std::log10(y_top) - std::log10(y_bottom));
+    } else {
+      f = (v - y_bottom) / (y_top - y_bottom);
+    }
+    return mt + ph - f * ph;
+  };
   for (const auto& t : y_ticks) {
-    out += line(ml, y_of(t.value), ml + pw, y_of(t.value), kGrid);
-    out += text(ml - 6, y_of(t.value) + 4, t.label, "end", fmt::format("fill=\"{}\"", kMuted));
+    out += line(ml, y_of(t.value), ml + pw, y_of(t.value), t.label.empty() ? kMinorGrid : kGrid);
+    if (!t.label.empty()) out += text(ml - 6, y_of(t.value) + 4, t.label, "end", fmt::format("fill=\"{}\"", kMuted));
   }
   out += text(16, mt + ph / 2, axes.y_label, "middle",
               fmt::format("fill=\"{}\" transform=\"rotate(-90 16 {})\"", kText, num(mt + ph / 2)));
@@ -337,10 +426,33 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
       out += line(x, mt + ph, x, mt + ph + 4, kAxis);
       out += text(x, mt + ph + 18, t.label, "middle", fmt::format("fill=\"{}\"", kMuted));
     }
+    if (axes.reference_y) {
+      const double y = y_of(*axes.reference_y);
+      out += fmt::format(
+          "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" stroke-width=\"1.2\" stroke-dasharray=\"5 3\"/>\n",
+          num(ml), num(y), num(ml + pw), num(y));
+      if (!axes.reference_label.empty()) {
+        out += text(ml + pw - 4, y - 5, axes.reference_label, "end", fmt::format("font-size=\"11\" fill=\"{}\"", kMuted));
+      }
+    }
+    // Bands first, under every line: the upper edge left to right, the lower edge back.
+    for (const auto& s : series) {
+      std::vector<std::string> upper;
+      std::vector<std::string> lower;
+      for (const auto& p : s.points) {
+        if (!has_band(p)) continue;
+        upper.push_back(num(x_of(p.x)) + "," + num(y_of(*p.hi)));
+        lower.push_back(num(x_of(p.x)) + "," + num(y_of(*p.lo)));
+      }
+      if (upper.size() < 2) continue;
+      std::reverse(lower.begin(), lower.end());
+      out += fmt::format("<polygon fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\" points=\"{} {}\"/>\n",
+                         palette_color(s.color), fmt::join(upper, " "), fmt::join(lower, " "));
+    }
     for (const auto& s : series) {
       std::vector<std::string> coords;
       for (const auto& p : s.points) {
-        if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x <= 0) continue;
+        if (!drawable(p)) continue;
         coords.push_back(num(x_of(p.x)) + "," + num(y_of(p.y)));
       }
       if (coords.empty()) continue;
@@ -350,7 +462,7 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
           "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" stroke-linejoin=\"round\"{} points=\"{}\"/>\n",
           color, dash_attribute(s.style), fmt::join(coords, " "));
       for (const auto& p : s.points) {
-        if (!std::isfinite(p.x) || !std::isfinite(p.y) || p.x <= 0) continue;
+        if (!drawable(p)) continue;
         out += marker(s.style, x_of(p.x), y_of(p.y), color, p.tooltip);
       }
       out += "</g>\n";

@@ -1,6 +1,7 @@
 #pragma once
-// Inline SVG charts for the HTML report: a bandwidth-vs-size line chart (log-2 x axis of bytes),
-// a GPU x GPU heatmap colored by a fraction (% of theoretical), and a grouped bar chart.
+// Inline SVG charts for the HTML report: a line chart over a log-2 x axis of bytes (a linear y
+// axis from 0, a linear range, or a log-10 y axis; optional interquartile bands and a reference
+// line), a GPU x GPU heatmap colored by a fraction (% of theoretical), and a grouped bar chart.
 // Pure functions of plain data: deterministic text (fixed one-decimal coordinates), no ids, no
 // scripts, every label escaped, so the output can be compared against golden files.
 #include <cstdint>
@@ -18,8 +19,9 @@ struct Tick {
   std::string label;
 };
 
-// "4 B", "1 KiB", "32 MiB" for powers of two (and exact binary multiples), "400 MB" for exact
-// decimal multiples, otherwise the decimal format_bytes rendering ("1.02 kB").
+// The report's one size notation, that of the text tables (core/units format_size): binary
+// units, exact multiples without decimals ("4 B", "1 KiB", "32 MiB"), others with three
+// significant digits ("381 MiB" for 400 MB).
 [[nodiscard]] std::string byte_label(std::uint64_t bytes);
 
 // Ticks of a log-2 byte axis from lo to hi (bytes, lo >= 1): powers of two every 1, 2, 5 or 10
@@ -29,6 +31,12 @@ struct Tick {
 
 // 0 .. a "nice" maximum >= hi in steps of 1, 2, 2.5 or 5 x 10^k, about `target` steps.
 [[nodiscard]] std::vector<Tick> linear_ticks(double hi, int target = 6);
+// A "nice" range around [lo, hi] (lo < hi, both may be far from 0), about `target` steps.
+[[nodiscard]] std::vector<Tick> linear_ticks_between(double lo, double hi, int target = 6);
+// A log-10 axis over [lo, hi] (lo > 0): whole decades from the one at or below lo to the one at
+// or above hi, labelled ("0.01", "1", "100", "10k"); across at most two decades also 2x and 5x,
+// labelled; across more, 2x..9x as unlabelled minor ticks (label "").
+[[nodiscard]] std::vector<Tick> log10_ticks(double lo, double hi);
 
 // ---- colors and styles ---------------------------------------------------------------------------
 
@@ -47,6 +55,10 @@ struct Point {
   double x = 0;  // bytes
   double y = 0;  // in the y axis' unit
   std::string tooltip;  // shown on hover (<title>); empty: none
+  // The spread drawn as a band around the line (the interquartile range of the samples, in the
+  // y axis' unit); a series gets a band where at least two points have both.
+  std::optional<double> lo;
+  std::optional<double> hi;
 };
 
 struct Series {
@@ -62,18 +74,31 @@ struct StyleLabel {
   std::string label;
 };
 
+enum class YScale {
+  linear,       // 0 .. a nice maximum
+  linear_range, // a nice range around the data (ratios near 1)
+  log,          // log-10 decades
+};
+
 struct LineChartAxes {
   std::string title;
   std::string x_label = "transfer size (bytes, log scale)";
   std::string y_label = "GB/s";
+  YScale y_scale = YScale::linear;
+  // A horizontal reference line (ratio charts: 1 = the same), labelled at its right end.
+  std::optional<double> reference_y;
+  std::string reference_label;
+  // Legend entry for the bands, shown when a series has one ("shaded: q1-q3 of the samples").
+  std::string band_label;
   // Line styles (input files) named in the legend after the variants; empty: none.
   std::vector<StyleLabel> style_labels;
   int width = 660;
   int plot_height = 300;
 };
 
-// One polyline with markers per series over a log-2 byte x axis and a linear y axis from 0.
-// The legend lists each variant (color) once, then each entry of axes.style_labels.
+// One polyline with markers per series over a log-2 byte x axis and the y axis of
+// axes.y_scale (points at or below 0 are left out on a log axis); bands under the lines.
+// The legend lists each variant (color) once, then each entry of axes.style_labels, then the band.
 [[nodiscard]] std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxes& axes);
 
 // ---- heatmap -------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 const std::string kDataDir = GPUXFER_TEST_DATA_DIR;
 const std::string kTable = kDataDir + "/bad_inputs/bad_inputs.tsv";
 const std::string kRuns = kDataDir + "/runs/";
-const char* const kSubcommands[] = {"list", "bench", "compare", "check", "report"};
+const char* const kSubcommands[] = {"list", "bench", "compare", "check", "report", "show"};
 // The generated oversize files are one byte over the readers' caps.
 constexpr std::uintmax_t kReportCap = gx::kMaxReportBytes;
 constexpr std::uintmax_t kExpectCap = gx::kMaxExpectBytes;
@@ -182,12 +182,15 @@ class CliBadInputs : public ::testing::Test {
 std::string CliBadInputs::tmp_;
 
 // `--flag` names that take a value, from help text like "  -o,--output TEXT   Write ...":
-// a type name in capitals follows the names (flags have none, or "Excludes: ...").
+// a type name in capitals follows the names, and its default after "=" ("--dtype TEXT=f32");
+// flags have none, or "Excludes: ...". A subcommand's help repeats the global options under
+// "Global options:" at its end; they are the top level's, checked there.
 std::vector<std::vector<std::string>> value_flags(const std::string& help) {
-  static const std::regex option(R"(^\s+((?:-[A-Za-z0-9],)*)(--[A-Za-z0-9][A-Za-z0-9-]*)\s+([A-Z][A-Z0-9_]*)(?=[\s:]|$))");
+  static const std::regex option(R"(^\s+((?:-[A-Za-z0-9],)*)(--[A-Za-z0-9][A-Za-z0-9-]*)\s+([A-Z][A-Z0-9_:]*)(?=[\s:=]|$))");
   std::vector<std::vector<std::string>> flags;
   std::istringstream in(help);
   for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Global options:", 0) == 0) break;
     std::smatch m;
     if (!std::regex_search(line, m, option)) continue;
     std::vector<std::string> names{m[2].str()};
@@ -265,6 +268,7 @@ TEST_F(CliBadInputs, EveryFileReaderHasTheCapsAndBrokenFiles) {
       {"check --expect",
        [](const Entry& e) { return subcommand_of(e.args) == "check" && e.args.find("--expect") != std::string::npos; }},
       {"report RESULT", [](const Entry& e) { return subcommand_of(e.args) == "report"; }},
+      {"show RESULT", [](const Entry& e) { return subcommand_of(e.args) == "show"; }},
   };
   for (const auto& reader : readers) {
     for (const char* problem : {"cannot open", "empty file", "malformed JSON", "is newer", "nested deeper than",

@@ -47,7 +47,11 @@ TEST(CliReport, RealResultToStdout) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_html(r.out);
   EXPECT_NE(r.out.find("4\u00d7 NVIDIA H200"), std::string::npos);
-  EXPECT_NE(r.out.find("peer ce_write, 400 MB, GB/s"), std::string::npos);
+  EXPECT_NE(r.out.find("peer ce_write, 381 MiB, GB/s"), std::string::npos);
+  EXPECT_EQ(r.out.find(" kB<"), std::string::npos) << "one size notation on the page: binary units";
+  EXPECT_NE(r.out.find("id=\"time\""), std::string::npos) << "time per operation vs size";
+  EXPECT_EQ(r.out.find("id=\"ratios\""), std::string::npos) << "one file: no ratio view";
+  EXPECT_NE(r.out.find("fill-opacity=\"0.18\""), std::string::npos) << "interquartile bands";
   EXPECT_EQ(r.err, "") << "nothing on stderr when writing to stdout";
 }
 
@@ -62,6 +66,8 @@ TEST(CliReport, OutputFileIsWrittenAndOverlaysBothFiles) {
   EXPECT_NE(html.find("<title>x4 &lt;vs&gt; x2</title>"), std::string::npos);
   EXPECT_NE(html.find("bench.json \u00b7 vm \u00b7 2\u00d7 NVIDIA H200"), std::string::npos);
   EXPECT_NE(html.find("stroke-dasharray"), std::string::npos) << "the second file is dashed";
+  EXPECT_NE(html.find("id=\"ratios\""), std::string::npos) << "two files: the ratio view";
+  EXPECT_NE(html.find("speed relative to the first file"), std::string::npos);
   std::remove(path.c_str());
 }
 
@@ -116,7 +122,7 @@ TEST(CliReport, MissingFileIsExit2) {
   expect_input_error("report", "results");
   expect_input_error("report /nonexistent/result.json", "/nonexistent/result.json");
   expect_input_error("report " + kX4 + " --output /nonexistent-dir/r.html", "/nonexistent-dir");
-  expect_input_error("report " + kX4 + " --format csv", "HTML");
+  expect_input_error("report " + kX4 + " --format json", "HTML");
 }
 
 TEST(CliReport, NoFileIsLeftOnFailure) {

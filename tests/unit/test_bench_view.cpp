@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
 #include "core/plan.hpp"
 
 using namespace gx;
@@ -89,7 +90,7 @@ TEST(BenchView, MatrixCellsPercentNoisyFailAndSkip) {
   records.push_back(ok(unknown, 20.0));
 
   const auto tables = bench_tables(records, gpus(3));
-  const Table* m = find(tables, "peer ce_write, 400 MB, GB/s (% of theoretical)");
+  const Table* m = find(tables, "peer ce_write, 381 MiB, GB/s (% of theoretical)");
   ASSERT_NE(m, nullptr);
   ASSERT_EQ(m->rows.size(), 3u);
   EXPECT_EQ(m->header, (std::vector<std::string>{"src\\dst", "GPU0", "GPU1", "GPU2"}));
@@ -119,25 +120,90 @@ TEST(BenchView, BidirFillsBothCells) {
   EXPECT_EQ(m->rows[1][1], "700.0 (140%)");
 }
 
-TEST(BenchView, SweepRowsShowBytesAndShapes) {
+// --detail full: every size a row, in binary units; below 64 KiB the row is time per op in µs
+// (a 4 B copy at 1 GB/s is 0.004 µs... here 4 ns), said by the unit column, not "0.0" GB/s.
+TEST(BenchView, SweepRowsShowBytesShapesAndTheirUnit) {
   std::vector<Record> records;
   for (std::uint64_t bytes : {std::uint64_t{4}, std::uint64_t{4096}, std::uint64_t{4} << 20, kHeadline}) {
     records.push_back(ok(make_case(Method::ce_write, 0, 1, bytes, bytes == kHeadline), 1.0 + static_cast<double>(bytes) / 1e9));
     records.push_back(ok(make_case(Method::sm_push, 0, 1, bytes, bytes == kHeadline), 2.0));
   }
   records.push_back(ok(make_case(Method::ce_write, 1, 0, kHeadline), 3.0));  // headline only: no sweep table
-  const auto tables = bench_tables(records, gpus(2));
-  const Table* s = find(tables, "peer sweep, GPU0 -> GPU1 (NV18), GB/s");
+  const auto tables = bench_tables(records, gpus(2), BenchDetail::full);
+  const Table* s = find(tables, "peer sweep, GPU0 -> GPU1 (NV18), GB/s; µs per op below 64 KiB");
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->header, (std::vector<std::string>{"size", "shape", "ce_write", "sm_push"}));
+  EXPECT_EQ(s->header, (std::vector<std::string>{"size", "shape", "unit", "ce_write", "sm_push"}));
   ASSERT_EQ(s->rows.size(), 4u);
-  EXPECT_EQ(s->rows[0], (std::vector<std::string>{"4 B", "1", "1.0", "2.0"}));
-  EXPECT_EQ(s->rows[1][0], "4.10 kB");
+  // 4 B at 1.0 GB/s = 0.004 µs; at 2.0 GB/s = 0.002 µs.
+  EXPECT_EQ(s->rows[0], (std::vector<std::string>{"4 B", "1", "µs", "0.00", "0.00"}));
+  EXPECT_EQ(s->rows[1][0], "4 KiB");
   EXPECT_EQ(s->rows[1][1], "32x32");
+  EXPECT_EQ(s->rows[1][2], "µs");
+  EXPECT_EQ(s->rows[1][4], "2.05");  // 4096 B at 2 GB/s
   EXPECT_EQ(s->rows[2][1], "1024x1024");
-  EXPECT_EQ(s->rows[3][0], "400 MB");
+  EXPECT_EQ(s->rows[2][2], "GB/s");
+  EXPECT_EQ(s->rows[2][4], "2.0");
+  EXPECT_EQ(s->rows[3][0], "381 MiB");
   EXPECT_EQ(s->rows[3][1], "10000x10000");
+  EXPECT_TRUE(has_note(*s, "µs: median time per operation"));
   EXPECT_EQ(find(tables, "peer sweep, GPU1 -> GPU0"), nullptr);
+}
+
+// The default (compact) sweep: one row per method, a column per chosen size, µs columns marked.
+TEST(BenchView, CompactSweepIsOneRowPerMethod) {
+  std::vector<Record> records;
+  std::vector<std::uint64_t> sweep;
+  for (std::uint64_t b = 4; b <= (std::uint64_t{1} << 28); b *= 4) sweep.push_back(b);  // 4 B .. 256 MiB: 14
+  sweep.push_back(kHeadline);
+  for (std::uint64_t bytes : sweep) {
+    records.push_back(ok(make_case(Method::ce_write, 0, 1, bytes, bytes == kHeadline), 300.0));
+    records.push_back(ok(make_case(Method::sm_push, 0, 1, bytes, bytes == kHeadline), 200.0));
+  }
+  const auto tables = bench_tables(records, gpus(2), BenchDetail::compact);
+  const Table* s = find(tables, "peer sweep, GPU0 -> GPU1 (NV18)");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->header, (std::vector<std::string>{"method", "4 B µs", "64 B µs", "1 KiB µs", "16 KiB µs", "256 KiB",
+                                                 "1 MiB", "16 MiB", "381 MiB"}));
+  ASSERT_EQ(s->rows.size(), 2u);
+  EXPECT_EQ(s->rows[0][0], "ce_write");
+  EXPECT_EQ(s->rows[0][4], "0.05");  // 16 KiB at 300 GB/s: 0.055 µs
+  EXPECT_EQ(s->rows[0][8], "300.0");
+  EXPECT_TRUE(has_note(*s, "8 of 15 sizes; every size with --detail full"));
+  EXPECT_EQ(bench_tables(records, gpus(2), BenchDetail::full).size(), tables.size()) << "the same tables, longer";
+}
+
+TEST(BenchView, CompactSweepSizesKeepTheEndsAndSpreadOnALogScale) {
+  std::vector<std::uint64_t> sweep;
+  for (std::uint64_t b = 4; b <= (std::uint64_t{1} << 28); b *= 4) sweep.push_back(b);
+  sweep.push_back(kHeadline);
+  EXPECT_EQ(compact_sweep_sizes(sweep), (std::vector<std::uint64_t>{4, 64, 1024, 16384, 262144, 1048576, 16777216,
+                                                                     kHeadline}));
+  EXPECT_EQ(compact_sweep_sizes({1, 2, 3}), (std::vector<std::uint64_t>{1, 2, 3})) << "few sizes: all";
+  const auto three = compact_sweep_sizes(sweep, 3);
+  EXPECT_EQ(three.front(), 4u);
+  EXPECT_EQ(three.back(), kHeadline);
+  EXPECT_EQ(three.size(), 3u);
+}
+
+TEST(BenchView, DetailLevelsAndTheSummaryFirst) {
+  EXPECT_EQ(parse_bench_detail("summary"), BenchDetail::summary);
+  EXPECT_EQ(parse_bench_detail("full"), BenchDetail::full);
+  EXPECT_EQ(to_string(BenchDetail::compact), "compact");
+  try {
+    (void)parse_bench_detail("all");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "invalid --detail 'all': allowed summary, compact, full");
+  }
+  const std::vector<Record> records{ok(make_case(Method::ce_write, 0, 1, kHeadline), 400.0),
+                                    ok(make_case(Method::ce_write, 1, 0, kHeadline), 390.0)};
+  const auto all = bench_tables(records, gpus(2));
+  ASSERT_GE(all.size(), 2u);
+  EXPECT_EQ(all.front().title.rfind("summary: ", 0), 0u) << all.front().title;
+  const auto summary = bench_tables(records, gpus(2), BenchDetail::summary);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary.front().title, all.front().title);
+  EXPECT_TRUE(bench_tables({}, gpus(2), BenchDetail::summary).empty()) << "no records: no summary";
 }
 
 TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
@@ -175,19 +241,19 @@ TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
   records.push_back(with_status(none, Status::skipped, "needs at least 2 GPUs, have 1"));
 
   const auto tables = bench_tables(records, gpus(3));
-  const Table* host = find(tables, "host, 400 MB");
+  const Table* host = find(tables, "host, 381 MiB");
   ASSERT_NE(host, nullptr);
   EXPECT_EQ(host->header, (std::vector<std::string>{"GPU", "h2d_pinned", "d2h_pinned"}));
   EXPECT_EQ(host->rows.at(0), (std::vector<std::string>{"GPU1", "40.0 (80%)", "45.0 (90%)"}));
 
-  const Table* tuning = find(tables, "staged pipelined tuning, GPU0 -> GPU1, 400 MB");
+  const Table* tuning = find(tables, "staged pipelined tuning, GPU0 -> GPU1, 381 MiB");
   ASSERT_NE(tuning, nullptr);
   EXPECT_EQ(tuning->header, (std::vector<std::string>{"chunk", "depth 2", "depth 3"}));
-  EXPECT_EQ(tuning->rows.at(0), (std::vector<std::string>{"8.00 MiB", "25.0", "30.0 (best)"}));
+  EXPECT_EQ(tuning->rows.at(0), (std::vector<std::string>{"8 MiB", "25.0", "30.0 (best)"}));
 
   const Table* conc = find(tables, "async concurrent transfers");
   ASSERT_NE(conc, nullptr);
-  EXPECT_EQ(conc->rows.at(0), (std::vector<std::string>{"scatter_ce", "0 -> 1,2", "400 MB", "600.0 (120%)",
+  EXPECT_EQ(conc->rows.at(0), (std::vector<std::string>{"scatter_ce", "0 -> 1,2", "381 MiB", "600.0 (120%)",
                                                          "to 1 300.0, to 2 301.0"}));
 
   const Table* latency = find(tables, "latency, µs per copy");
@@ -195,7 +261,7 @@ TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
   EXPECT_EQ(latency->rows.at(0), (std::vector<std::string>{"64 B", "2.50"}));
   const Table* chases = find(tables, "pointer chase");
   ASSERT_NE(chases, nullptr);
-  EXPECT_EQ(chases->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "64.0 MiB", "612.0", "600.0"}));
+  EXPECT_EQ(chases->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "64 MiB", "612.0", "600.0"}));
 
   const Table* not_run = find(tables, "not run");
   ASSERT_NE(not_run, nullptr);

@@ -341,10 +341,11 @@ TEST(ComputeView, ElementwiseRowsWithPercentOfMemoryAndCopy) {
   EXPECT_EQ(t->rows[0][1], "scale");
   EXPECT_EQ(t->rows[0][3], "10000x10000 f32");
   EXPECT_EQ(t->rows[0][4], "4000.0");
-  EXPECT_EQ(t->rows[0][5], "83%");
-  EXPECT_EQ(t->rows[0][6], "125%");
-  EXPECT_EQ(t->rows[0][7], "yes");
-  EXPECT_EQ(t->rows[1][6], "100%");
+  EXPECT_EQ(t->rows[0][5], "GB/s");  // the unit column: µs per op below 64 KiB
+  EXPECT_EQ(t->rows[0][6], "83%");
+  EXPECT_EQ(t->rows[0][7], "125%");
+  EXPECT_EQ(t->rows[0][8], "yes");
+  EXPECT_EQ(t->rows[1][7], "100%");
 }
 
 TEST(ComputeView, GemmAndOverlapTables) {

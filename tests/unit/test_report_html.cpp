@@ -6,6 +6,7 @@
 //   GPUXFER_UPDATE_GOLDEN=1 build/ci/tests/gpuxfer_unit_tests --gtest_filter='ReportGolden.*'
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -190,14 +191,16 @@ TEST(ReportAxes, ByteLabelsAreReadable) {
   EXPECT_EQ(byte_label(32 * 1024), "32 KiB");
   EXPECT_EQ(byte_label(1 << 20), "1 MiB");
   EXPECT_EQ(byte_label(std::uint64_t{1} << 30), "1 GiB");
-  EXPECT_EQ(byte_label(400000000), "400 MB");
-  EXPECT_EQ(byte_label(1000), "1 kB");
-  EXPECT_EQ(byte_label(1536), "1.54 kB");
+  // One notation on the page, that of the text tables: binary units (no "400 MB" beside "1 KiB").
+  EXPECT_EQ(byte_label(400000000), "381 MiB");
+  EXPECT_EQ(byte_label(1000), "1000 B");
+  EXPECT_EQ(byte_label(1536), "1.50 KiB");
+  EXPECT_EQ(byte_label(400000000), format_size(400000000));
 }
 
 TEST(ReportAxes, Log2TicksOfAFullSweep) {
   EXPECT_EQ(labels(log2_byte_ticks(4, 400e6)),
-            (std::vector<std::string>{"4 B", "32 B", "1 KiB", "32 KiB", "1 MiB", "32 MiB", "400 MB"}));
+            (std::vector<std::string>{"4 B", "32 B", "1 KiB", "32 KiB", "1 MiB", "32 MiB", "381 MiB"}));
   EXPECT_EQ(labels(log2_byte_ticks(1024, 1 << 20)),
             (std::vector<std::string>{"1 KiB", "4 KiB", "16 KiB", "64 KiB", "256 KiB", "1 MiB"}));
   EXPECT_EQ(labels(log2_byte_ticks(4096, 4096)), (std::vector<std::string>{"4 KiB"}));
@@ -211,6 +214,34 @@ TEST(ReportAxes, LinearTicksAreNice) {
   EXPECT_EQ(labels(linear_ticks(55.3)), (std::vector<std::string>{"0", "10", "20", "30", "40", "50", "60"}));
   EXPECT_EQ(labels(linear_ticks(0.9)).back(), "1.0");
   EXPECT_EQ(labels(linear_ticks(0)), (std::vector<std::string>{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}));
+}
+
+TEST(ReportAxes, LinearTicksBetweenFrameARatio) {
+  const auto ticks = linear_ticks_between(0.93, 1.04);
+  ASSERT_GE(ticks.size(), 3u);
+  EXPECT_LE(ticks.front().value, 0.93);
+  EXPECT_GE(ticks.back().value, 1.04);
+  EXPECT_EQ(labels(linear_ticks_between(0.93, 1.04)), (std::vector<std::string>{"0.92", "0.94", "0.96", "0.98", "1.00",
+                                                                                 "1.02", "1.04"}));
+  EXPECT_EQ(labels(linear_ticks_between(0.5, 2.0, 3)), (std::vector<std::string>{"0.5", "1.0", "1.5", "2.0"}));
+  EXPECT_GE(linear_ticks_between(1, 1).size(), 2u) << "a flat series still gets a range";
+}
+
+TEST(ReportAxes, Log10TicksAreDecades) {
+  // Rates from a 4 B copy to a 400 MB one: decades only, labelled, with unlabelled minor ticks.
+  const auto wide = log10_ticks(0.0018, 394);
+  std::vector<std::string> majors;
+  for (const auto& t : wide) {
+    if (!t.label.empty()) majors.push_back(t.label);
+  }
+  EXPECT_EQ(majors, (std::vector<std::string>{"0.001", "0.01", "0.1", "1", "10", "100", "1000"}));
+  EXPECT_EQ(wide.front().value, 0.001);
+  EXPECT_EQ(wide.back().value, 1000);
+  EXPECT_EQ(wide.size(), 7u + 6u * 8u) << "2x..9x of every decade but the last";
+  // Within two decades 2x and 5x are labelled too.
+  EXPECT_EQ(labels(log10_ticks(2.1, 95)), (std::vector<std::string>{"1", "2", "5", "10", "20", "50", "100"}));
+  EXPECT_EQ(labels(log10_ticks(15000, 20000)), (std::vector<std::string>{"10k", "20k", "50k", "100k"}));
+  EXPECT_EQ(labels(log10_ticks(3, 3)), (std::vector<std::string>{"1", "2", "5", "10"})) << "one value: its decade";
 }
 
 TEST(ReportColors, ScaleRunsFromDarkToLight) {
@@ -240,8 +271,8 @@ std::vector<Series> golden_series() {
     Series s2{"sm_<pull>", 1, style, {}};
     for (std::size_t i = 0; i < sizes.size(); ++i) {
       const double k = style == 0 ? 1.0 : 0.5;
-      s1.points.push_back({sizes[i], a[i] * k, "ce_write " + byte_label(static_cast<std::uint64_t>(sizes[i]))});
-      s2.points.push_back({sizes[i], b[i] * k, ""});
+      s1.points.push_back({sizes[i], a[i] * k, "ce_write " + byte_label(static_cast<std::uint64_t>(sizes[i])), {}, {}});
+      s2.points.push_back({sizes[i], b[i] * k, "", {}, {}});
     }
     series.push_back(s1);
     series.push_back(s2);
@@ -283,12 +314,31 @@ TEST(ReportGolden, LineChart) {
   EXPECT_NE(svg.find("&lt;more&gt;"), std::string::npos);
   EXPECT_NE(svg.find("sm_&lt;pull&gt;"), std::string::npos);
   EXPECT_NE(svg.find("&#39;box&#39;"), std::string::npos);
-  EXPECT_NE(svg.find(">400 MB</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">381 MiB</text>"), std::string::npos);
   EXPECT_NE(svg.find(">1 KiB</text>"), std::string::npos);
   EXPECT_NE(svg.find("stroke-dasharray=\"7 4\""), std::string::npos);
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_EQ(svg.find("id="), std::string::npos) << "no ids: several charts share one page";
   expect_golden("line_chart.svg", svg);
+}
+
+// The report's sweep charts: the same series on a log-10 y axis with interquartile bands.
+TEST(ReportGolden, LogLineChartWithBands) {
+  std::vector<Series> series = golden_series();
+  for (auto& s : series) {
+    for (auto& p : s.points) {
+      p.lo = p.y * 0.9;
+      p.hi = p.y * 1.05;
+    }
+  }
+  LineChartAxes axes = golden_axes();
+  axes.y_scale = YScale::log;
+  axes.y_label = "GB/s (log scale)";
+  axes.band_label = "shaded: interquartile range of the samples";
+  const std::string svg = svg_line_chart(series, axes);
+  EXPECT_EQ(count(svg, "fill-opacity=\"0.18\""), 4u) << "a band per series";
+  EXPECT_EQ(svg.find("id="), std::string::npos);
+  expect_golden("line_chart_log.svg", svg);
 }
 
 TEST(ReportGolden, Heatmap) {
@@ -311,6 +361,48 @@ TEST(ReportGolden, BarChart) {
   const std::string svg = svg_bar_chart(chart);
   EXPECT_EQ(count(svg, "<rect"), 3u + 2u) << "bars, legend swatches";
   expect_golden("bar_chart.svg", svg);
+}
+
+// A log axis keeps the small sizes off the floor: 4 B at 0.002 GB/s and 400 MB at 390 GB/s are
+// five decades apart and both readable; the interquartile band is one polygon per series.
+TEST(ReportSvg, LogAxisBandsAndReferenceLine) {
+  Series s{"ce_write", 0, 0, {}};
+  const std::vector<double> sizes{4, 4096, 1 << 20, 400e6};
+  const std::vector<double> gbps{0.002, 1.7, 206, 390};
+  for (std::size_t i = 0; i < sizes.size(); ++i) s.points.push_back({sizes[i], gbps[i], "", gbps[i] * 0.9, gbps[i] * 1.1});
+  LineChartAxes axes;
+  axes.title = "peer";
+  axes.y_scale = YScale::log;
+  axes.band_label = "shaded: interquartile range";
+  const std::string svg = svg_line_chart({s}, axes);
+  EXPECT_EQ(count(svg, "fill-opacity=\"0.18\""), 1u) << "one band";
+  EXPECT_NE(svg.find(">0.001</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">1000</text>"), std::string::npos);
+  EXPECT_NE(svg.find("shaded: interquartile range"), std::string::npos) << "the band is in the legend";
+  // The smallest points sit off the plot's floor (y = 36 + 300 = 336): 4 B a decade above the
+  // axis' bottom (0.001), 4 KiB at 1.7 GB/s half way up; on a linear axis to 400 both would be on it.
+  const auto cy_of = [&](std::size_t nth) {
+    std::size_t at = svg.find("<circle");
+    for (std::size_t i = 0; i < nth; ++i) at = svg.find("<circle", at + 1);
+    const std::string c = svg.substr(at, 60);
+    return std::stod(c.substr(c.find("cy=\"") + 4));
+  };
+  EXPECT_LT(cy_of(0), 336.0 - 10);
+  EXPECT_LT(cy_of(1), 336.0 - 140);
+  // A point at 0 cannot be drawn on a log axis; it is left out, not put at -infinity.
+  s.points.push_back({8e8, 0.0, "", std::nullopt, std::nullopt});
+  EXPECT_EQ(count(svg_line_chart({s}, axes), "<circle"), 4u);
+
+  LineChartAxes ratio;
+  ratio.y_scale = YScale::linear_range;
+  ratio.reference_y = 1.0;
+  ratio.reference_label = "1 = as fast";
+  Series r{"ce_write", 0, 1, {{4, 0.98, "", {}, {}}, {4096, 1.03, "", {}, {}}}};
+  const std::string rsvg = svg_line_chart({r}, ratio);
+  EXPECT_NE(rsvg.find("stroke-dasharray=\"5 3\""), std::string::npos) << "the reference line";
+  EXPECT_NE(rsvg.find(">1 = as fast</text>"), std::string::npos);
+  EXPECT_EQ(rsvg.find(">0</text>"), std::string::npos) << "a ratio axis does not start at 0";
+  EXPECT_EQ(count(rsvg, "fill-opacity"), 0u) << "no band without lo/hi";
 }
 
 TEST(ReportSvg, EmptyChartsSayNoData) {
@@ -401,7 +493,7 @@ TEST(HtmlReport, PiecesOfASyntheticResult) {
   const LoadedReport rep = synthetic_report("vm", "NVIDIA H200");
   const auto maps = pair_heatmaps(rep);
   ASSERT_EQ(maps.size(), 2u);  // ce_write and sm_pull at 400 MB
-  EXPECT_EQ(maps[0].title, "peer ce_write, 400 MB, GB/s");
+  EXPECT_EQ(maps[0].title, "peer ce_write, 381 MiB, GB/s");
   ASSERT_EQ(maps[0].cells.size(), 2u);
   EXPECT_TRUE(maps[0].cells[0][0].diagonal);
   EXPECT_EQ(maps[0].cells[0][1].text, "390.0");
@@ -440,6 +532,59 @@ TEST(HtmlReport, OverlayNamesEveryFileOnce) {
   EXPECT_TRUE(single[0].axes.style_labels.empty()) << "no file legend for one file";
 }
 
+// Time per operation (log-log, with the latency suite's copies) and, for several files, the
+// second file's speed relative to the first per method and size.
+TEST(HtmlReport, TimeAndRatioCharts) {
+  LoadedReport base = synthetic_report("vm", "NVIDIA H200");
+  base.records.push_back(ok(make_case(Method::peer_b2b, 0, 1, 64, false), 0.03));  // a second latency size
+  const ReportSource a = source_of(base, "a.json");
+  LoadedReport slower = synthetic_report("box", "NVIDIA H100");
+  for (auto& r : slower.records) {
+    if (r.test.method == Method::ce_write && r.time) {  // half as fast, the quartiles 10 % apart
+      r.time->median *= 2;
+      r.time->q1 = r.time->median * 0.95;
+      r.time->q3 = r.time->median * 1.05;
+    }
+  }
+  const ReportSource b = source_of(slower, "b.json");
+
+  const auto times = time_charts({a});
+  ASSERT_FALSE(times.empty());
+  EXPECT_EQ(times[0].axes.y_scale, YScale::log);
+  EXPECT_NE(times[0].axes.y_label.find("\u00b5s per operation"), std::string::npos);
+  ASSERT_FALSE(times[0].series.empty());
+  const double gbps_4k = 390 * (10 * 4096 / 4e8 + 0.01);  // as synthetic_report makes it
+  EXPECT_NEAR(times[0].series[0].points[0].y, 4096 / (gbps_4k * 1e9) * 1e6, 1e-9) << "ce_write at 4 KiB, in µs";
+  const bool latency = std::any_of(times.begin(), times.end(), [](const LineChart& c) {
+    return c.axes.title.rfind("latency:", 0) == 0;
+  });
+  EXPECT_TRUE(latency) << "the latency suite's copies have a time chart";
+
+  EXPECT_TRUE(ratio_charts({a}).empty()) << "one file: nothing to divide by";
+  const auto ratios = ratio_charts({a, b});
+  ASSERT_FALSE(ratios.empty());
+  const LineChart& peer = ratios[0];
+  EXPECT_EQ(peer.axes.title, "peer: GPU0 \u2192 GPU1 (NV18), speed relative to the first file");
+  EXPECT_EQ(peer.axes.reference_y, 1.0);
+  ASSERT_EQ(peer.axes.style_labels.size(), 1u) << "only file 2 is a series";
+  EXPECT_EQ(peer.axes.style_labels[0].style, 1);
+  const Series* ce = nullptr;
+  const Series* sm = nullptr;
+  for (const auto& s : peer.series) (s.label == "ce_write" ? ce : sm) = &s;
+  ASSERT_NE(ce, nullptr);
+  ASSERT_NE(sm, nullptr);
+  ASSERT_EQ(ce->points.size(), 3u);  // 4 KiB, 1 MiB, 400 MB
+  EXPECT_NEAR(ce->points[0].y, 0.5, 1e-9);
+  ASSERT_TRUE(ce->points[0].lo && ce->points[0].hi);
+  EXPECT_NEAR(*ce->points[0].lo, 1 / (2 * 1.05), 1e-9);
+  EXPECT_NEAR(*ce->points[0].hi, 1 / (2 * 0.95), 1e-9);
+  EXPECT_NEAR(sm->points[0].y, 1.0, 1e-9);
+  const std::string html = render_html_report({a, b});
+  EXPECT_NE(html.find("id=\"time\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"ratios\""), std::string::npos);
+  EXPECT_EQ(render_html_report({a}).find("id=\"ratios\""), std::string::npos);
+}
+
 TEST(HtmlReport, CheckObjectOfAnyShapeRenders) {
   const Json check = Json{{"passed", 3}, {"failed", 1}, {"rules", Json::array({Json{{"a", 1}}, Json{{"b", "x"}}})}};
   const std::string html = check_html(check);
@@ -460,7 +605,7 @@ TEST(HtmlReport, RealResultsRender) {
   for (const auto& c : charts) EXPECT_EQ(c.axes.style_labels.size(), 2u) << c.axes.title;
   const auto maps = pair_heatmaps(sources[0].report);
   ASSERT_FALSE(maps.empty());
-  EXPECT_EQ(maps[0].title, "peer ce_write, 400 MB, GB/s");
+  EXPECT_EQ(maps[0].title, "peer ce_write, 381 MiB, GB/s");
   EXPECT_EQ(maps[0].row_labels.size(), 4u);
   const std::string html = render_html_report(sources);
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -477,7 +622,7 @@ TEST(HtmlReport, ComputeChartsAndOverlapTable) {
   const BarChartSpec* scale = nullptr;
   for (const auto& c : charts) {
     if (c.title.rfind("gemm, N = 10000", 0) == 0) gemm = &c;
-    if (c.title.rfind("elementwise, 400 MB", 0) == 0) scale = &c;
+    if (c.title.rfind("elementwise, 381 MiB", 0) == 0) scale = &c;
   }
   ASSERT_NE(gemm, nullptr);
   ASSERT_NE(scale, nullptr);

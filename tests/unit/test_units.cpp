@@ -295,6 +295,25 @@ TEST(FormatBytes, BinaryUnits) {
   EXPECT_EQ(format_bytes_binary(std::numeric_limits<std::uint64_t>::max()), "16.0 EiB");
 }
 
+// One notation for bench/show tables and the report: binary units, exact sizes without decimals.
+TEST(FormatSize, BinaryUnitsExactSizesAreWholeNumbers) {
+  EXPECT_EQ(format_size(0), "0 B");
+  EXPECT_EQ(format_size(4), "4 B");
+  EXPECT_EQ(format_size(1000), "1000 B");
+  EXPECT_EQ(format_size(1023), "1023 B");
+  EXPECT_EQ(format_size(kKi), "1 KiB");
+  EXPECT_EQ(format_size(4 * kKi), "4 KiB");
+  EXPECT_EQ(format_size(1000 * kKi), "1000 KiB");
+  EXPECT_EQ(format_size(8 * kMi), "8 MiB");
+  EXPECT_EQ(format_size(256 * kMi), "256 MiB");
+  EXPECT_EQ(format_size(kGi), "1 GiB");
+  EXPECT_EQ(format_size(1536), "1.50 KiB");
+  EXPECT_EQ(format_size(400'000'000), "381 MiB");  // the 10000x10000 f32 headline tensor
+  EXPECT_EQ(format_size(kMi - 1), "1.00 MiB");
+  EXPECT_EQ(format_size(std::numeric_limits<std::uint64_t>::max()), "16.0 EiB");
+  EXPECT_EQ(format_size(std::uint64_t{1} << 63), "8 EiB");
+}
+
 TEST(FormatRate, DecimalGigabytesPerSecond) {
   EXPECT_EQ(format_rate(394.5e9), "394.5 GB/s");
   EXPECT_EQ(format_rate(100e9), "100.0 GB/s");
