@@ -17,8 +17,9 @@
 
 namespace gx {
 
-// 10 ms: NVML's SM clock and clock-event readings refresh at about this rate, so polling faster
-// would re-read the same values; a default 20-sample case of >= 1 ms samples then gets a few
+// 10 ms: NVML's SM clock and clock-event readings change no faster than this (the clock holds
+// for tens of milliseconds or more, docs/telemetry.md), so polling faster would re-read the same
+// values; a default 20-sample case of >= 1 ms samples then gets a few
 // polls per GPU, a 400 MB transfer case dozens. Power and the SM clock also come from the
 // driver's own sample rings (nvmlDeviceGetSamples) where it keeps them.
 inline constexpr std::chrono::milliseconds kTelemetryPeriod{10};
