@@ -14,6 +14,7 @@
 #include "core/bench_model.hpp"
 #include "core/error.hpp"
 #include "core/model.hpp"
+#include "core/cache_fit.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -108,6 +109,8 @@ void read_report(const Json& doc, Rank& r) {
   try {
     r.system = system_from_json(doc.at("system"));
     r.records = records_from_json(doc.at("records"));
+    // Each rank's own GPUs, before their ids become global (core/cache_fit).
+    assign_l2_bytes(r.records, r.system);
   } catch (const InputError& e) {
     fail(r, e.what());
   }

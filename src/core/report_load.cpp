@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/health_json.hpp"
+#include "core/cache_fit.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -107,6 +108,8 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   try {
     report.system = system_from_json(doc.at("system"));
     report.records = records_from_json(doc.at("records"));
+    // Before 1.7 records carry no l2_bytes: the GPUs' own L2 from system.gpus marks them.
+    assign_l2_bytes(report.records, report.system);
     // 1.6+: absent from older documents, which load with no health data.
     if (const auto health = doc.find("health"); health != doc.end()) report.system.health = health_from_json(*health);
   } catch (const InputError& e) {
