@@ -4,7 +4,8 @@
   scripts/chase_vs_probe.py FILE...
 
 Each FILE is a gpuxfer bench report (--save-json) or the probe's output (one JSON object per
-line). Prints Markdown: chase_local against the probe at every working set both measured (ns per
+line); reports written before schema 1.7 (whose chase restarted every operation at slot 0) may
+be given too, for the figure before the fix. Prints Markdown: chase_local against the probe at every working set both measured (ns per
 dependent load, medians, and gpuxfer / probe - 1), every chase record with what its walk covered,
 and the elementwise records with their cache-resident mark and % of memory bandwidth.
 """
@@ -35,15 +36,17 @@ def main(paths):
     if not paths:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    chases, elementwise, probe, gpus = [], [], {}, {}
+    chases, elementwise, probe, gpus, versions = [], [], {}, {}, {}
     for path in paths:
         kind, data = load(path)
         if kind == "probe":
             for row in data:
                 probe[row["bytes"]] = row
             continue
+        v = data["schema_version"]
+        versions[path] = f"{v['major']}.{v['minor']}"
         for g in data["system"]["gpus"]:
-            gpus[g["name"]] = g
+            gpus[g["name"]] = dict(g, driver=data["system"].get("driver_release"))
         for r in data["records"]:
             if r["status"] != "ok":
                 continue
@@ -53,8 +56,8 @@ def main(paths):
                 elementwise.append((path, r))
 
     print("## chase_local vs tools/chase_probe (ns per dependent load, median)\n")
-    print("| working set | cache-resident | gpuxfer chase_local | probe | gpuxfer / probe - 1 |")
-    print("|---:|:---:|---:|---:|---:|")
+    print("| working set | cache-resident | gpuxfer chase_local | probe | gpuxfer / probe - 1 | gpuxfer file (schema) |")
+    print("|---:|:---:|---:|---:|---:|---|")
     for path, r in chases:
         if r["method"] != "chase_local" or r["bytes"] not in probe:
             continue
@@ -62,7 +65,8 @@ def main(paths):
         ours = r["latency_s"]["median"] * 1e9
         theirs = p["ns_per_load_median"]
         mark = "yes" if r.get("cache_resident") else "no"
-        print(f"| {mib(r['bytes'])} | {mark} | {ours:.1f} | {theirs:.1f} | {100 * (ours / theirs - 1):+.1f} % |")
+        print(f"| {mib(r['bytes'])} | {mark} | {ours:.1f} | {theirs:.1f} | {100 * (ours / theirs - 1):+.1f} % | "
+              f"{path.split('/')[-1]} ({versions[path]}) |")
 
     print("\n## every chase record\n")
     print("| method | src -> memory | working set | ns per load (median) | best | cv | timed loads | cycles | "
@@ -102,7 +106,7 @@ def main(paths):
                   f"{l2 if l2 is not None else '-'} | {'yes' if r.get('cache_resident') else 'no'} | "
                   f"{r['rate']['median'] / 1e9:.1f} | {'-' if frac is None else f'{100 * frac:.0f} %'} |")
     for name, g in sorted(gpus.items()):
-        print(f"\n{name}: L2 {g['l2_bytes']} bytes.")
+        print(f"\n{name}: L2 {g['l2_bytes']} bytes, driver {g['driver']}.")
     return 0
 
 

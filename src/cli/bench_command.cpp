@@ -184,7 +184,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
                                {"unroll", r.sm.unroll},
                                {"bulk_chunk", r.sm.bulk_chunk},
                                {"stages", r.sm.stages}}}};
-  // 1.7: only when given (the default is one working set past every GPU's L2).
+  // 1.7: only when given (the default is one working set of at least 4x every GPU's L2).
   if (!p.chase_sizes.empty()) j["chase_sizes"] = p.chase_sizes;
   return j;
 }
@@ -591,7 +591,7 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests)");
   sub->add_option("--chase-sizes", o->chase_sizes,
                   "Pointer-chase working sets (latency suite): list (4MiB,64MiB,2GiB) or range; default 64MiB, "
-                  "doubled past every GPU's L2");
+                  "doubled to at least 4x every GPU's L2");
   sub->add_option("--shape", o->shape, "Headline tensor shape (default 10000x10000)");
   sub->add_option("--dtype", o->dtype, "Element type of the tensors: f32 (default), f16, bf16, f64");
   sub->add_flag("--quick", o->quick, "Acceptance-check mode: a few sizes, 5 samples");

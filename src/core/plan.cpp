@@ -372,12 +372,14 @@ class Planner {
     }
   }
 
-  // Working set of the pointer chase: 64 MiB, doubled until it exceeds every selected GPU's
-  // L2, so a part with a larger cache still measures memory rather than cache.
+  // Working set of the pointer chase: 64 MiB, doubled until it is kChaseL2Multiple times every
+  // selected GPU's L2, so the walk's loads reach memory. Just past L2 a steady walk still finds
+  // much of its set in the cache: on H200 (60 MiB L2) 64 MiB read 222 ns per load where 256 MiB
+  // and 2 GiB read 338 and 342 (results/2026-12-04-h200x1-chase-summary.md).
   Bytes chase_working_set() const {
     Bytes set = kChaseWorkingSetBytes;
     for (const auto& d : system_.devices) {
-      while (set <= d.l2_bytes && set < (Bytes{1} << 40)) set *= 2;
+      while (set < sat_mul(kChaseL2Multiple, d.l2_bytes) && set < (Bytes{1} << 40)) set *= 2;
     }
     return set;
   }

@@ -419,7 +419,7 @@ TEST(Plan, LatencyCases) {
     EXPECT_EQ(b2b[i].dst, 1);
   }
   const Case chase = only(cases, Method::chase_peer).at(0);
-  EXPECT_EQ(chase.bytes, kChaseWorkingSetBytes);
+  EXPECT_EQ(chase.bytes, 256 * kMiB) << "64 MiB doubled to 4 x the 50 MiB L2";
   EXPECT_EQ(chase.src, 0);
   EXPECT_EQ(chase.dst, 1);
   const Case host = only(cases, Method::chase_host).at(0);
@@ -431,11 +431,15 @@ TEST(Plan, LatencyCases) {
   EXPECT_EQ(only(cases, Method::d2h_b2b).at(0).src, 0);
   EXPECT_EQ(only(cases, Method::d2h_b2b).at(0).dst, kHost);
 
-  // A GPU with an L2 as large as the default working set gets a larger one.
+  // The largest L2 of the selection sets it; an unknown L2 (0) leaves the 64 MiB.
   SystemInfo big = two_islands();
-  big.devices[3].l2_bytes = kChaseWorkingSetBytes;
-  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes,
-            2 * kChaseWorkingSetBytes);
+  big.devices[3].l2_bytes = 64 * kMiB;
+  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes, 256 * kMiB);
+  big.devices[3].l2_bytes = 65 * kMiB;
+  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes, 512 * kMiB);
+  SystemInfo unknown = two_islands();
+  for (auto& d : unknown.devices) d.l2_bytes = 0;
+  EXPECT_EQ(only(plan(options({Suite::latency}), unknown), Method::chase_local).at(0).bytes, kChaseWorkingSetBytes);
 }
 
 TEST(Plan, DefaultsAndValidation) {
