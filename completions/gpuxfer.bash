@@ -11,7 +11,7 @@ _gpuxfer_top_only="--version -V"
 _gpuxfer_options_of() {
   case $1 in
     list) echo "--no-enable-peer" ;;
-    bench) echo "--suites --sizes --shape --dtype --quick --all-pairs --samples --warmup
+    bench) echo "--suites --sizes --chase-sizes --shape --dtype --quick --all-pairs --samples --warmup
                  --min-sample-time --timeout --no-verify --no-gate --streams --progress --schedule
                  --save-json --sm-blocks-per-sm --sm-threads --sm-unroll --sm-kernel --sm-chunk
                  --sm-stages --gemm-n --precisions --gemm-inputs --gemm-rest --ew-threads
@@ -28,7 +28,7 @@ _gpuxfer_options_of() {
 _gpuxfer_takes_value() {
   case $1 in
     --format | -o | --output | -d | --devices) return 0 ;;
-    --suites | --sizes | --shape | --dtype | --samples | --warmup | --min-sample-time | --timeout) return 0 ;;
+    --suites | --sizes | --chase-sizes | --shape | --dtype | --samples | --warmup | --min-sample-time | --timeout) return 0 ;;
     --streams | --progress | --schedule | --save-json | --sm-blocks-per-sm | --sm-threads) return 0 ;;
     --sm-unroll | --sm-kernel | --sm-chunk | --sm-stages | --gemm-n | --precisions) return 0 ;;
     --gemm-inputs | --gemm-rest | --ew-threads | --ew-blocks-per-sm | --ew-cache | --telemetry) return 0 ;;

@@ -57,8 +57,8 @@ fi
 # not pay for the second's (nlohmann-heavy) files.
 core_of() {
   case "$1" in
-    fuzz_parsers) echo units sweep device_select topology table plan peak bench_model stats model ;;
-    fuzz_report_reader) echo units sweep bench_model stats model report_load report_json record_json health health_json telemetry telemetry_json ;;
+    fuzz_parsers) echo units sweep device_select topology table plan peak bench_model stats model chase cache_fit ;;
+    fuzz_report_reader) echo units sweep bench_model stats model report_load report_json record_json health health_json telemetry telemetry_json chase cache_fit ;;
   esac
 }
 core=()

@@ -96,6 +96,19 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
     }
   }
   p.gemm_precisions = parse_gemm_precisions(o.precisions);
+  if (!o.chase_sizes.empty()) {
+    try {
+      p.chase_sizes = parse_sizes(o.chase_sizes);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("invalid --chase-sizes '{}': {}", o.chase_sizes, e.what()));
+    }
+    for (std::uint64_t bytes : p.chase_sizes) {
+      if (bytes < 2 * kChaseStrideBytes) {
+        throw UsageError(fmt::format("invalid --chase-sizes '{}': {} bytes is below {} (two {}-byte slots)",
+                                     o.chase_sizes, bytes, 2 * kChaseStrideBytes, kChaseStrideBytes));
+      }
+    }
+  }
   p.host_available_bytes = host_memory_available();
   if (o.quick) {
     // Acceptance-check mode: the tuning grid shrinks to the usual winners.
@@ -143,7 +156,7 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
                   const std::vector<int>& devices) {
   Json suites = Json::array();
   for (Suite s : p.suites.empty() ? all_suites() : p.suites) suites.push_back(to_string(s));
-  return Json{{"devices", devices},
+  Json j{{"devices", devices},
               {"suites", suites},
               {"dtype", to_string(p.dtype)},
               {"headline_bytes", p.headline_bytes},
@@ -172,6 +185,9 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
                                {"unroll", r.sm.unroll},
                                {"bulk_chunk", r.sm.bulk_chunk},
                                {"stages", r.sm.stages}}}};
+  // 1.7: only when given (the default is one working set of at least 4x every GPU's L2).
+  if (!p.chase_sizes.empty()) j["chase_sizes"] = p.chase_sizes;
+  return j;
 }
 
 }  // namespace
@@ -577,6 +593,11 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "Sweep sizes: list (4KiB,1MiB,400MB) or range MIN:MAX:xF / MIN:MAX:+STEP; "
                   "kB/MB/GB decimal, KiB/MiB/GiB and bare K/M/G binary (as nccl-tests). Default: 1, 4, 16, ... "
                   "elements up to the --shape tensor (--quick: 1Ki and 1Mi elements and the tensor)")
+      ->type_name("SIZES")
+      ->group(run);
+  sub->add_option("--chase-sizes", o->chase_sizes,
+                  "Pointer-chase working sets (latency suite): list (4MiB,64MiB,2GiB) or range; default 64MiB, "
+                  "doubled to at least 4x every GPU's L2")
       ->type_name("SIZES")
       ->group(run);
   const auto headline = shape_for_bytes(headline_bytes(DType::f32), DType::f32);

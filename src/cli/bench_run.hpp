@@ -19,6 +19,7 @@ namespace gx::cli {
 struct BenchCliOptions {
   std::string suites = "all";
   std::string sizes;
+  std::string chase_sizes;  // empty: the default working set
   std::string shape;
   std::string dtype = "f32";
   bool quick = false;

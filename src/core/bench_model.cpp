@@ -220,6 +220,7 @@ std::optional<double> efficiency(const Record& record) {
                                                                          : median_rate(record);
   const auto& theoretical = theoretical_rate(record.test);
   if (!rate || !theoretical.has_value() || *theoretical <= 0) return std::nullopt;
+  if (metric_of(record.test.method) == Metric::bandwidth && cache_resident(record.test)) return std::nullopt;
   return *rate / *theoretical;
 }
 
@@ -252,6 +253,22 @@ int elementwise_arrays_touched(Method m) {
     case Method::triad: return 3;
     default: return 0;
   }
+}
+
+int elementwise_buffers(Method m) {
+  if (!is_elementwise(m)) return 0;
+  return m == Method::triad ? 3 : 2;
+}
+
+std::uint64_t working_set_bytes(const Case& c) {
+  if (is_elementwise(c.method)) return static_cast<std::uint64_t>(elementwise_buffers(c.method)) * c.bytes;
+  if (c.method == Method::chase_local || c.method == Method::chase_peer) return c.bytes;
+  return 0;
+}
+
+bool cache_resident(const Case& c) {
+  const std::uint64_t set = working_set_bytes(c);
+  return set > 0 && c.l2_bytes > 0 && set <= c.l2_bytes;
 }
 
 double elementwise_bytes_per_op(Method m, std::uint64_t tensor_bytes) {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/chase.hpp"
 #include "core/known.hpp"
 #include "core/stats.hpp"
 #include "core/telemetry.hpp"
@@ -116,6 +117,8 @@ enum class Status { ok, failed, skipped, timeout, error };
 // element. scale, sqrt, copy: read x, write y (2); axpy: read x and y, write y (3); triad: read
 // x and y, write z (3). Multiply by the element size. 0 for other methods.
 [[nodiscard]] int elementwise_arrays_touched(Method m);
+// Distinct tensors an elementwise op touches (its buffers on the GPU): x and y; triad also z.
+[[nodiscard]] int elementwise_buffers(Method m);
 // Inputs and outputs of one elementwise op of `bytes` per tensor: bytes x arrays touched.
 [[nodiscard]] double elementwise_bytes_per_op(Method m, std::uint64_t tensor_bytes);
 // 2 * N^3: one multiply and one add per term of every dot product.
@@ -148,7 +151,19 @@ struct Case {
   // gemm: the devices' peak FLOP/s for this precision, all participants together (core/peak).
   Known<double> theoretical_flops_per_s;
   std::string skip_reason;      // non-empty: planned as skipped, not run
+  // The L2 cache of the GPU whose memory holds the case's working set (the smallest, for a case
+  // on several GPUs): set by plan() and, for documents read back, from system.gpus
+  // (core/cache_fit). 0: unknown, or the case has no working set in one GPU's memory.
+  std::uint64_t l2_bytes = 0;
 };
+
+// Bytes one operation of the case touches in one GPU's memory, the same bytes every operation:
+// elementwise: the buffers (x, y; triad x, y, z) x the tensor; chase_local and chase_peer: the
+// chain. 0 for every other method (transfers stream through links, or the memory is the host's).
+[[nodiscard]] std::uint64_t working_set_bytes(const Case& c);
+// The working set fits in that GPU's L2 (both known): the operations run from cache, so the
+// figure is the cache's rate or latency, never judged as memory bandwidth (docs/method.md).
+[[nodiscard]] bool cache_resident(const Case& c);
 
 // plan()'s explicit skip for a suite that needs more GPUs: no endpoints at all.
 [[nodiscard]] bool is_suite_skip(const Case& c);
@@ -198,6 +213,10 @@ struct Record {
   TimingMode timing = TimingMode::device;
   int warmup_ops = 0;
   std::uint64_t ops_per_sample = 0;
+  // The sample length ops_per_sample was calibrated for, and whether the op cap bounded the
+  // count so a sample lasted less (core/calibrate; schema 1.7). 0 and false in older documents.
+  double min_sample_seconds = 0;
+  bool ops_capped = false;
   bool verified = false;
   std::uint64_t mismatches = 0;
   std::vector<double> sample_seconds;  // seconds per operation, one value per sample
@@ -215,6 +234,8 @@ struct Record {
   // What each GPU the case touched was doing during the timed samples (schema 1.6); absent with
   // --telemetry off, for records not measured, and in older documents.
   std::optional<Telemetry> telemetry;
+  // Pointer chases: what the walk covered (schema 1.7); absent in older documents.
+  std::optional<ChaseWalk> chase;
 };
 
 // Derived figures, computed in one place.
@@ -223,7 +244,8 @@ struct Record {
 // FLOP/s of ok throughput (gemm) records.
 [[nodiscard]] std::optional<double> median_flop_rate(const Record& record);
 [[nodiscard]] std::optional<double> best_flop_rate(const Record& record);
-// Bandwidth: median rate / theoretical_bytes_per_s; throughput: median FLOP/s /
+// Bandwidth: median rate / theoretical_bytes_per_s (nullopt for a cache-resident record: its
+// theoretical rate is the memory's, and the cache is faster); throughput: median FLOP/s /
 // theoretical_flops_per_s; nullopt when unknown or for other metrics.
 [[nodiscard]] std::optional<double> efficiency(const Record& record);
 // The theoretical figure efficiency() divides by, with the reason when unknown.

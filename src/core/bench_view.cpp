@@ -20,6 +20,9 @@ namespace gx {
 namespace {
 
 constexpr const char* kNoisyNote = "* noisy: coefficient of variation above 5 %";
+constexpr const char* kCacheNote =
+    "L2: cache-resident: the working set (the tensors an op reads and writes, or the chase's chain) fits in the "
+    "GPU's L2, so the figure is the cache's, not memory's: no % of memory bandwidth, not judged against it";
 
 // Footnotes of one table, in first-seen order, each once (a P2P skip would otherwise repeat
 // for every size and direction).
@@ -413,13 +416,24 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
   });
   if (chases.empty()) return;
   Table t = make_table("pointer chase, ns per dependent load (median)",
-                       {"method", "GPU -> memory", "working set", "ns per load", "best ns"}, 2);
+                       {"method", "GPU -> memory", "working set", "ns per load", "best ns", "timed loads"}, 2);
   Notes notes;
   for (const Record* r : chases) {
     const bool ok = r->status == Status::ok && r->time;
-    t.rows.push_back({std::string(to_string(r->test.method)), where(r->test),
-                      format_size(r->test.bytes), time_cell(*r, 1e9, 1, notes),
-                      ok ? fmt::format("{:.1f}", r->time->min * 1e9) : ""});
+    std::string set = format_size(r->test.bytes);
+    if (cache_resident(r->test)) {
+      set += " L2";
+      notes.add(kCacheNote);
+    }
+    std::string walked;
+    if (ok && r->chase) {
+      walked = fmt::format("{} ({:.2f} cycles)", r->chase->loads_timed, r->chase->passes_timed());
+      notes.add("timed loads: dependent loads in the samples, and how often they went round the working set's "
+                "one random cycle (every load before a full cycle touches a new line)");
+    }
+    t.rows.push_back({std::string(to_string(r->test.method)), where(r->test), std::move(set),
+                      time_cell(*r, 1e9, 1, notes), ok ? fmt::format("{:.1f}", r->time->min * 1e9) : "",
+                      std::move(walked)});
   }
   notes.move_to(t);
   out.push_back(std::move(t));
@@ -489,12 +503,15 @@ void add_elementwise_full(const Records& group, std::vector<Table>& out) {
   for (const Record* r : group) {
     const Case& c = r->test;
     const bool ok = r->status == Status::ok;
+    const bool in_cache = cache_resident(c);
     small = small || latency_regime(c.bytes);
-    if (ok && !efficiency(*r)) notes.add("no %: " + c.theoretical_bytes_per_s.reason);
+    if (ok && in_cache) notes.add(kCacheNote);
+    if (ok && !in_cache && !efficiency(*r)) notes.add("no %: " + c.theoretical_bytes_per_s.reason);
+    std::string of_memory = !ok || latency_regime(c.bytes) ? "" : in_cache ? "L2" : percent(efficiency(*r));
     t.rows.push_back({compute_where(c), std::string(to_string(c.method)), format_size(c.bytes),
                       shape_label(c.bytes, c.dtype) + " " + std::string(to_string(c.dtype)), regime_cell(*r, notes),
-                      ok ? regime_unit(c.bytes) : "", ok && !latency_regime(c.bytes) ? percent(efficiency(*r)) : "",
-                      of_copy_cell(*r, copies), yes_no_mark(*r), per_device_cell(*r, false)});
+                      ok ? regime_unit(c.bytes) : "", std::move(of_memory), of_copy_cell(*r, copies), yes_no_mark(*r),
+                      per_device_cell(*r, false)});
   }
   if (small) notes.add(kRegimeNote);
   notes.move_to(t);
@@ -536,15 +553,25 @@ void add_elementwise_compact(const Records& group, std::vector<Table>& out) {
     std::vector<std::string> row{key.first, std::string(to_string(key.second))};
     for (std::uint64_t b : sizes) {
       const auto it = row_cells.find(b);
-      row.push_back(it == row_cells.end() ? "-" : regime_cell(*it->second, notes));
+      if (it == row_cells.end()) {
+        row.emplace_back("-");
+        continue;
+      }
+      std::string cell = regime_cell(*it->second, notes);
+      if (it->second->status == Status::ok && cache_resident(it->second->test)) {
+        cell += " L2";
+        notes.add(kCacheNote);
+      }
+      row.push_back(std::move(cell));
     }
     const Record& last = *row_cells.rbegin()->second;
     const bool ok = last.status == Status::ok;
-    if (ok && !efficiency(last)) notes.add("no %: " + last.test.theoretical_bytes_per_s.reason);
+    const bool last_in_cache = cache_resident(last.test);
+    if (ok && !last_in_cache && !efficiency(last)) notes.add("no %: " + last.test.theoretical_bytes_per_s.reason);
     const bool all_verified = std::all_of(row_cells.begin(), row_cells.end(), [](const auto& c) {
       return c.second->status != Status::ok || c.second->verified;
     });
-    row.insert(row.end(), {ok ? percent(efficiency(last)) : "", of_copy_cell(last, copies),
+    row.insert(row.end(), {ok ? (last_in_cache ? "L2" : percent(efficiency(last))) : "", of_copy_cell(last, copies),
                            ok ? (all_verified ? "yes" : "no") : ""});
     t.rows.push_back(std::move(row));
   }
@@ -762,7 +789,8 @@ Table bench_flat_table(const std::vector<Record>& records) {
               "time_q1_s", "time_q3_s", "time_max_s", "time_cv", "median_gbps", "best_gbps",
               "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy", "gemm_n",
               "median_tflops", "best_tflops", "peak_tflops", "max_error", "overlap_efficiency",
-              "sm_clock_mhz_median", "tflops_per_sm_ghz", "throttle"};
+              "sm_clock_mhz_median", "tflops_per_sm_ghz", "throttle", "min_sample_s", "ops_capped",
+              "working_set_bytes", "l2_bytes", "cache_resident"};
   auto endpoint = [](int g) { return g == kHost ? std::string("host") : std::to_string(g); };
   auto opt = [](std::optional<double> v, double scale) { return v ? number(*v / scale) : std::string(); };
   auto stat = [](const Record& r, double Summary::*field) {
@@ -792,7 +820,11 @@ Table bench_flat_table(const std::vector<Record>& records) {
                       r.accuracy ? number(r.accuracy->max_error) : "",
                       r.overlap ? opt(overlap_efficiency(*r.overlap), 1) : "",
                       r.telemetry ? opt(median_sm_clock_mhz(*r.telemetry), 1) : "",
-                      opt(flop_rate_per_sm_ghz(r), 1e12), r.telemetry ? throttle_text(*r.telemetry) : ""});
+                      opt(flop_rate_per_sm_ghz(r), 1e12), r.telemetry ? throttle_text(*r.telemetry) : "",
+                      r.min_sample_seconds > 0 ? number(r.min_sample_seconds) : "", yes_no(r.ops_capped),
+                      working_set_bytes(c) > 0 ? std::to_string(working_set_bytes(c)) : "",
+                      c.l2_bytes > 0 ? std::to_string(c.l2_bytes) : "",
+                      working_set_bytes(c) > 0 && c.l2_bytes > 0 ? yes_no(cache_resident(c)) : ""});
   }
   return t;
 }

@@ -708,6 +708,8 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
           f.verdict = *rate >= minimum ? CheckVerdict::pass : CheckVerdict::fail;
           if (const auto eff = efficiency(*r)) {
             f.note += fmt::format("; {} of {}", percent(*eff), flops ? "peak" : "theoretical");
+          } else if (cache_resident(r->test)) {
+            f.note += "; cache-resident (its working set fits in L2): not a memory-bandwidth figure";
           }
         }
       }

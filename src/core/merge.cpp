@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/health_json.hpp"
 #include "core/model.hpp"
+#include "core/cache_fit.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -111,6 +112,8 @@ void read_report(const Json& doc, Rank& r) {
     r.records = records_from_json(doc.at("records"));
     // 1.6+: each rank reads the health of its own GPUs before and after its cases.
     if (const auto health = doc.find("health"); health != doc.end()) r.system.health = health_from_json(*health);
+    // Each rank's own GPUs, before their ids become global (core/cache_fit).
+    assign_l2_bytes(r.records, r.system);
   } catch (const InputError& e) {
     fail(r, e.what());
   }

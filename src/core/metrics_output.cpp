@@ -342,7 +342,8 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
         }
         break;
       case Suite::elementwise:
-        if (t.devices.empty() && t.src != kHost) {
+        // A cache-resident record is the L2's rate, not device memory's.
+        if (t.devices.empty() && t.src != kHost && !cache_resident(t)) {
           memory_rate.set({{"host", gpus.host(t.src)}, {"gpu", std::to_string(t.src)}, {"uuid", gpus.uuid(t.src)},
                            {"kernel", method}},
                           *rate);

@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "core/cache_fit.hpp"
+#include "core/chase.hpp"
 #include "core/error.hpp"
 #include "core/peak.hpp"
 #include "core/sweep.hpp"
@@ -25,6 +27,9 @@ Bytes sat_mul(Bytes a, Bytes b) {
   if (a != 0 && b > std::numeric_limits<Bytes>::max() / a) return std::numeric_limits<Bytes>::max();
   return a * b;
 }
+
+// Bytes of a pointer-chase chain over a working set: whole slots (core/chase).
+Bytes chase_chain_bytes(Bytes working_set) { return sat_mul(chase_lines(working_set), kChaseStrideBytes); }
 
 // Methods that read or write another GPU's memory directly, so they need P2P access enabled.
 bool needs_p2p(Method m) {
@@ -68,6 +73,7 @@ class Planner {
     sweep_ = sorted_unique(options.sizes);
     latency_sizes_ = sorted_unique(options.latency_sizes.empty() ? kDefaultLatencySizes
                                                                  : options.latency_sizes);
+    chase_sizes_ = sorted_unique(options.chase_sizes);
     chunks_ = sorted_unique(options.chunk_sizes.empty() ? kDefaultChunkSizes : options.chunk_sizes);
     depths_ = options.ring_depths.empty() ? kDefaultRingDepths : options.ring_depths;
     std::sort(depths_.begin(), depths_.end());
@@ -101,6 +107,10 @@ class Planner {
     if (gemm_sizes_.front() < 1 || gemm_sizes_.back() > kMaxGemmN) {
       const Bytes bad = gemm_sizes_.front() < 1 ? gemm_sizes_.front() : gemm_sizes_.back();
       throw UsageError(fmt::format("invalid GEMM size N = {}: allowed 1 to {}", bad, kMaxGemmN));
+    }
+    if (!chase_sizes_.empty() && chase_sizes_.front() < 2 * kChaseStrideBytes) {
+      throw UsageError(fmt::format("invalid pointer-chase working set {} bytes: at least {} (two {}-byte slots)",
+                                   chase_sizes_.front(), 2 * kChaseStrideBytes, kChaseStrideBytes));
     }
     if (options_.split_streams < 1) {
       throw UsageError(
@@ -343,7 +353,9 @@ class Planner {
     }
     if (gpus_.empty()) return;
     const bool chase = m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local;
-    const std::vector<Bytes> sizes = chase ? std::vector<Bytes>{chase_working_set()} : latency_sizes_;
+    const std::vector<Bytes> sizes = !chase ? latency_sizes_
+                                     : !chase_sizes_.empty() ? chase_sizes_
+                                                             : std::vector<Bytes>{chase_working_set()};
     const int gpu = gpus_.front();
     for (Bytes size : sizes) {
       Case c;
@@ -360,12 +372,13 @@ class Planner {
     }
   }
 
-  // Working set of the pointer chase: 64 MiB, doubled until it exceeds every selected GPU's
-  // L2, so a part with a larger cache still measures memory rather than cache.
+  // Working set of the pointer chase: 64 MiB, doubled until it is kChaseL2Multiple times every
+  // selected GPU's L2, so the walk's loads reach memory: just past L2 a steady walk still finds
+  // much of its set in the cache and reads well below memory's latency (docs/method.md).
   Bytes chase_working_set() const {
     Bytes set = kChaseWorkingSetBytes;
     for (const auto& d : system_.devices) {
-      while (set <= d.l2_bytes && set < (Bytes{1} << 40)) set *= 2;
+      while (set < sat_mul(kChaseL2Multiple, d.l2_bytes) && set < (Bytes{1} << 40)) set *= 2;
     }
     return set;
   }
@@ -504,6 +517,7 @@ class Planner {
 
   void add(Case c) {
     if (c.skip_reason.empty()) c.skip_reason = fit_reason(c);
+    c.l2_bytes = working_set_l2_bytes(c, system_);
     out_.push_back(std::move(c));
   }
 
@@ -651,6 +665,7 @@ class Planner {
   Bytes headline_ = 0;
   std::vector<Bytes> sweep_;
   std::vector<Bytes> latency_sizes_;
+  std::vector<Bytes> chase_sizes_;  // empty: chase_working_set()
   std::vector<Bytes> gemm_sizes_;
   Bytes gemm_headline_ = kDefaultGemmN;
   std::vector<Bytes> chunks_;
@@ -770,15 +785,22 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
       break;
     }
     case Method::chase_peer:
-    case Method::chase_local: add(c.dst, c.bytes); break;  // the memory being read
-    case Method::chase_host: break;                        // pinned host memory only
+    case Method::chase_local:
+    case Method::chase_host: {
+      // The chain in the memory being read (chase_host: pinned host memory); the cursor each
+      // operation starts from and stores its end to, in the runner's memory.
+      const int runner = c.method == Method::chase_peer ? c.src : (c.src != kHost ? c.src : c.dst);
+      if (c.method != Method::chase_host) add(c.dst, sat_add(chase_chain_bytes(c.bytes), 2 * kGuardBytes));
+      add(runner, kChaseCursorBytes + 2 * kGuardBytes);
+      break;
+    }
     case Method::scale:
     case Method::sqrt:
     case Method::axpy:
     case Method::triad:
     case Method::copy: {
       // x and y; triad writes a third tensor. Concurrent cases: the same on every GPU.
-      const Bytes per_gpu = sat_mul(c.method == Method::triad ? 3 : 2, c.bytes);
+      const Bytes per_gpu = sat_mul(static_cast<Bytes>(elementwise_buffers(c.method)), c.bytes);
       if (c.devices.empty()) add(c.src, per_gpu);
       for (int d : c.devices) add(d, per_gpu);
       break;
@@ -829,7 +851,12 @@ std::uint64_t host_bytes_needed(const Case& c) {
                  : buffer;
     case Method::h2d_b2b:
     case Method::d2h_b2b: return sat_mul(2, std::max(c.bytes, kLatencyBufferBytes));
-    case Method::chase_host: return c.bytes;
+    // The chain is built on the host (a successor table of 8 bytes per slot, and the chain image
+    // uploaded from pageable memory; chase_host's image is the pinned chain itself).
+    case Method::chase_host:
+      return sat_add(sat_add(chase_chain_bytes(c.bytes), 2 * kGuardBytes), sat_mul(chase_lines(c.bytes), 8));
+    case Method::chase_local:
+    case Method::chase_peer: return sat_add(chase_chain_bytes(c.bytes), sat_mul(chase_lines(c.bytes), 8));
     default: return 0;
   }
 }

@@ -23,6 +23,9 @@ struct BenchOptions {
   std::vector<std::uint64_t> chunk_sizes;   // pipelined tuning grid; empty = kDefaultChunkSizes
   std::vector<int> ring_depths;             // empty = kDefaultRingDepths
   std::vector<std::uint64_t> latency_sizes; // empty = kDefaultLatencySizes
+  // Pointer-chase working sets (bench --chase-sizes); empty = kChaseWorkingSetBytes, doubled to
+  // kChaseL2Multiple x every selected GPU's L2. Sets within L2 are measured too, marked cache-resident.
+  std::vector<std::uint64_t> chase_sizes;
   std::vector<std::uint64_t> gemm_sizes;    // N of N x N x N GEMMs; empty = {kDefaultGemmN}
   std::vector<Method> gemm_precisions;      // empty = every gemm method
   // Host memory that can be allocated (MemAvailable); 0 = unknown (no host fit check).
@@ -43,9 +46,13 @@ inline const std::vector<std::uint64_t> kDefaultChunkSizes{2 * kMiB, 4 * kMiB, 8
                                                            16 * kMiB, 32 * kMiB};
 inline const std::vector<int> kDefaultRingDepths{2, 3, 4};
 inline const std::vector<std::uint64_t> kDefaultLatencySizes{4, 64, 1024, 4096, 16384, 65536};
-// Pointer-chase working set: larger than the L2 of current parts (H100/H200: 50 MiB), so loads
-// reach memory; plan() doubles it until it exceeds every selected GPU's L2.
+// Pointer-chase working set by default: this, doubled until it is at least kChaseL2Multiple x
+// every selected GPU's L2 (H100: 50 MiB, H200: 60 MiB, so 256 MiB on both), so loads reach
+// memory rather than a cache that still holds much of a set just past its size.
 inline constexpr std::uint64_t kChaseWorkingSetBytes = 64 * kMiB;
+inline constexpr std::uint64_t kChaseL2Multiple = 4;
+// The pointer chase's cursor: the word index where the next operation starts (core/chase).
+inline constexpr std::uint64_t kChaseCursorBytes = 8;
 // Guard bytes on each side of a transfer buffer (overrun checks during verification).
 inline constexpr std::uint64_t kGuardBytes = 4096;
 // Device buffers of a latency copy case: two of max(copy size, 64 KiB) on each GPU involved.

@@ -32,6 +32,8 @@ Json measurement_to_json(const Record& r) {
               {"warmup_ops", r.warmup_ops},
               {"samples", r.sample_seconds.size()},
               {"ops_per_sample", r.ops_per_sample},
+              {"min_sample_s", r.min_sample_seconds},
+              {"ops_capped", r.ops_capped},
               {"bytes_per_op", r.bytes_per_op},
               {"flops_per_op", r.flops_per_op},
               {"verified", r.verified},
@@ -65,6 +67,15 @@ Json overlap_to_json(const Record& r) {
 Json latency_to_json(const Record& r) {
   if (metric_of(r.test.method) != Metric::latency || r.status != Status::ok || !r.time) return nullptr;
   return Json{{"median", r.time->median}, {"best", r.time->min}};
+}
+
+Json chase_to_json(const ChaseWalk& w) {
+  return Json{{"stride_bytes", w.stride_bytes},
+              {"lines", w.lines},
+              {"steps_per_op", w.steps_per_op},
+              {"loads_before_samples", w.loads_before_samples},
+              {"loads_timed", w.loads_timed},
+              {"distinct_lines_timed", w.distinct_lines_timed()}};
 }
 
 Json efficiency_to_json(const Record& r) {
@@ -245,6 +256,9 @@ void read_measurement(const Reader& r, Record& rec) {
   rec.timing = m.enumeration<TimingMode>("timing_mode", parse_timing_mode, "device, host");
   rec.warmup_ops = m.integer("warmup_ops", 0);
   rec.ops_per_sample = m.unsigned_integer("ops_per_sample");
+  // Schema 1.7; 0 and false (not recorded) in older documents.
+  rec.min_sample_seconds = optional_number_in(m, "min_sample_s");
+  if (m.json().contains("ops_capped")) rec.ops_capped = m.boolean("ops_capped");
   rec.bytes_per_op = m.number("bytes_per_op");
   rec.flops_per_op = optional_number_in(m, "flops_per_op");
   rec.verified = m.boolean("verified");
@@ -296,6 +310,18 @@ void read_accuracy(const Reader& r, Record& rec) {
   rec.accuracy = Accuracy{a.number("max_normalized_error"), a.number("bound"), a.integer("samples", 0)};
 }
 
+void read_chase(const Reader& r, Record& rec) {
+  if (!r.json().contains("chase") || r.at("chase").is_null()) return;
+  const Reader c = r.object("chase");
+  ChaseWalk w;
+  w.stride_bytes = c.unsigned_integer("stride_bytes");
+  w.lines = c.unsigned_integer("lines");
+  w.steps_per_op = c.unsigned_integer("steps_per_op");
+  w.loads_before_samples = c.unsigned_integer("loads_before_samples");
+  w.loads_timed = c.unsigned_integer("loads_timed");
+  rec.chase = w;
+}
+
 void read_overlap(const Reader& r, Record& rec) {
   if (!r.json().contains("overlap") || r.at("overlap").is_null()) return;
   const Reader o = r.object("overlap");
@@ -313,6 +339,10 @@ Record read_record(const Json& json, std::string path) {
   read_time(r, rec);
   read_directions(r, rec);
   read_overlap(r, rec);
+  read_chase(r, rec);
+  // Schema 1.7: the L2 the working set was judged against (cache_resident is derived from it);
+  // absent in older documents, where the report reader takes it from system.gpus.
+  if (r.json().contains("l2_bytes")) rec.test.l2_bytes = r.unsigned_integer("l2_bytes");
   if (r.json().contains("implementation") && !r.at("implementation").is_null()) {
     rec.implementation = r.string("implementation");
   }
@@ -356,6 +386,7 @@ Json record_to_json(const Record& r) {
   j["samples_s"] = r.sample_seconds;
   j["rate"] = rate_to_json(r);
   j["latency_s"] = latency_to_json(r);
+  if (r.chase) j["chase"] = chase_to_json(*r.chase);
   j["overlap"] = overlap_to_json(r);
   j["implementation"] = r.implementation.empty() ? Json(nullptr) : Json(r.implementation);
   if (r.src_rank) j["src_rank"] = *r.src_rank;
@@ -376,6 +407,12 @@ Json record_to_json(const Record& r) {
   j["directions"] = std::move(directions);
   j["efficiency"] = efficiency_to_json(r);
   j["noisy"] = noisy(r);
+  // 1.7: records with a working set in one GPU's memory whose L2 is known.
+  if (working_set_bytes(c) > 0 && c.l2_bytes > 0) {
+    j["working_set_bytes"] = working_set_bytes(c);
+    j["l2_bytes"] = c.l2_bytes;
+    j["cache_resident"] = cache_resident(c);
+  }
   if (r.telemetry) j["telemetry"] = telemetry_to_json(*r.telemetry, flop_rate_per_sm_ghz(r));
   return j;
 }

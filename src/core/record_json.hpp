@@ -1,8 +1,9 @@
 #pragma once
 // Bench records <-> JSON (the "records" array of a report, docs/schema.md). Every statistic and
 // every sample is written; derived figures (metric, shape, rate, latency_s, efficiency fraction,
-// noisy) are written for readers and recomputed from the stored fields when read back, so a
-// round trip is exact and a hand-edited derived value cannot disagree with its inputs.
+// noisy, chase.distinct_lines_timed, working_set_bytes, cache_resident) are written for readers
+// and recomputed from the stored fields when read back, so a round trip is exact and a
+// hand-edited derived value cannot disagree with its inputs.
 #include <vector>
 
 #include "core/bench_model.hpp"

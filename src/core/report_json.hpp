@@ -18,8 +18,10 @@ inline constexpr int kReportSchemaMajor = 1;
 // 1.1: "tuning"; 1.2: compute suites; 1.3: merged multi-rank documents; 1.4: transfers between
 // ranks (nccl_send, nccl_bidir, run.cross_rank, per-rank src_rank/dst_rank); 1.5: all_pairs_sm,
 // all_pairs_shift_ce; 1.6: per-record "telemetry" (clocks, power, temperatures, throttle
-// reasons during the timed samples) and a per-GPU "health" section (before/after snapshots, XID events)
-inline constexpr int kReportSchemaMinor = 6;
+// reasons during the timed samples) and a per-GPU "health" section (before/after snapshots, XID events);
+// 1.7: per-record measurement.min_sample_s and ops_capped, the pointer chase's "chase" coverage,
+// and working_set_bytes, l2_bytes, cache_resident; run.options.chase_sizes
+inline constexpr int kReportSchemaMinor = 7;
 
 // Who ran what: recorded so a result can be reproduced and compared honestly.
 struct RunInfo {

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/health_json.hpp"
 #include "core/plan.hpp"
+#include "core/cache_fit.hpp"
 #include "core/record_json.hpp"
 
 namespace gx {
@@ -135,6 +136,8 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
     report.system = system_from_json(doc.at("system"));
     report.records = records_from_json(doc.at("records"));
     if (report.schema_minor == 0) mark_tuning_grid_of_1_0(report.records);
+    // Before 1.7 records carry no l2_bytes: the GPUs' own L2 from system.gpus marks them.
+    assign_l2_bytes(report.records, report.system);
     // 1.6+: absent from older documents, which load with no health data.
     if (const auto health = doc.find("health"); health != doc.end()) report.system.health = health_from_json(*health);
   } catch (const InputError& e) {

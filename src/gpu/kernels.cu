@@ -143,9 +143,13 @@ __global__ void count_kernel(const unsigned char* buffer, std::size_t bytes, std
   if (bad != 0) atomicAdd(counter, bad);
 }
 
-__global__ void chase_kernel(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* sink) {
-  std::uint64_t index = 0;
+// Starts where the previous operation stopped (*cursor) and leaves its end there, so successive
+// operations walk on round the cycle instead of revisiting the same lines (core/chase.hpp).
+__global__ void chase_kernel(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor,
+                             std::uint64_t* sink) {
+  std::uint64_t index = *cursor;
   for (std::uint64_t s = 0; s < steps; ++s) index = __ldcg(chain + index);
+  *cursor = index;
   *sink = index;
 }
 
@@ -332,9 +336,9 @@ void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_
   GX_CUDA_LAUNCH();
 }
 
-void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* sink,
-                          cudaStream_t stream) {
-  chase_kernel<<<1, 1, 0, stream>>>(chain, steps, sink);
+void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor,
+                          std::uint64_t* sink, cudaStream_t stream) {
+  chase_kernel<<<1, 1, 0, stream>>>(chain, steps, cursor, sink);
   GX_CUDA_LAUNCH();
 }
 
@@ -361,7 +365,7 @@ void preload(int device) {
   int major = 0;
   GX_CUDA(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
   if (major >= 9) launch_sm_copy(dst, src, 4096 + 3, 1, SmCopyConfig{1, 32, 1, true, 1024, 2}, stream.get());
-  launch_pointer_chase(chain, 1, chain + 8, stream.get());
+  launch_pointer_chase(chain, 1, chain + 8, chain + 16, stream.get());  // memset: starts at word 0
   launch_sleep(1, stream.get());
   GX_CUDA(cudaStreamSynchronize(stream.get()));
 }

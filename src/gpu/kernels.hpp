@@ -53,10 +53,11 @@ void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, st
 void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed,
                              std::size_t offset, unsigned long long* counter, cudaStream_t stream);
 
-// One thread follows `steps` links of a chain of 64-bit indices (dependent loads, L1 bypassed)
-// and stores the final index to *sink so the loop cannot be optimized away.
-void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* sink,
-                          cudaStream_t stream);
+// One thread follows `steps` links of a chain of 64-bit word indices (dependent loads, L1
+// bypassed), starting at the index in *cursor (device memory), and stores the index it ends at
+// to *cursor, for the next operation to start from, and to *sink (any memory the host reads).
+void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor,
+                          std::uint64_t* sink, cudaStream_t stream);
 
 // Busy-waits ns nanoseconds of GPU time (globaltimer): a kernel of known length for tests.
 void launch_sleep(std::uint64_t ns, cudaStream_t stream);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "core/calibrate.hpp"
 #include "gpu/kernels.hpp"
 
 namespace gx {
@@ -55,11 +56,20 @@ class WindowScope {
   SampleWindows* w_;
 };
 
-std::uint64_t ops_for(double seconds_per_op, const MeasureSettings& s, int cap) {
-  const double floor_ops = std::clamp(static_cast<double>(s.min_ops_per_sample), 1.0, static_cast<double>(cap));
-  if (!(seconds_per_op > 0)) return static_cast<std::uint64_t>(floor_ops);
-  const double wanted = std::ceil(s.min_sample_seconds / seconds_per_op);
-  return static_cast<std::uint64_t>(std::clamp(wanted, floor_ops, static_cast<double>(cap)));
+// Host mode's cap: nothing is queued, so only the samples' length bounds it.
+constexpr std::uint64_t kHostMaxOpsPerSample = 100000;
+
+// Calibrates the ops per sample (core/calibrate) and stores the outcome in `m`.
+void choose_ops(Measurement& m, const MeasureSettings& s, std::uint64_t cap,
+                const std::function<double(std::uint64_t)>& sample) {
+  OpsRule rule;
+  rule.min_sample_seconds = s.min_sample_seconds;
+  rule.min_ops = static_cast<std::uint64_t>(std::max(s.min_ops_per_sample, 1));
+  rule.max_ops = cap;
+  const OpsChoice choice = calibrate_ops(sample, rule);
+  m.ops_per_sample = choice.ops;
+  m.ops_capped = choice.capped;
+  m.min_sample_seconds = s.min_sample_seconds;
 }
 
 }  // namespace
@@ -175,8 +185,10 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
   m.warmup_ops = settings.warmup_ops;
   for (int i = 0; i < settings.warmup_ops; ++i) enqueue();
   for (const Stream* s : streams) wait_for(*s, settings.timeout_seconds);
-  // One gated operation estimates its duration; samples then hold enough operations.
-  m.ops_per_sample = ops_for(sample(1), settings, settings.max_ops_per_sample);
+  // Gated samples of growing op counts until one lasts the minimum sample time (or the cap is
+  // reached). With `sync` both sides see the same agreed time of every sample, so they take the
+  // same number of calibration samples (each calls the hooks once) and reach the same count.
+  choose_ops(m, settings, static_cast<std::uint64_t>(std::max(settings.max_ops_per_sample, 1)), sample);
   if (sync != nullptr && sync->agree_ops) m.ops_per_sample = sync->agree_ops(m.ops_per_sample);
   m.seconds_per_op.reserve(static_cast<std::size_t>(settings.samples));
   if (streams.size() > 1) m.stream_seconds_per_op.resize(streams.size());
@@ -201,7 +213,7 @@ Measurement measure_host(const std::function<void()>& operation, const MeasureSe
     for (std::uint64_t k = 0; k < ops; ++k) operation();
     return std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(ops);
   };
-  m.ops_per_sample = ops_for(sample(1), settings, 100000);
+  choose_ops(m, settings, kHostMaxOpsPerSample, sample);
   const WindowScope telemetry_window(settings.windows);
   for (int i = 0; i < settings.samples; ++i) m.seconds_per_op.push_back(sample(m.ops_per_sample));
   return m;

@@ -26,8 +26,10 @@ class SampleWindows {
 struct MeasureSettings {
   int warmup_ops = 2;
   int samples = 20;
-  double min_sample_seconds = 1e-3;  // ops per sample chosen so a sample lasts at least this
-  int max_ops_per_sample = 256;      // bounded so enqueueing never fills the launch queue
+  // Ops per sample are calibrated so a sample lasts at least this (core/calibrate), unless
+  // max_ops_per_sample is reached first (then Measurement::ops_capped).
+  double min_sample_seconds = 1e-3;
+  int max_ops_per_sample = 256;      // device mode: bounded so enqueueing never fills the launch queue
   // At least this many ops per sample, however long one op is: an engine's start after the gate
   // (a copy engine's or a copy kernel's first bytes, ~5-8 µs on H200) is paid once per sample,
   // so with one op per sample it would be part of a 1 ms copy's time.
@@ -45,6 +47,10 @@ struct Measurement {
   TimingMode mode = TimingMode::device;
   int warmup_ops = 0;
   std::uint64_t ops_per_sample = 0;
+  // The sample length the ops count was calibrated for, and whether the op cap bounded the count
+  // (a sample of the cap's ops lasted less than that).
+  double min_sample_seconds = 0;
+  bool ops_capped = false;
   std::vector<double> seconds_per_op;
   // Device mode with several streams: each stream's own busy window per op, in the order of
   // the streams passed (what per-direction rates of concurrent cases are computed from).

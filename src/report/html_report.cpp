@@ -816,10 +816,16 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
             continue;
           }
           const auto fraction = efficiency(*it->second);
-          std::string sub = fraction ? percent(*fraction) : "";
+          const bool in_cache = cache_resident(it->second->test);
+          std::string sub = in_cache ? "L2" : fraction ? percent(*fraction) : "";
           const double value = *rate / scale.divisor;
           std::string tip = fmt::format("{} {}: {:.2f} {}{}", to_string(m), g.label, value, scale.unit,
-                                        sub.empty() ? "" : ", " + sub + " of peak");
+                                        in_cache       ? fmt::format(", cache-resident: the {} working set fits in "
+                                                                     "the {} L2, not a memory-bandwidth figure",
+                                                                     byte_label(working_set_bytes(it->second->test)),
+                                                                     byte_label(it->second->test.l2_bytes))
+                                        : sub.empty() ? ""
+                                                      : ", " + sub + " of peak");
           // The median SM clock beside the rate: a rate is only comparable at a known clock.
           if (it->second->telemetry) {
             if (const auto mhz = median_sm_clock_mhz(*it->second->telemetry)) {
@@ -877,13 +883,23 @@ std::vector<Table> latency_tables(const LoadedReport& report) {
   if (!chases.empty()) {
     Table t;
     t.title = "pointer chase, ns per dependent load (median)";
-    t.header = {"method", "GPU \u2192 memory", "working set", "ns per load", "best ns"};
-    t.align = {Align::left, Align::left, Align::right, Align::right, Align::right};
+    t.header = {"method", "GPU \u2192 memory", "working set", "ns per load", "best ns", "timed loads"};
+    t.align = {Align::left, Align::left, Align::right, Align::right, Align::right, Align::right};
+    bool any_in_cache = false;
     for (const Record* r : chases) {
       const bool ok = r->status == Status::ok && r->time.has_value();
-      t.rows.push_back({std::string(to_string(r->test.method)), where(r->test), byte_label(r->test.bytes),
+      const bool in_cache = cache_resident(r->test);
+      any_in_cache = any_in_cache || in_cache;
+      t.rows.push_back({std::string(to_string(r->test.method)), where(r->test),
+                        byte_label(r->test.bytes) + (in_cache ? " L2" : ""),
                         ok ? fmt::format("{:.1f}", r->time->median * 1e9) : status_word(r->status),
-                        ok ? fmt::format("{:.1f}", r->time->min * 1e9) : ""});
+                        ok ? fmt::format("{:.1f}", r->time->min * 1e9) : "",
+                        ok && r->chase ? fmt::format("{} ({:.2f} cycles)", r->chase->loads_timed,
+                                                     r->chase->passes_timed())
+                                       : ""});
+    }
+    if (any_in_cache) {
+      t.notes.push_back("L2: the working set fits in the L2 of the GPU holding it: cache latency, not memory latency");
     }
     out.push_back(std::move(t));
   }

@@ -2,69 +2,93 @@
 // host-timed) and dependent loads by a pointer chase over peer, host or local memory.
 #include <fmt/format.h>
 
-#include <numeric>
-#include <random>
 #include <stdexcept>
 
+#include "core/chase.hpp"
+#include "core/plan.hpp"
 #include "suites/suites.hpp"
 #include "suites/transfer.hpp"
 
 namespace gx {
 namespace {
 
-// Dependent loads per chase operation: long enough (~10 ms) to dwarf launch overhead.
-constexpr std::uint64_t kChaseSteps = 10000;
-// One link per 256 bytes: every load touches a new cache line and DRAM page pattern is random.
-constexpr std::size_t kChaseStride = 256;
-
+// Pointer chase (core/chase.hpp): one thread walks a random cycle over the working set, one
+// kernel of kChaseSteps dependent loads per operation. The walk goes on from operation to
+// operation through a cursor in the runner's memory, so the timed loads keep reaching lines the
+// walk has not touched for a whole cycle, as a latency probe must.
 Record run_chase(Context& ctx, const Case& c) {
   const int runner = c.method == Method::chase_peer ? c.src : (c.src != kHost ? c.src : c.dst);
-  const std::size_t slots = std::max<std::size_t>(2, c.bytes / kChaseStride);
-  const std::size_t words = slots * (kChaseStride / 8);
-  // A single random cycle through all slots (Sattolo's algorithm): no prefetcher can follow it.
-  std::vector<std::size_t> order(slots);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(ctx.next_seed());
-  for (std::size_t i = slots - 1; i > 0; --i) {
-    std::uniform_int_distribution<std::size_t> pick(0, i - 1);
-    std::swap(order[i], order[pick(rng)]);
-  }
-  std::vector<std::uint64_t> chain(words, 0);
-  for (std::size_t i = 0; i < slots; ++i) {
-    chain[order[i] * (kChaseStride / 8)] = order[(i + 1) % slots] * (kChaseStride / 8);
-  }
-  // Chain in the memory under test; the walk starts at word 0 (slot 0 is on the cycle).
-  Region memory = c.method == Method::chase_host ? ctx.pinned_region(slot::chase, words * 8)
+  const std::uint64_t lines = chase_lines(c.bytes);
+  const std::uint64_t chain_bytes = lines * kChaseStrideBytes;
+  const std::vector<std::uint64_t> next = chase_cycle(lines, ctx.next_seed());
+  const double timeout = ctx.settings().measure.timeout_seconds;
+  // Chain in the memory under test; the cursor and the host-visible end index beside the runner.
+  Region memory = c.method == Method::chase_host ? ctx.pinned_region(slot::chase, chain_bytes)
                                                  : ctx.device_region(c.method == Method::chase_peer ? c.dst : runner,
-                                                                     slot::chase, words * 8);
+                                                                     slot::chase, chain_bytes);
   const Stream& stream = ctx.stream(runner);
-  copy_async(memory.data, chain.data(), words * 8, stream);
-  wait_for(stream, ctx.settings().measure.timeout_seconds);
+  auto* chain = reinterpret_cast<std::uint64_t*>(memory.data);
+  if (memory.kind == MemoryKind::pinned) {
+    write_chase_chain(next, chain);
+  } else {
+    // Built on the host and uploaded; the image is freed once it is on the GPU.
+    std::vector<std::uint64_t> image(chain_bytes / 8);
+    write_chase_chain(next, image.data());
+    copy_async(memory.data, image.data(), chain_bytes, stream);
+    wait_for(stream, timeout);
+  }
+  Region cursor = ctx.device_region(runner, slot::chase + 1, kChaseCursorBytes);
   Region sink = ctx.pinned_region(slot::chase + 1, 8);
   auto* result = reinterpret_cast<std::uint64_t*>(sink.data);
+  // The walk starts at slot 0 (on the cycle like every slot); `walk` mirrors the device cursor:
+  // it counts the operations enqueued, which run in that order on the one stream.
+  ChaseCursor walk(next, kChaseSteps);
+  {
+    const std::uint64_t start = walk.word();
+    copy_async(cursor.data, &start, sizeof start, stream);
+    wait_for(stream, timeout);
+  }
   auto enqueue_chase = [&] {
     DeviceGuard guard(runner);
-    kernels::launch_pointer_chase(reinterpret_cast<const std::uint64_t*>(memory.data), kChaseSteps,
+    kernels::launch_pointer_chase(chain, kChaseSteps, reinterpret_cast<std::uint64_t*>(cursor.data),
                                   result, stream.get());
+    walk.advance();
   };
 
   Record record;
   record.test = c;
-  if (ctx.settings().verify) {
-    std::uint64_t expected = 0;
-    for (std::uint64_t s = 0; s < kChaseSteps; ++s) expected = chain[expected];
+  const bool verify = ctx.settings().verify;
+  auto ended_where_expected = [&](const char* what) {
+    wait_for(stream, timeout);
+    const std::uint64_t got = *result;
+    if (got == walk.word()) return true;
+    record.verified = true;
+    record.mismatches = 1;
+    record.status = Status::failed;
+    record.reason = fmt::format("pointer chase {} ended at word {} instead of {} (after {} loads from slot 0)", what,
+                                got, walk.word(), walk.loads());
+    return false;
+  };
+  if (verify) {
     *result = ~0ull;
     enqueue_chase();
-    wait_for(stream, ctx.settings().measure.timeout_seconds);
-    record.verified = true;
-    if (*result != expected) {
-      record.mismatches = 1;
-      record.status = Status::failed;
-      record.reason = fmt::format("pointer chase ended at {} instead of {}", *result, expected);
-      return record;
-    }
+    if (!ended_where_expected("check")) return record;
   }
+  // Once round the cycle (at most kChaseWarmLoadsMax loads) before measuring: the lines the upload
+  // left in L2 are gone and the walk is in its steady state.
+  for (std::uint64_t k = chase_warm_ops(lines, kChaseSteps); k > 0; --k) enqueue_chase();
+  wait_for(stream, timeout);
   Measurement m = measure_device(ctx.gates(), {&stream}, enqueue_chase, ctx.settings().measure);
+  // Every operation, warm-up and calibration sample included, went on from where the previous
+  // one stopped: the cursor's end equals the host's walk of all their loads from slot 0.
+  if (verify && !ended_where_expected("run")) return record;
+  record.verified = verify;
+  ChaseWalk covered;
+  covered.lines = lines;
+  covered.steps_per_op = kChaseSteps;
+  covered.loads_timed = static_cast<std::uint64_t>(m.seconds_per_op.size()) * m.ops_per_sample * kChaseSteps;
+  covered.loads_before_samples = walk.loads() - covered.loads_timed;
+  record.chase = covered;
   for (auto& s : m.seconds_per_op) s /= static_cast<double>(kChaseSteps);  // per dependent load
   fill_measurement(record, m, 8.0);
   record.status = Status::ok;

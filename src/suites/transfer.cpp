@@ -99,6 +99,8 @@ void fill_measurement(Record& record, const Measurement& m, double bytes_per_op)
   record.timing = m.mode;
   record.warmup_ops = m.warmup_ops;
   record.ops_per_sample = m.ops_per_sample;
+  record.min_sample_seconds = m.min_sample_seconds;
+  record.ops_capped = m.ops_capped;
   record.sample_seconds = m.seconds_per_op;
   record.time = summarize(m.seconds_per_op);
   record.bytes_per_op = bytes_per_op;

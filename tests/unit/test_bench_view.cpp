@@ -261,7 +261,8 @@ TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
   EXPECT_EQ(latency->rows.at(0), (std::vector<std::string>{"64 B", "2.50"}));
   const Table* chases = find(tables, "pointer chase");
   ASSERT_NE(chases, nullptr);
-  EXPECT_EQ(chases->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "64 MiB", "612.0", "600.0"}));
+  EXPECT_EQ(chases->rows.at(0),
+            (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "64 MiB", "612.0", "600.0", ""}));
 
   const Table* not_run = find(tables, "not run");
   ASSERT_NE(not_run, nullptr);
@@ -277,7 +278,9 @@ TEST(BenchView, FlatTableHasOneRowPerRecordAndFixedColumns) {
                                     with_status(skipped, Status::skipped, "no, with, commas"),
                                     ok(make_case(Method::h2d_pinned, kHost, 0, 4), 0.001)};
   const Table t = bench_flat_table(records);
-  ASSERT_EQ(t.header.size(), 41u);  // the last three: sm_clock_mhz_median, tflops_per_sm_ghz, throttle
+  // ... sm_clock_mhz_median, tflops_per_sm_ghz, throttle; then min_sample_s, ops_capped,
+  // working_set_bytes, l2_bytes, cache_resident
+  ASSERT_EQ(t.header.size(), 46u);
   ASSERT_EQ(t.rows.size(), records.size());
   for (const auto& row : t.rows) EXPECT_EQ(row.size(), t.header.size());
   auto cell = [&](std::size_t row, const std::string& column) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/chase.hpp"
 #include "core/error.hpp"
 #include "core/sweep.hpp"
 #include "../support/synthetic_pairs.hpp"
@@ -315,12 +316,18 @@ TEST(Plan, DeviceBytesNeeded) {
   c.dst = 1;
   c.bytes = 4;
   EXPECT_EQ(device_bytes_needed(c), (Need{{0, 128 * 1024}, {1, 128 * 1024}}));
+  // Pointer chases: the chain in the memory read (whole slots, guarded), the cursor on the runner.
+  const std::uint64_t cursor = kChaseCursorBytes + 2 * kGuardBytes;
   c.method = Method::chase_peer;
   c.bytes = 64 * kMiB;
-  EXPECT_EQ(device_bytes_needed(c), (Need{{1, 64 * kMiB}}));
+  EXPECT_EQ(device_bytes_needed(c), (Need{{0, cursor}, {1, 64 * kMiB + 2 * kGuardBytes}}));
+  c.method = Method::chase_local;
+  c.dst = 0;
+  c.bytes = 64 * kMiB + 100;  // not a whole number of 256-byte slots: the remainder is not used
+  EXPECT_EQ(device_bytes_needed(c), (Need{{0, cursor + 64 * kMiB + 2 * kGuardBytes}}));
   c.method = Method::chase_host;
   c.dst = kHost;
-  EXPECT_TRUE(device_bytes_needed(c).empty());
+  EXPECT_EQ(device_bytes_needed(c), (Need{{0, cursor}}));
 }
 
 TEST(Plan, PipelinedTuningComesFirstAtTheHeadlineOnTheRepresentative) {
@@ -425,7 +432,7 @@ TEST(Plan, LatencyCases) {
     EXPECT_EQ(b2b[i].dst, 1);
   }
   const Case chase = only(cases, Method::chase_peer).at(0);
-  EXPECT_EQ(chase.bytes, kChaseWorkingSetBytes);
+  EXPECT_EQ(chase.bytes, 256 * kMiB) << "64 MiB doubled to 4 x the 50 MiB L2";
   EXPECT_EQ(chase.src, 0);
   EXPECT_EQ(chase.dst, 1);
   const Case host = only(cases, Method::chase_host).at(0);
@@ -437,11 +444,15 @@ TEST(Plan, LatencyCases) {
   EXPECT_EQ(only(cases, Method::d2h_b2b).at(0).src, 0);
   EXPECT_EQ(only(cases, Method::d2h_b2b).at(0).dst, kHost);
 
-  // A GPU with an L2 as large as the default working set gets a larger one.
+  // The largest L2 of the selection sets it; an unknown L2 (0) leaves the 64 MiB.
   SystemInfo big = two_islands();
-  big.devices[3].l2_bytes = kChaseWorkingSetBytes;
-  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes,
-            2 * kChaseWorkingSetBytes);
+  big.devices[3].l2_bytes = 64 * kMiB;
+  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes, 256 * kMiB);
+  big.devices[3].l2_bytes = 65 * kMiB;
+  EXPECT_EQ(only(plan(options({Suite::latency}), big), Method::chase_local).at(0).bytes, 512 * kMiB);
+  SystemInfo unknown = two_islands();
+  for (auto& d : unknown.devices) d.l2_bytes = 0;
+  EXPECT_EQ(only(plan(options({Suite::latency}), unknown), Method::chase_local).at(0).bytes, kChaseWorkingSetBytes);
 }
 
 TEST(Plan, DefaultsAndValidation) {
@@ -531,7 +542,39 @@ TEST(Plan, HostBytesNeeded) {
   EXPECT_EQ(host_bytes_needed(c), 4 * (1000 + 2 * kGuardBytes));
   c.method = Method::ce_write;
   EXPECT_EQ(host_bytes_needed(c), 0u);
+  // Pointer chases: the successor table (8 bytes per 256-byte slot) and the chain image built on
+  // the host; chase_host's image is the pinned chain (guarded).
   c.method = Method::chase_host;
   c.bytes = 64 << 20;
-  EXPECT_EQ(host_bytes_needed(c), 64u << 20);
+  const std::uint64_t table = (64u << 20) / kChaseStrideBytes * 8;
+  EXPECT_EQ(host_bytes_needed(c), (64u << 20) + 2 * kGuardBytes + table);
+  c.method = Method::chase_local;
+  EXPECT_EQ(host_bytes_needed(c), (64u << 20) + table);
+}
+
+TEST(Plan, ChaseSizesFromTheOptionsAndEachCaseCarriesItsGpusL2) {
+  BenchOptions o = options({Suite::latency});
+  o.chase_sizes = {2ull << 30, 4 * kMiB, 64 * kMiB, 4 * kMiB};
+  const auto cases = plan(o, two_islands());
+  for (Method m : {Method::chase_local, Method::chase_host, Method::chase_peer}) {
+    const auto chases = only(cases, m);
+    ASSERT_EQ(chases.size(), 3u) << to_string(m);  // sorted, each once; sets within L2 are kept
+    EXPECT_EQ(chases[0].bytes, 4 * kMiB);
+    EXPECT_EQ(chases[1].bytes, 64 * kMiB);
+    EXPECT_EQ(chases[2].bytes, 2ull << 30);
+  }
+  // The chain's GPU's L2: local and peer chases are judged against it, the host chase not at all.
+  const auto local = only(cases, Method::chase_local);
+  EXPECT_EQ(local[0].l2_bytes, 50ull << 20);
+  EXPECT_TRUE(cache_resident(local[0]));
+  EXPECT_FALSE(cache_resident(local[1]));
+  EXPECT_TRUE(cache_resident(only(cases, Method::chase_peer)[0]));
+  EXPECT_EQ(only(cases, Method::chase_host)[0].l2_bytes, 0u);
+  EXPECT_FALSE(cache_resident(only(cases, Method::chase_host)[0]));
+  // Small copies keep their own sizes and have no working set to judge.
+  EXPECT_EQ(only(cases, Method::peer_b2b).size(), kDefaultLatencySizes.size());
+  EXPECT_EQ(only(cases, Method::peer_b2b)[0].l2_bytes, 0u);
+
+  o.chase_sizes = {256};
+  EXPECT_THROW((void)plan(o, two_islands()), UsageError);  // fewer than two slots
 }

@@ -68,6 +68,32 @@ Record concurrent() {
   return r;
 }
 
+// Schema 1.7: a capped small copy and a pointer chase with its walk.
+Record capped() {
+  Record r = measured(Method::peer_b2b, 0, 1, 4, {2.3e-6, 2.4e-6});
+  r.test.theoretical_bytes_per_s = Known<double>::unknown("latency: not a bandwidth measurement");
+  r.ops_per_sample = 256;
+  r.min_sample_seconds = 1e-3;
+  r.ops_capped = true;
+  return r;
+}
+
+Record chase() {
+  Record r = measured(Method::chase_local, 0, 0, 64u << 20, {3.41e-7, 3.40e-7});
+  r.test.theoretical_bytes_per_s = Known<double>::unknown("latency: not a bandwidth measurement");
+  r.test.l2_bytes = 62914560;
+  r.ops_per_sample = 1;
+  r.min_sample_seconds = 1e-3;
+  ChaseWalk w;
+  w.lines = (64u << 20) / 256;
+  w.steps_per_op = kChaseSteps;
+  w.loads_before_samples = 320000;
+  w.loads_timed = 20000;
+  r.chase = w;
+  r.bytes_per_op = 8;
+  return r;
+}
+
 Record pipelined() {
   Record r = measured(Method::pipelined, 0, 3, 1u << 20, {1e-4, 1.1e-4});
   r.test.chunk_bytes = 8u << 20;
@@ -113,6 +139,13 @@ void expect_same(const Record& a, const Record& b) {
     EXPECT_EQ(a.time->stdev, b.time->stdev);
     EXPECT_EQ(a.time->cv, b.time->cv);
   }
+  EXPECT_EQ(a.min_sample_seconds, b.min_sample_seconds);
+  EXPECT_EQ(a.ops_capped, b.ops_capped);
+  EXPECT_EQ(a.test.l2_bytes, b.test.l2_bytes);
+  EXPECT_EQ(a.chase.has_value(), b.chase.has_value());
+  if (a.chase && b.chase) {
+    EXPECT_TRUE(*a.chase == *b.chase);
+  }
   ASSERT_EQ(a.directions.size(), b.directions.size());
   for (std::size_t i = 0; i < a.directions.size(); ++i) {
     EXPECT_EQ(a.directions[i].name, b.directions[i].name);
@@ -137,7 +170,8 @@ std::string error_of(const Json& records) {
 
 TEST(RecordJson, RoundTripThroughText) {
   const std::vector<Record> records{measured(Method::ce_write, 0, 1, 400000000, {1.01e-3, 0.99e-3, 1.0e-3}),
-                                    skipped(), failed(), latency(), concurrent(), pipelined()};
+                                    skipped(), failed(), latency(), concurrent(), pipelined(),
+                                    capped(), chase()};
   const std::string text = records_to_json(records).dump(2);
   const auto back = records_from_json(Json::parse(text));
   ASSERT_EQ(back.size(), records.size());
@@ -249,6 +283,30 @@ TEST(RecordJson, MalformedInputNamesIndexAndField) {
     EXPECT_NE(std::string(e.what()).find("record.status: unknown value 'great'"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(RecordJson, SampleRuleAndChaseWalkFields) {
+  const Json c = record_to_json(capped());
+  EXPECT_EQ(c.at("measurement").at("min_sample_s"), 1e-3);
+  EXPECT_EQ(c.at("measurement").at("ops_capped"), true);
+  const Json w = record_to_json(chase());
+  EXPECT_EQ(w.at("chase").at("stride_bytes"), 256u);
+  EXPECT_EQ(w.at("chase").at("lines"), 262144u);
+  EXPECT_EQ(w.at("chase").at("loads_timed"), 20000u);
+  EXPECT_EQ(w.at("chase").at("distinct_lines_timed"), 20000u);
+  EXPECT_EQ(w.at("cache_resident"), false);
+  EXPECT_EQ(w.at("working_set_bytes"), 64u << 20);
+  EXPECT_FALSE(record_to_json(latency()).contains("chase"));
+  // Documents before 1.7: none of these keys; read as not recorded.
+  Json old = c;
+  old["measurement"].erase("min_sample_s");
+  old["measurement"].erase("ops_capped");
+  const Record r = record_from_json(old);
+  EXPECT_EQ(r.min_sample_seconds, 0.0);
+  EXPECT_FALSE(r.ops_capped);
+  Json bad = w;
+  bad["chase"]["lines"] = -1;
+  EXPECT_NE(error_of(Json::array({bad})).find("records[0].chase.lines"), std::string::npos);
 }
 
 TEST(RecordJson, DerivedFieldsAreRecomputedNotTrusted) {
