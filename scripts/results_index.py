@@ -98,6 +98,17 @@ def describe(e, names):
                 f"{os.path.basename(e.doc.get('gpuxfer_result') or '?')})", f"{len(e.doc.get('rows') or [])} precisions")
     if e.schema == "gpuxfer.telemetry_overhead":
         return "telemetry on against off, interleaved runs (`scripts/telemetry_overhead.py`)", ""
+    if stem == "chase-probe":
+        return "the independent pointer-chase probe (`tools/chase_probe.cu`), one JSON object per working set", ""
+    if stem == "chase-vs-probe":
+        return "`scripts/chase_vs_probe.py`: chase_local against the probe, every chase record, the L2 marks", ""
+    if stem == "sample-length":
+        return "`scripts/sample_length.py`: samples shorter than half the minimum, and capped ones", ""
+    if stem == "nvml-clock-probe":
+        return {".json": "`tools/nvml_clock_probe.py`: NVML's SM clock polled every ms and the driver's sample rings during a GEMM loop",
+                ".txt": "the same, as printed"}.get(ext, ""), ""
+    if stem == "check-quick-time":
+        return "wall time of `gpuxfer check --quick` (GNU time)", open(e.path, encoding="utf-8", errors="replace").read().strip().splitlines()[-1]
     if ext == ".json":
         return "JSON", ""
     text = open(e.path, encoding="utf-8", errors="replace").read()
