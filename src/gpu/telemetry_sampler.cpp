@@ -128,6 +128,9 @@ void TelemetrySampler::open_window() {
   for (auto& g : gpus_) {
     if (!g.probe) continue;
     g.probe->counters(g.counters_at_open);
+    g.power_ring.count_at_open = g.raw.power_samples_w.size();
+    g.clock_ring.count_at_open = g.raw.sm_clock_samples_mhz.size();
+    g.polls_at_open = g.raw.polls.size();
     // Only samples stamped inside a window count: skip what the rings hold from before it.
     for (Gpu::Ring* ring : {&g.power_ring, &g.clock_ring}) ring->seen_us = std::max(ring->seen_us, now_us);
   }
@@ -163,6 +166,22 @@ void TelemetrySampler::close_window() {
   for (auto& g : gpus_) {
     if (!g.probe) continue;
     read_rings(g, now_us);
+    // A ring that stayed empty over a window of several polls is one the driver does not keep
+    // (the SM clock ring on some drivers answers NOT_FOUND forever): stop asking, so later
+    // polls make no call that cannot deliver.
+    const bool several_polls = g.raw.polls.size() >= g.polls_at_open + 2;
+    if (several_polls && g.clock_ring.ok && g.raw.sm_clock_samples_mhz.size() == g.clock_ring.count_at_open) {
+      g.clock_ring.ok = false;
+      if (g.raw.sm_clock_samples_reason.empty()) {
+        g.raw.sm_clock_samples_reason = "the driver kept no SM clock samples during a window of several polls";
+      }
+    }
+    if (several_polls && g.power_ring.ok && g.raw.power_samples_w.size() == g.power_ring.count_at_open) {
+      g.power_ring.ok = false;
+      if (g.raw.power_samples_reason.empty()) {
+        g.raw.power_samples_reason = "the driver kept no power samples during a window of several polls";
+      }
+    }
     g.probe->counters(at_close);
     for (std::size_t i = 0; i < at_close.size(); ++i) {
       Known<double>& total = g.raw.counter_ns[i];

@@ -60,9 +60,11 @@ class TelemetrySampler final : public SampleWindows {
     struct Ring {
       unsigned long long seen_us = 0;
       bool ok = true;
+      std::size_t count_at_open = 0;  // samples kept when the current window opened
     };
     Ring power_ring;
     Ring clock_ring;
+    std::size_t polls_at_open = 0;  // polls kept when the current window opened
   };
   void loop();
   void open_window();

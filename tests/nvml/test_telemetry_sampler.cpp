@@ -125,6 +125,35 @@ TEST(TelemetrySampler, DriverClockSamplesInsideTheWindowGiveTheClock) {
   EXPECT_DOUBLE_EQ(g.sm_clock_mhz.value->min, 1605);
 }
 
+// A ring that delivers nothing over a window of several polls is not asked again: samples the
+// script makes available later are never read, and the reason says why.
+TEST(TelemetrySampler, AnEmptyClockRingIsNotAskedAgain) {
+  std::string clocks = "[";
+  for (int t = 600; t <= 1400; t += 2) clocks += (t > 600 ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mhz\": 1605}";
+  clocks += "]";
+  std::string script = throttling_script();
+  const std::string key = "\"power_samples\": ";
+  script.replace(script.find(key), key.size(), "\"clock_samples\": " + clocks + ", " + key);
+  gx::test::use_fake_nvml_script(script);
+  TelemetrySampler sampler({{0, "0000:18:00.0"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  sampler.begin();  // before the ring holds anything
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  sampler.end();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  sampler.begin();  // the ring has samples now, but it is not asked any more
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  sampler.end();
+  const auto raw = sampler.finish();
+  ASSERT_EQ(raw.size(), 1u);
+  ASSERT_GE(raw[0].polls.size(), 4u);
+  EXPECT_TRUE(raw[0].sm_clock_samples_mhz.empty());
+  EXPECT_NE(raw[0].sm_clock_samples_reason.find("kept no SM clock samples"), std::string::npos)
+      << raw[0].sm_clock_samples_reason;
+  EXPECT_EQ(summarize_telemetry(raw[0]).sm_clock_source, "polled");
+  EXPECT_FALSE(raw[0].power_samples_w.empty()) << "the power ring delivered and is still read";
+}
+
 TEST(TelemetrySampler, NoWindowNoPolls) {
   gx::test::use_fake_nvml_script(throttling_script());
   TelemetrySampler sampler({{0, "0000:18:00.0"}});

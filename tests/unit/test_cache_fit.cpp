@@ -190,8 +190,8 @@ TEST(CacheFit, ElementwiseTableMarksInsteadOfAPercent) {
   }
   ASSERT_NE(t, nullptr);
   ASSERT_EQ(t->rows.size(), 2u);
-  EXPECT_EQ(t->rows[0][5], "L2");
-  EXPECT_EQ(t->rows[1][5], "85%");
+  EXPECT_EQ(t->rows[0][6], "L2");
+  EXPECT_EQ(t->rows[1][6], "85%");
   bool footnote = false;
   for (const auto& n : t->notes) footnote = footnote || n.rfind("L2: cache-resident", 0) == 0;
   EXPECT_TRUE(footnote);
@@ -216,7 +216,7 @@ TEST(CacheFit, ChaseTableMarksTheWorkingSetAndShowsTheWalk) {
     if (table.title.rfind("pointer chase", 0) == 0) t = &table;
   }
   ASSERT_NE(t, nullptr);
-  EXPECT_EQ(t->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "4.00 MiB L2", "210.0", "210.0",
+  EXPECT_EQ(t->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "4 MiB L2", "210.0", "210.0",
                                                       "200000 (12.21 cycles)"}));
 }
 
