@@ -98,6 +98,10 @@ def describe(e, names):
                 f"{os.path.basename(e.doc.get('gpuxfer_result') or '?')})", f"{len(e.doc.get('rows') or [])} precisions")
     if e.schema == "gpuxfer.telemetry_overhead":
         return "telemetry on against off, interleaved runs (`scripts/telemetry_overhead.py`)", ""
+    if stem == "show-roundtrip":
+        return ("`scripts/show_roundtrip.sh`: bench's printed tables against `gpuxfer show` of the saved JSON, "
+                "every detail level, table and markdown (identical when it says only the line counts)"), \
+            open(e.path, encoding="utf-8", errors="replace").read().strip().splitlines()[-1]
     if stem == "chase-probe":
         return "the independent pointer-chase probe (`tools/chase_probe.cu`), one JSON object per working set", ""
     if stem == "chase-vs-probe":
