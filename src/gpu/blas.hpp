@@ -54,8 +54,8 @@ enum class GemmPrecision { fp32, tf32, bf16, fp16, fp8 };
 class Gemm {
  public:
   // The random inputs of A and B: uniform in [lo, hi), rounded to the type. A GEMM's speed on
-  // H100/H200 depends on its data (the power the tensor cores draw: 2026-11-27 on H200, bf16 at
-  // N = 10000 ran 823 TFLOP/s on [0, 1) and 701 on [-1, 1)). Default [0, 1): what
+  // H100/H200 depends on its data (the power the tensor cores draw under the power cap: bf16 runs
+  // markedly faster on [0, 1) than on [-1, 1)). Default [0, 1): what
   // torch.rand(..., device="cuda") makes (a float uniform rounded to the type), so gpuxfer and
   // PyTorch's `torch.rand(...) @ torch.rand(...)` time the same kind of data.
   struct InputRange {

@@ -66,8 +66,7 @@ Record run_async(Context& ctx, const Case& c) {
       // of each source with 1/(n-1) of its resident block slots; all_pairs_shift_ce runs them
       // in turn on one stream per source (enqueued step by step, so the steps stay aligned).
       // Concurrent copy-engine copies (all_pairs_ce) share a GPU's links unevenly, differently
-      // in every sample; these two are the steady ways to load every link at once
-      // (measured on 4x H200, 2026-11-27).
+      // in every sample; these two are the steady ways to load every link at once.
       const bool shift = c.method == Method::all_pairs_shift_ce;
       const int n = static_cast<int>(c.devices.size());
       for (int k = 1; k < n; ++k) {

@@ -46,19 +46,17 @@ MeasureSettings settings_for(const Context& ctx, const Case& c, const std::vecto
   MeasureSettings s = ctx.settings().measure;
   // Several streams are released through event waits and start a few µs apart (more across
   // GPUs), and the window runs to the last one's end: samples of at least 5 ms keep that skew
-  // under 0.2 % of the window. With 1 ms samples a 400 MB copy split over 4 streams read
-  // 380.7 GB/s instead of 389.6 on 2x H200 (2026-11-27).
+  // under 0.2 % of the window; 1 ms samples read a split 400 MB copy a few per cent low.
   if (streams.size() > 1) s.min_sample_seconds = std::max(s.min_sample_seconds, 5e-3);
   // One copy between two GPUs: at least two back to back per sample, so the engine's start
-  // after the gate is not counted once per 400 MB copy (1 op: 391.3 GB/s, 2 ops: 394.8, 8 ops:
-  // 395.4 for the copy engine on H200).
+  // after the gate is not counted once per 400 MB copy (with one op per sample it reads about
+  // 1 % low; two ops take most of that back, more ops little more).
   if (is_single_peer_copy(c.method)) s.min_ops_per_sample = std::max(s.min_ops_per_sample, 2);
   // Tuning cases only rank chunk sizes; the winner's own cases get the full sample count.
   if (is_tuning_case(c)) s.samples = std::min(s.samples, 5);
   // Copies issued back to back as an application does: each enqueued while earlier ones run.
-  // Behind a gate they would queue up first, and a deep queue costs the copy engine about 0.5 µs
-  // more per 4 B copy on H200 (measured 2026-11-27), a different measurement
-  // (peer_b2b's). The host's issue time per copy is recorded next to the figure.
+  // Behind a gate they would queue up first, and a deep queue costs the copy engine extra time
+  // per small copy: a different measurement (peer_b2b's). The host's issue time per copy is recorded next to the figure.
   if (c.method == Method::peer_b2b_issued) s.use_gate = false;
   return s;
 }
