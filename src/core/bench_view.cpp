@@ -52,7 +52,6 @@ std::string where(const Case& c) {
   return fmt::format("{} -> {}", gpu_label(c.src), gpu_label(c.dst));
 }
 
-std::string gbps(double bytes_per_s) { return fmt::format("{:.1f}", bytes_per_s / 1e9); }
 std::string number(double v) { return fmt::format("{}", v); }
 
 // "skip", "FAIL", "timeout", "error" with the reason as a note; "" for an ok record.
@@ -105,7 +104,7 @@ std::string rate_cell(const Record& r, bool percent, Notes& notes) {
   if (r.status != Status::ok) return status_cell(r, notes);
   const auto rate = median_rate(r);
   if (!rate) return "-";
-  std::string cell = gbps(*rate);
+  std::string cell = format_gbps(*rate);
   if (percent) {
     if (const auto e = efficiency(r)) {
       cell += fmt::format(" ({:.0f}%)", *e * 100);
@@ -336,7 +335,7 @@ std::string participants(const Case& c) {
 std::string direction_cell(const Record& r) {
   if (r.status != Status::ok) return "";
   std::vector<std::string> parts;
-  for (const auto& d : r.directions) parts.push_back(fmt::format("{} {}", d.name, gbps(d.median_bytes_per_s)));
+  for (const auto& d : r.directions) parts.push_back(fmt::format("{} {}", d.name, format_gbps(d.median_bytes_per_s)));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -460,7 +459,7 @@ std::string per_device_cell(const Record& r, bool flops) {
   std::vector<std::string> parts;
   for (const auto& d : r.directions) {
     parts.push_back(flops ? fmt::format("{} {:.1f}", d.name, d.median_flops_per_s / 1e12)
-                          : fmt::format("{} {}", d.name, gbps(d.median_bytes_per_s)));
+                          : fmt::format("{} {}", d.name, format_gbps(d.median_bytes_per_s)));
   }
   return fmt::format("{}", fmt::join(parts, ", "));
 }

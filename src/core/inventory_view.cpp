@@ -14,7 +14,6 @@ namespace {
 
 using Unknowns = UnknownCells;
 
-std::string gbps(double bytes_per_s) { return fmt::format("{:.1f}", bytes_per_s / 1e9); }
 std::string mhz(double hz) { return fmt::format("{:.0f}", hz / 1e6); }
 std::string integer(int v) { return std::to_string(v); }
 std::string yes_no(bool v) { return v ? "yes" : "no"; }
@@ -64,7 +63,7 @@ Table memory_table(const SystemInfo& s) {
   for (const auto& d : s.devices) {
     t.rows.push_back({std::to_string(d.index), u.cell(d.max_sm_clock_hz, mhz),
                       u.cell(d.max_memory_clock_hz, mhz), std::to_string(d.memory_bus_width_bits),
-                      u.cell(d.memory_bandwidth_bytes_per_s, gbps)});
+                      u.cell(d.memory_bandwidth_bytes_per_s, format_gbps)});
   }
   u.add_notes(t);
   return t;
@@ -85,8 +84,8 @@ Table host_link_table(const SystemInfo& s) {
     t.rows.push_back({std::to_string(d.index), u.cell(d.numa_node, integer),
                       u.cell(d.cpu_affinity, [](const std::string& v) { return v; }),
                       link(d.pcie.current_gen, d.pcie.current_width),
-                      link(d.pcie.max_gen, d.pcie.max_width), u.cell(d.pcie.current_bytes_per_s, gbps),
-                      u.cell(d.pcie.max_bytes_per_s, gbps)});
+                      link(d.pcie.max_gen, d.pcie.max_width), u.cell(d.pcie.current_bytes_per_s, format_gbps),
+                      u.cell(d.pcie.max_bytes_per_s, format_gbps)});
   }
   t.notes.push_back("PCIe 'now' drops at idle for power saving; 'max' is what the slot and GPU allow.");
   u.add_notes(t);
@@ -115,12 +114,12 @@ Table nvlink_table(const SystemInfo& s) {
     for (const auto& [who, n] : remotes) parts.push_back(fmt::format("{} x{}", who, n));
     std::string total = "-";
     if (nv.per_link_bytes_per_s.has_value() && nv.links_up.has_value()) {
-      total = gbps(*nv.per_link_bytes_per_s * *nv.links_up);
+      total = format_gbps(*nv.per_link_bytes_per_s * *nv.links_up);
     }
     t.rows.push_back({std::to_string(d.index), u.cell(nv.links_up, integer),
                       u.cell(nv.links_supported, integer),
                       u.cell(nv.version, [](int v) { return format_nvlink_version(v); }),
-                      nv.up.empty() ? "-" : u.cell(nv.per_link_bytes_per_s, gbps), total,
+                      nv.up.empty() ? "-" : u.cell(nv.per_link_bytes_per_s, format_gbps), total,
                       parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, ", "))});
   }
   u.add_notes(t);
@@ -160,7 +159,7 @@ std::vector<Table> inventory_tables(const SystemInfo& s) {
                                [](const PairInfo& p) { return p.link.name; }));
   Unknowns u;
   Table rates = pair_matrix(s, "Theoretical GB/s per direction", [&](const PairInfo& p) {
-    return u.cell(p.theoretical_bytes_per_s, gbps);
+    return u.cell(p.theoretical_bytes_per_s, format_gbps);
   });
   u.add_notes(rates);
   tables.push_back(std::move(rates));

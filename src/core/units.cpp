@@ -261,6 +261,8 @@ std::string format_size(std::uint64_t bytes) {
   return format_bytes_binary(bytes);
 }
 
+std::string format_gbps(double bytes_per_second) { return fmt::format("{:.1f}", bytes_per_second / 1e9); }
+
 std::string format_rate(double bytes_per_second) {
   if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) return "-";
   const double gbps = bytes_per_second / 1e9;

@@ -46,6 +46,8 @@ struct Shape {
 [[nodiscard]] std::string format_size(std::uint64_t bytes);
 // Bandwidth in decimal GB/s or TB/s ("394.5 GB/s").
 [[nodiscard]] std::string format_rate(double bytes_per_second);
+// A table cell of decimal GB/s with one decimal and no unit ("394.5"): the column names the unit.
+[[nodiscard]] std::string format_gbps(double bytes_per_second);
 // "1.71 us", "35.00 ms", "812 ns".
 [[nodiscard]] std::string format_duration(double seconds);
 

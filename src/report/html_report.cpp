@@ -47,7 +47,6 @@ std::string where(const Case& c) {
   return fmt::format("{} \u2192 {}", gpu_label(c.src), gpu_label(c.dst));
 }
 
-std::string gbps(double bytes_per_s) { return fmt::format("{:.1f}", bytes_per_s / 1e9); }
 std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
 
 std::string reason_of(const Record& r) { return r.reason.empty() ? r.test.skip_reason : r.reason; }
@@ -198,7 +197,7 @@ HeatCell rate_cell(const Record& r, const std::string& tooltip_prefix) {
     cell.text = "?";
     return cell;
   }
-  cell.text = gbps(*rate) + (noisy(r) ? "*" : "");
+  cell.text = format_gbps(*rate) + (noisy(r) ? "*" : "");
   if (const auto e = efficiency(r)) {
     cell.sub = percent(*e);
     cell.fraction = *e;
@@ -345,7 +344,7 @@ std::string system_card(const ReportSource& source) {
           row.emplace_back("-");
         } else {
           std::string cell = p->link.name;
-          if (p->theoretical_bytes_per_s.has_value()) cell += " (" + gbps(*p->theoretical_bytes_per_s) + ")";
+          if (p->theoretical_bytes_per_s.has_value()) cell += " (" + format_gbps(*p->theoretical_bytes_per_s) + ")";
           if (!p->peer_enabled) cell += ", no P2P";
           row.push_back(std::move(cell));
         }
@@ -764,7 +763,7 @@ std::vector<BarChartSpec> host_bar_charts(const LoadedReport& report) {
           continue;
         }
         const auto e = efficiency(*it->second);
-        g.bars.emplace_back(Bar{*rate / 1e9, gbps(*rate) + (noisy(*it->second) ? "*" : ""), e ? percent(*e) : "",
+        g.bars.emplace_back(Bar{*rate / 1e9, format_gbps(*rate) + (noisy(*it->second) ? "*" : ""), e ? percent(*e) : "",
                                 rate_tooltip("", *it->second)});
       }
       chart.groups.push_back(std::move(g));
@@ -920,14 +919,14 @@ std::vector<Table> concurrent_tables(const LoadedReport& report) {
     const auto e = efficiency(*r);
     std::vector<std::string> dirs;
     if (r->status == Status::ok) {
-      for (const auto& d : r->directions) dirs.push_back(fmt::format("{} {}", d.name, gbps(d.median_bytes_per_s)));
+      for (const auto& d : r->directions) dirs.push_back(fmt::format("{} {}", d.name, format_gbps(d.median_bytes_per_s)));
     }
     std::string gpus = r->test.method == Method::split_ce
                            ? fmt::format("{} \u2192 {}, {} streams", r->test.src, r->test.dst, r->test.streams)
                            : fmt::format("{}", fmt::join(r->test.devices, ","));
     t.rows.push_back({std::string(to_string(r->test.suite)), std::string(to_string(r->test.method)), std::move(gpus),
                       byte_label(r->test.bytes),
-                      rate ? gbps(*rate) + (noisy(*r) ? "*" : "") : status_word(r->status), e ? percent(*e) : "",
+                      rate ? format_gbps(*rate) + (noisy(*r) ? "*" : "") : status_word(r->status), e ? percent(*e) : "",
                       fmt::format("{}", fmt::join(dirs, ", "))});
   }
   return {t};
