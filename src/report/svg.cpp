@@ -181,10 +181,15 @@ std::vector<Tick> log2_byte_ticks(double lo, double hi, double min_octaves_apart
   return ticks;
 }
 
-std::vector<Tick> linear_ticks(double hi, int target) {
-  if (!std::isfinite(hi) || hi <= 0) hi = 1;
-  target = std::max(target, 1);
-  const double raw = hi / target;
+namespace {
+
+// The smallest 1, 2, 2.5 or 5 x 10^k step at least `raw`, and the decimals its labels need
+// (one more for 2.5 below 10).
+struct NiceStep {
+  double step;
+  int decimals;
+};
+NiceStep nice_step(double raw) {
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double step = magnitude;
   double multiple = 1;
@@ -195,6 +200,15 @@ std::vector<Tick> linear_ticks(double hi, int target) {
   }
   const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9))) +
                        (multiple == 2.5 && step < 10 ? 1 : 0);
+  return {step, decimals};
+}
+
+}  // namespace
+
+std::vector<Tick> linear_ticks(double hi, int target) {
+  if (!std::isfinite(hi) || hi <= 0) hi = 1;
+  target = std::max(target, 1);
+  const auto [step, decimals] = nice_step(hi / target);
   const int count = static_cast<int>(std::ceil(hi / step - 1e-9));
   std::vector<Tick> ticks;
   for (int i = 0; i <= std::max(count, 1); ++i) {
@@ -213,17 +227,7 @@ std::vector<Tick> linear_ticks_between(double lo, double hi, int target) {
     hi += pad;
   }
   target = std::max(target, 1);
-  const double raw = (hi - lo) / target;
-  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude;
-  double multiple = 1;
-  for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    multiple = m;
-    step = m * magnitude;
-    if (step >= raw * (1 - 1e-9)) break;
-  }
-  const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)) +
-                                       (multiple == 2.5 && step < 10 ? 1 : 0));
+  const auto [step, decimals] = nice_step((hi - lo) / target);
   const double first = std::floor(lo / step + 1e-9) * step;
   const double last = std::ceil(hi / step - 1e-9) * step;
   std::vector<Tick> ticks;
