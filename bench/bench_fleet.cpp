@@ -31,7 +31,8 @@ const std::vector<std::string>& node_files(std::size_t n) {
     const std::string host = "node-" + std::to_string(i);
     doc["run"]["hostname"] = host;
     doc["system"]["hostname"] = host;
-    for (auto& gpu : doc["system"]["gpus"]) gpu["uuid"] = "GPU-" + std::to_string(i) + "-" + gpu["uuid"].get<std::string>();
+    for (auto& gpu : doc["system"]["gpus"])
+      gpu["uuid"] = "GPU-" + std::to_string(i) + "-" + gpu["uuid"].get<std::string>();
     const fs::path path = dir / (host + ".json");
     std::ofstream(path) << doc.dump(1);
     files.push_back(path.string());
@@ -50,7 +51,13 @@ void BM_FleetLoadAndJudge(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_FleetLoadAndJudge)->Arg(100)->Arg(300)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(1)->Complexity(benchmark::oN);
+BENCHMARK(BM_FleetLoadAndJudge)
+    ->Arg(100)
+    ->Arg(300)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Complexity(benchmark::oN);
 
 }  // namespace
 

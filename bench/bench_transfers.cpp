@@ -41,8 +41,7 @@ Fixture& fixture() {
 }
 
 // Times one enqueued operation per iteration with events on `stream`.
-void time_with_events(benchmark::State& state, const Stream& stream, const std::function<void()>& op,
-                      double bytes) {
+void time_with_events(benchmark::State& state, const Stream& stream, const std::function<void()>& op, double bytes) {
   Event start(stream.device());
   Event stop(stream.device());
   for (auto _ : state) {
@@ -52,7 +51,8 @@ void time_with_events(benchmark::State& state, const Stream& stream, const std::
     wait_for(stream, 60);
     state.SetIterationTime(elapsed_seconds(start, stop));
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
 }
 
 bool skip_without(benchmark::State& state, int gpus) {
@@ -85,12 +85,16 @@ void BM_Peer(benchmark::State& state, Kind kind) {
   const bool by_source = kind != Kind::ce_read && kind != Kind::sm_pull;
   t.stream = &ctx.stream(by_source ? 0 : 1);
   t.engine = kind == Kind::sm_push || kind == Kind::sm_pull ? Engine::sm
-             : kind == Kind::ce_write_default_api        ? Engine::copy_default
-                                                         : Engine::copy_peer;
-  time_with_events(state, *t.stream, [&] { enqueue(ctx, t); }, static_cast<double>(bytes));
+             : kind == Kind::ce_write_default_api           ? Engine::copy_default
+                                                            : Engine::copy_peer;
+  time_with_events(
+      state, *t.stream, [&] { enqueue(ctx, t); }, static_cast<double>(bytes));
 }
 BENCHMARK_CAPTURE(BM_Peer, ce_write, Kind::ce_write)->UseManualTime()->Arg(4)->Arg(1 << 20)->Arg(400000000);
-BENCHMARK_CAPTURE(BM_Peer, ce_write_memcpy_default, Kind::ce_write_default_api)->UseManualTime()->Arg(4)->Arg(400000000);
+BENCHMARK_CAPTURE(BM_Peer, ce_write_memcpy_default, Kind::ce_write_default_api)
+    ->UseManualTime()
+    ->Arg(4)
+    ->Arg(400000000);
 BENCHMARK_CAPTURE(BM_Peer, ce_read, Kind::ce_read)->UseManualTime()->Arg(4)->Arg(1 << 20)->Arg(400000000);
 BENCHMARK_CAPTURE(BM_Peer, sm_push, Kind::sm_push)->UseManualTime()->Arg(1 << 20)->Arg(400000000);
 BENCHMARK_CAPTURE(BM_Peer, sm_pull, Kind::sm_pull)->UseManualTime()->Arg(1 << 20)->Arg(400000000);
@@ -104,7 +108,8 @@ void BM_Host(benchmark::State& state, bool to_device) {
   t.dst = to_device ? ctx.device_region(0, 1, bytes) : ctx.pinned_region(1, bytes);
   t.bytes = bytes;
   t.stream = &ctx.stream(0);
-  time_with_events(state, *t.stream, [&] { enqueue(ctx, t); }, static_cast<double>(bytes));
+  time_with_events(
+      state, *t.stream, [&] { enqueue(ctx, t); }, static_cast<double>(bytes));
 }
 BENCHMARK_CAPTURE(BM_Host, h2d_pinned, true)->UseManualTime()->Arg(4)->Arg(400000000);
 BENCHMARK_CAPTURE(BM_Host, d2h_pinned, false)->UseManualTime()->Arg(4)->Arg(400000000);
@@ -136,7 +141,8 @@ void BM_StagedPipelined(benchmark::State& state) {
     wait_for(down, 60);
     state.SetIterationTime(elapsed_seconds(start, stop_on_source));
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(static_cast<double>(state.iterations()) * static_cast<double>(bytes)));
 }
 BENCHMARK(BM_StagedPipelined)->UseManualTime()->Arg(400000000);
 

@@ -24,13 +24,13 @@
 
 namespace {
 
-#define PROBE_CHECK(expr)                                                                           \
-  do {                                                                                             \
-    const cudaError_t probe_rc = (expr);                                                           \
-    if (probe_rc != cudaSuccess) {                                                                 \
-      std::fprintf(stderr, "chase_probe: %s failed: %s\n", #expr, cudaGetErrorString(probe_rc));   \
-      std::exit(1);                                                                                \
-    }                                                                                              \
+#define PROBE_CHECK(expr)                                                                        \
+  do {                                                                                           \
+    const cudaError_t probe_rc = (expr);                                                         \
+    if (probe_rc != cudaSuccess) {                                                               \
+      std::fprintf(stderr, "chase_probe: %s failed: %s\n", #expr, cudaGetErrorString(probe_rc)); \
+      std::exit(1);                                                                              \
+    }                                                                                            \
   } while (0)
 
 // Follows `steps` links from the index in *cursor and leaves the end there.
@@ -45,8 +45,10 @@ __global__ void walk_kernel(const unsigned long long* chain, unsigned long long 
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "chase_probe: %s\nusage: chase_probe [--device D] [--stride B] [--steps N] [--reps N] "
-                       "[--warm LOADS] [--seed S] SIZE...\n", why);
+  std::fprintf(stderr,
+               "chase_probe: %s\nusage: chase_probe [--device D] [--stride B] [--steps N] [--reps N] "
+               "[--warm LOADS] [--seed S] SIZE...\n",
+               why);
   std::exit(2);
 }
 
@@ -56,13 +58,20 @@ std::uint64_t parse_count(const char* text) {
   if (end == text || v <= 0) usage("bad number");
   std::string unit(end);
   double scale = 1;
-  if (unit == "K" || unit == "KiB") scale = 1024.0;
-  else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "kB") scale = 1e3;
-  else if (unit == "MB") scale = 1e6;
-  else if (unit == "GB") scale = 1e9;
-  else if (!unit.empty()) usage("bad unit");
+  if (unit == "K" || unit == "KiB")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "kB")
+    scale = 1e3;
+  else if (unit == "MB")
+    scale = 1e6;
+  else if (unit == "GB")
+    scale = 1e9;
+  else if (!unit.empty())
+    usage("bad unit");
   return static_cast<std::uint64_t>(v * scale);
 }
 
@@ -85,14 +94,23 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage("missing value");
       return argv[++i];
     };
-    if (a == "--device") device = std::atoi(value());
-    else if (a == "--stride") stride = parse_count(value());
-    else if (a == "--steps") steps = parse_count(value());
-    else if (a == "--reps") reps = parse_count(value());
-    else if (a == "--seed") seed = parse_count(value());
-    else if (a == "--warm") { warm = parse_count(value()); warm_given = true; }
-    else if (!a.empty() && a[0] == '-') usage("unknown option");
-    else sizes.push_back(parse_count(a.c_str()));
+    if (a == "--device")
+      device = std::atoi(value());
+    else if (a == "--stride")
+      stride = parse_count(value());
+    else if (a == "--steps")
+      steps = parse_count(value());
+    else if (a == "--reps")
+      reps = parse_count(value());
+    else if (a == "--seed")
+      seed = parse_count(value());
+    else if (a == "--warm") {
+      warm = parse_count(value());
+      warm_given = true;
+    } else if (!a.empty() && a[0] == '-')
+      usage("unknown option");
+    else
+      sizes.push_back(parse_count(a.c_str()));
   }
   if (sizes.empty()) usage("no size given");
   if (stride < 8 || stride % 8 != 0) usage("stride must be a multiple of 8");
@@ -151,13 +169,14 @@ int main(int argc, char** argv) {
     std::uint64_t at = order[0];
     for (std::uint64_t s = 0; s < warm_loads + reps * steps; ++s) at = succ[at];
     const bool verified = end == at * words_per_line;
-    std::printf("{\"probe\": \"chase_probe\", \"device\": \"%s\", \"l2_bytes\": %d, \"bytes\": %llu, "
-                "\"stride_bytes\": %llu, \"lines\": %llu, \"warm_loads\": %llu, \"steps_per_rep\": %llu, "
-                "\"reps\": %llu, \"walk_verified\": %s, \"ns_per_load_median\": %.3f, \"ns_per_load\": [",
-                prop.name, prop.l2CacheSize, static_cast<unsigned long long>(bytes),
-                static_cast<unsigned long long>(stride), static_cast<unsigned long long>(lines),
-                static_cast<unsigned long long>(warm_loads), static_cast<unsigned long long>(steps),
-                static_cast<unsigned long long>(reps), verified ? "true" : "false", median(ns));
+    std::printf(
+        "{\"probe\": \"chase_probe\", \"device\": \"%s\", \"l2_bytes\": %d, \"bytes\": %llu, "
+        "\"stride_bytes\": %llu, \"lines\": %llu, \"warm_loads\": %llu, \"steps_per_rep\": %llu, "
+        "\"reps\": %llu, \"walk_verified\": %s, \"ns_per_load_median\": %.3f, \"ns_per_load\": [",
+        prop.name, prop.l2CacheSize, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(stride),
+        static_cast<unsigned long long>(lines), static_cast<unsigned long long>(warm_loads),
+        static_cast<unsigned long long>(steps), static_cast<unsigned long long>(reps), verified ? "true" : "false",
+        median(ns));
     for (std::size_t k = 0; k < ns.size(); ++k) std::printf("%s%.3f", k ? ", " : "", ns[k]);
     std::printf("]}\n");
     std::fflush(stdout);

@@ -79,9 +79,10 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
   if (!o.gemm_n.empty()) {
     // Plain counts: the size grammar's units (4K, 1MiB) make no sense for N.
     if (o.gemm_n.find_first_not_of("0123456789,:x+ ") != std::string::npos) {
-      throw UsageError(fmt::format("invalid --gemm-n '{}': a list of whole numbers (4096,10000) or a range "
-                                   "(1024:16384:x2)",
-                                   o.gemm_n));
+      throw UsageError(
+          fmt::format("invalid --gemm-n '{}': a list of whole numbers (4096,10000) or a range "
+                      "(1024:16384:x2)",
+                      o.gemm_n));
     }
     try {
       p.gemm_sizes = parse_sizes(o.gemm_n);
@@ -90,8 +91,8 @@ BenchOptions to_plan_options(const BenchCliOptions& o) {
     }
     for (std::uint64_t n : p.gemm_sizes) {
       if (n > kMaxGemmN) {
-        throw UsageError(fmt::format("invalid --gemm-n '{}': N = {} is above the largest allowed, {}", o.gemm_n,
-                                     n, kMaxGemmN));
+        throw UsageError(
+            fmt::format("invalid --gemm-n '{}': N = {} is above the largest allowed, {}", o.gemm_n, n, kMaxGemmN));
       }
     }
   }
@@ -157,34 +158,34 @@ Json options_json(const BenchCliOptions& o, const BenchOptions& p, const RunSett
   Json suites = Json::array();
   for (Suite s : p.suites.empty() ? all_suites() : p.suites) suites.push_back(to_string(s));
   Json j{{"devices", devices},
-              {"suites", suites},
-              {"dtype", to_string(p.dtype)},
-              {"headline_bytes", p.headline_bytes},
-              {"sizes", p.sizes},
-              {"all_pairs", p.all_pairs},
-              {"schedule", o.schedule},
-              {"quick", o.quick},
-              {"samples", r.measure.samples},
-              {"warmup_ops", r.measure.warmup_ops},
-              {"min_sample_seconds", r.measure.min_sample_seconds},
-              {"timeout_seconds", r.measure.timeout_seconds},
-              {"verify", r.verify},
-              {"gate", r.measure.use_gate},
-              {"split_streams", p.split_streams},
-              {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
-              {"gemm_precisions", precision_names(p)},
-              {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
-              {"gemm_rest_seconds", r.gemm_rest_seconds},
-              {"telemetry", r.telemetry ? "on" : "off"},
-              {"elementwise", Json{{"threads", r.elementwise.threads},
-                                   {"blocks_per_sm", r.elementwise.blocks_per_sm},
-                                   {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
-              {"sm_copy", Json{{"kernel", r.sm.bulk ? "bulk" : "vector"},
-                               {"blocks_per_sm", r.sm.blocks_per_sm},
-                               {"threads", r.sm.threads},
-                               {"unroll", r.sm.unroll},
-                               {"bulk_chunk", r.sm.bulk_chunk},
-                               {"stages", r.sm.stages}}}};
+         {"suites", suites},
+         {"dtype", to_string(p.dtype)},
+         {"headline_bytes", p.headline_bytes},
+         {"sizes", p.sizes},
+         {"all_pairs", p.all_pairs},
+         {"schedule", o.schedule},
+         {"quick", o.quick},
+         {"samples", r.measure.samples},
+         {"warmup_ops", r.measure.warmup_ops},
+         {"min_sample_seconds", r.measure.min_sample_seconds},
+         {"timeout_seconds", r.measure.timeout_seconds},
+         {"verify", r.verify},
+         {"gate", r.measure.use_gate},
+         {"split_streams", p.split_streams},
+         {"gemm_n", p.gemm_sizes.empty() ? std::vector<std::uint64_t>{kDefaultGemmN} : p.gemm_sizes},
+         {"gemm_precisions", precision_names(p)},
+         {"gemm_inputs", Json{{"lo", r.gemm_inputs.lo}, {"hi", r.gemm_inputs.hi}}},
+         {"gemm_rest_seconds", r.gemm_rest_seconds},
+         {"telemetry", r.telemetry ? "on" : "off"},
+         {"elementwise", Json{{"threads", r.elementwise.threads},
+                              {"blocks_per_sm", r.elementwise.blocks_per_sm},
+                              {"cache", r.elementwise.streaming ? "streaming" : "default"}}},
+         {"sm_copy", Json{{"kernel", r.sm.bulk ? "bulk" : "vector"},
+                          {"blocks_per_sm", r.sm.blocks_per_sm},
+                          {"threads", r.sm.threads},
+                          {"unroll", r.sm.unroll},
+                          {"bulk_chunk", r.sm.bulk_chunk},
+                          {"stages", r.sm.stages}}}};
   // 1.7: only when given (the default is one working set of at least 4x every GPU's L2).
   if (!p.chase_sizes.empty()) j["chase_sizes"] = p.chase_sizes;
   return j;
@@ -252,7 +253,7 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (settings.gemm_rest_seconds > 60) {
     throw UsageError(fmt::format("invalid --gemm-rest '{}': at most 60s", o.gemm_rest));
   }
-  settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm, o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
+  settings.sm = kernels::SmCopyConfig{o.sm_blocks_per_sm,         o.sm_threads, o.sm_unroll, o.sm_kernel == "bulk",
                                       static_cast<int>(sm_chunk), o.sm_stages};
 
   if (options.node_local_rank && options.devices_text == "all") {
@@ -280,15 +281,15 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
     // does (the CUDA IPC copies need it); the merge takes every other pair from its source's
     // rank, so no pair is described by a process that never tried to enable it.
     auto& pairs = node_system->pairs;
-    pairs.erase(std::remove_if(pairs.begin(), pairs.end(),
-                               [&](const PairInfo& p) { return p.src != selected.front(); }),
-                pairs.end());
+    pairs.erase(
+        std::remove_if(pairs.begin(), pairs.end(), [&](const PairInfo& p) { return p.src != selected.front(); }),
+        pairs.end());
     enable_peer_access(*node_system);
   }
   for (const auto& d : system.devices) {
     if (settings.sm.bulk && d.cc_major < 9) {
-      throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}",
-                                   d.index, d.cc_major, d.cc_minor));
+      throw UsageError(fmt::format("--sm-kernel bulk needs compute capability 9.0 or newer; GPU {} is {}.{}", d.index,
+                                   d.cc_major, d.cc_minor));
     }
     if (settings.sm.bulk) {
       // The device says how much shared memory one block may have (the launch checks it too).
@@ -303,7 +304,8 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
   if (std::any_of(result.cases.begin(), result.cases.end(),
                   [](const Case& c) { return needs_blas(c) && c.skip_reason.empty(); })) {
     const std::string reason = blas_unavailable_reason();
-    if (skip_cases_needing_blas(result.cases, reason) > 0) inform(options, "gpuxfer: gemm and overlap skipped: " + reason);
+    if (skip_cases_needing_blas(result.cases, reason) > 0)
+      inform(options, "gpuxfer: gemm and overlap skipped: " + reason);
   }
   if (rank != nullptr) {
     // One GPU per rank: the pair suites are measured between ranks, not skipped per rank (each
@@ -343,9 +345,8 @@ BenchRun run_bench_cases(GlobalOptions& options, const BenchCliOptions& o, const
                                       to_string(next.method), next.src, next.dst, format_bytes(next.bytes)));
         }
         if (!show_progress) return;
-        std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s %s %s", done + 1, total,
-                     std::string(to_string(next.suite)).c_str(), std::string(to_string(next.method)).c_str(),
-                     format_bytes(next.bytes).c_str());
+        std::fprintf(stderr, "\r\x1b[K[%zu/%zu] %s %s %s", done + 1, total, std::string(to_string(next.suite)).c_str(),
+                     std::string(to_string(next.method)).c_str(), format_bytes(next.bytes).c_str());
         std::fflush(stderr);
       },
       &g_stop_signal);
@@ -417,10 +418,10 @@ int run_bench(GlobalOptions& options, const BenchCliOptions& o) {
   const std::string self_text = ec ? std::string("gpuxfer") : self.string();
   const std::filesystem::path target = ec ? std::filesystem::path("gpuxfer-mpi") : self.parent_path() / "gpuxfer-mpi";
   if (ec || ::access(target.c_str(), X_OK) != 0) {
-    throw CannotRunError(fmt::format(
-        "launched by an MPI launcher ({}) but gpuxfer-mpi was not found beside {}; install the gpuxfer-mpi "
-        "package (or put gpuxfer-mpi next to gpuxfer) to run across ranks, or run one gpuxfer per host",
-        world.evidence, self_text));
+    throw CannotRunError(
+        fmt::format("launched by an MPI launcher ({}) but gpuxfer-mpi was not found beside {}; install the gpuxfer-mpi "
+                    "package (or put gpuxfer-mpi next to gpuxfer) to run across ranks, or run one gpuxfer per host",
+                    world.evidence, self_text));
   }
   std::vector<char*> args;
   for (const std::string& a : options.argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -463,10 +464,11 @@ class NodeTurns {
 Json cross_rank_summary(const dist::CrossRankOutcome& c, std::string_view schedule, std::uint64_t bytes) {
   Json methods = Json::object();
   for (const auto& m : c.methods) {
-    methods[std::string(to_string(m.method))] = Json{{"rounds", m.rounds}, {"cases", m.cases}, {"wall_s", m.wall_seconds}};
+    methods[std::string(to_string(m.method))] =
+        Json{{"rounds", m.rounds}, {"cases", m.cases}, {"wall_s", m.wall_seconds}};
   }
-  return Json{{"schedule", schedule}, {"rounds", c.rounds},   {"cases", c.cases},
-              {"wall_s", c.wall_seconds}, {"bytes", bytes}, {"methods", methods}};
+  return Json{{"schedule", schedule},     {"rounds", c.rounds}, {"cases", c.cases},
+              {"wall_s", c.wall_seconds}, {"bytes", bytes},     {"methods", methods}};
 }
 
 // One rank of `mpirun -np N gpuxfer bench`: the node-local rank picks the GPU; the node's ranks
@@ -657,7 +659,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
   sub->add_option("--sm-blocks-per-sm", o->sm_blocks_per_sm, "SM copy kernel: blocks per SM")
       ->capture_default_str()
       ->group(kernel);
-  sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block")->capture_default_str()->group(kernel);
+  sub->add_option("--sm-threads", o->sm_threads, "SM copy kernel: threads per block")
+      ->capture_default_str()
+      ->group(kernel);
   sub->add_option("--sm-unroll", o->sm_unroll, "SM copy kernel: 16-byte loads in flight per thread")
       ->capture_default_str()
       ->group(kernel);
@@ -688,7 +692,9 @@ void register_bench(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "gpuxfer show FILE prints its tables again")
       ->type_name("FILE")
       ->group(output);
-  sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never")->capture_default_str()->group(output);
+  sub->add_option("--progress", o->progress, "auto (stderr on a terminal) or never")
+      ->capture_default_str()
+      ->group(output);
   sub->footer(
       "Examples:\n"
       "  gpuxfer bench                          # everything, default sweep: summary, then tables\n"

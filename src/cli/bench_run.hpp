@@ -40,7 +40,7 @@ struct BenchCliOptions {
   std::string sm_kernel = "vector";
   std::string sm_chunk = "16KiB";
   int sm_stages = 4;
-  std::string gemm_n;             // empty: 10000
+  std::string gemm_n;  // empty: 10000
   std::string gemm_inputs = "0:1";
   std::string gemm_rest;  // empty: no rest (sustained)
   int ew_threads = 128;

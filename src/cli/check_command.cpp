@@ -134,16 +134,16 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
     BenchRun run;
     try {
       run = run_bench_cases(options, bench, [&](BenchRun& r, const RerunFn& rerun) {
-      RemeasureFn remeasure;
-      if (r.exit == ExitCode::ok) {
-        remeasure = [&](int src, int dst) {
-          const std::vector<Case> again = peer_cases_of(r.cases, src, dst);
-          inform(options,
-                 fmt::format("gpuxfer: check: {}->{} is an outlier of its link class; re-measuring it once", src, dst));
-          return again.empty() ? std::vector<Record>{} : rerun(again);
-        };
-      }
-      result = run_check(r.system, r.records, expectations, settings, remeasure);
+        RemeasureFn remeasure;
+        if (r.exit == ExitCode::ok) {
+          remeasure = [&](int src, int dst) {
+            const std::vector<Case> again = peer_cases_of(r.cases, src, dst);
+            inform(options, fmt::format("gpuxfer: check: {}->{} is an outlier of its link class; re-measuring it once",
+                                        src, dst));
+            return again.empty() ? std::vector<Record>{} : rerun(again);
+          };
+        }
+        result = run_check(r.system, r.records, expectations, settings, remeasure);
       });
     } catch (const Error& e) {
       // No bench could run (no driver, no GPU) or it broke before any record: the outputs a
@@ -212,12 +212,8 @@ int run_check_command(GlobalOptions& options, const CheckCliOptions& o) {
       emit(options, render_csv(table));
       inform(options, summary);
       break;
-    case OutputFormat::markdown:
-      emit(options, render_markdown(table) + "\n" + summary + "\n");
-      break;
-    default:
-      emit(options, render_text(table, options.color) + "\n" + summary + "\n");
-      break;
+    case OutputFormat::markdown: emit(options, render_markdown(table) + "\n" + summary + "\n"); break;
+    default: emit(options, render_text(table, options.color) + "\n" + summary + "\n"); break;
   }
   if (bench_exit != ExitCode::ok) {
     std::fprintf(stderr, "gpuxfer: error: %s; the findings cover what was measured\n", bench_message.c_str());
@@ -245,11 +241,13 @@ void register_check(CLI::App& app, GlobalOptions& options, int& exit_code) {
                 "A PCIe link below its max gen/width is a FAIL, not a WARN (links downtrain at idle)");
   sub->add_option("--emit-expect", o->emit_expect, "Write an expectations file from this (known-good) run, atomically")
       ->type_name("FILE");
-  CLI::Option* margin = sub->add_option(
-      "--margin", o->margin, "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto: per rule the "
-      "method's run-to-run spread + the run's cv; or a fixed percentage such as 10%");
+  CLI::Option* margin =
+      sub->add_option("--margin", o->margin,
+                      "With --emit-expect: headroom: min x (1 - m), latency max x (1 + m); auto: per rule the "
+                      "method's run-to-run spread + the run's cv; or a fixed percentage such as 10%");
   margin->type_name("PCT")->capture_default_str();
-  sub->add_option("--junit", o->junit, "Also write the findings as JUnit XML to FILE (one testcase per finding, WARN as skipped)")
+  sub->add_option("--junit", o->junit,
+                  "Also write the findings as JUnit XML to FILE (one testcase per finding, WARN as skipped)")
       ->type_name("FILE");
   sub->add_option("--prom", o->prom,
                   "Also write a Prometheus node-exporter textfile (figures, findings, gpuxfer_up) to FILE")

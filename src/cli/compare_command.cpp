@@ -63,8 +63,8 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
       reports.back() = filter_report(reports.back(), filter);
       if (reports.back().records.empty()) {
         throw InputError(fmt::format("{}: no record matches --suites '{}' --methods '{}' --sizes '{}'", path,
-                                     cli.suites.empty() ? "all" : cli.suites,
-                                     cli.methods.empty() ? "all" : cli.methods, cli.sizes));
+                                     cli.suites.empty() ? "all" : cli.suites, cli.methods.empty() ? "all" : cli.methods,
+                                     cli.sizes));
       }
     }
   }
@@ -73,9 +73,9 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
   for (std::size_t i = 1; i < reports.size(); ++i) {
     comparisons.push_back(compare_reports(reports.front(), reports[i], compare));
     const Comparison& c = comparisons.back();
-    detail(options, fmt::format("gpuxfer: {} vs {}: {} matched, {} only in BASE, {} only in NEW ({})",
-                                c.newer.path, c.base.path, c.rows.size(), c.only_in_base.size(),
-                                c.only_in_new.size(), to_string(c.matching)));
+    detail(options,
+           fmt::format("gpuxfer: {} vs {}: {} matched, {} only in BASE, {} only in NEW ({})", c.newer.path, c.base.path,
+                       c.rows.size(), c.only_in_base.size(), c.only_in_new.size(), to_string(c.matching)));
   }
 
   if (options.format == OutputFormat::json) {
@@ -89,9 +89,9 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
     const std::size_t n = count_failures(c, fail_on);
     failures += n;
     if (n > 0) {
-      inform(options, fmt::format("gpuxfer: {}: {} {} against {} (--fail-on {}, tolerance {:g}%)",
-                                  c.newer.path, n, fail_on == FailOn::any ? "slower or missing" : "slower",
-                                  c.base.path, to_string(fail_on), compare.tolerance * 100));
+      inform(options, fmt::format("gpuxfer: {}: {} {} against {} (--fail-on {}, tolerance {:g}%)", c.newer.path, n,
+                                  fail_on == FailOn::any ? "slower or missing" : "slower", c.base.path,
+                                  to_string(fail_on), compare.tolerance * 100));
     }
   }
   return failures > 0 ? static_cast<int>(ExitCode::check_failed) : 0;
@@ -102,8 +102,7 @@ int run_compare(const GlobalOptions& options, const CompareCliOptions& cli) {
 void register_compare(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto cli = std::make_shared<CompareCliOptions>();
   CLI::App* sub = app.add_subcommand(
-      "compare",
-      "Compare benchmark reports: NEW/BASE ratio per match with a confidence interval and a verdict");
+      "compare", "Compare benchmark reports: NEW/BASE ratio per match with a confidence interval and a verdict");
   sub->add_option("reports", cli->files,
                   "BASE.json NEW.json [more.json ...]: reports written by `gpuxfer bench --save-json`; "
                   "each NEW is compared with BASE (the first)");
@@ -114,8 +113,10 @@ void register_compare(CLI::App& app, GlobalOptions& options, int& exit_code) {
                   "Exit 1 when a match is slower beyond the tolerance (slower), or slower or present in BASE "
                   "but missing or not measured in NEW (any); never: exit 0 whatever the verdicts")
       ->capture_default_str();
-  sub->add_option("--suites", cli->suites, "Compare only these suites (comma list: host,gemm,...); default: every suite");
-  sub->add_option("--methods", cli->methods, "Compare only these methods (comma list: copy,triad,gemm_bf16,...); default: every method");
+  sub->add_option("--suites", cli->suites,
+                  "Compare only these suites (comma list: host,gemm,...); default: every suite");
+  sub->add_option("--methods", cli->methods,
+                  "Compare only these methods (comma list: copy,triad,gemm_bf16,...); default: every method");
   sub->add_option("--sizes", cli->sizes,
                   "headline (each suite's headline size; latency keeps all), all, or a size "
                   "list (4KiB,400MB or 1K:400M:x4)")

@@ -101,7 +101,9 @@ void emit(const GlobalOptions& options, const std::string& text) {
   std::fflush(stdout);
 }
 
-void emit_json(const GlobalOptions& options, const Json& json) { emit(options, json.dump(2) + "\n"); }
+void emit_json(const GlobalOptions& options, const Json& json) {
+  emit(options, json.dump(2) + "\n");
+}
 
 void inform(const GlobalOptions& options, const std::string& line) {
   if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());

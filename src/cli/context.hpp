@@ -11,7 +11,7 @@
 namespace CLI {
 class App;
 class Option;
-}
+}  // namespace CLI
 
 namespace gx::cli {
 
@@ -55,7 +55,6 @@ void inform(const GlobalOptions& options, const std::string& line);
 void detail(const GlobalOptions& options, const std::string& line);
 
 // The run section of a report from the options and the time the command started.
-[[nodiscard]] RunInfo make_run_info(const GlobalOptions& options, std::string started_utc,
-                                    Json resolved_options);
+[[nodiscard]] RunInfo make_run_info(const GlobalOptions& options, std::string started_utc, Json resolved_options);
 
 }  // namespace gx::cli

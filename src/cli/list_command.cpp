@@ -88,8 +88,8 @@ int run_list(GlobalOptions& options, const ListOptions& list) {
 
 void register_list(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto list = std::make_shared<ListOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "list", "List GPUs with topology (NVLink, PCIe, NUMA) and enable peer-to-peer access");
+  CLI::App* sub =
+      app.add_subcommand("list", "List GPUs with topology (NVLink, PCIe, NUMA) and enable peer-to-peer access");
   sub->add_flag("--no-enable-peer", list->no_enable,
                 "Only report whether P2P could be enabled; leave peer access untouched");
   sub->footer(

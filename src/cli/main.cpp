@@ -43,8 +43,8 @@ void refuse_empty_values(const CLI::App& app) {
       if (opt->count() == 0 || opt->get_type_size() == 0) continue;  // not given, or a flag
       for (const std::string& value : opt->results()) {
         if (value.empty()) {
-          throw gx::UsageError(fmt::format("empty value for {}: give a value or leave the option out",
-                                           opt->get_name()));
+          throw gx::UsageError(
+              fmt::format("empty value for {}: give a value or leave the option out", opt->get_name()));
         }
       }
     }
@@ -103,9 +103,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (show_version) {
-      const std::string text = version_format == gx::cli::VersionFormat::json
-                                   ? gx::cli::version_json().dump(2) + "\n"
-                                   : gx::cli::version_text();
+      const std::string text = version_format == gx::cli::VersionFormat::json ? gx::cli::version_json().dump(2) + "\n"
+                                                                              : gx::cli::version_text();
       std::fputs(text.c_str(), stdout);
       return 0;
     }

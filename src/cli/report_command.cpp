@@ -23,14 +23,16 @@ struct ReportOptions {
 int run_report(const GlobalOptions& options, const ReportOptions& report, bool detail_given) {
   if (options.format_given) {
     if (options.format == OutputFormat::json) {
-      throw UsageError("report writes HTML, or tables with --format table, markdown or csv; --format json does not apply");
+      throw UsageError(
+          "report writes HTML, or tables with --format table, markdown or csv; --format json does not apply");
     }
     if (!report.title.empty()) throw UsageError("--title names the HTML page; --format prints tables, which have none");
     return render_saved_results(options, report.inputs, report.detail, "report");
   }
   if (detail_given) {
-    throw UsageError("--detail chooses what tables show (with --format table, markdown or csv); the HTML page draws "
-                     "every size");
+    throw UsageError(
+        "--detail chooses what tables show (with --format table, markdown or csv); the HTML page draws "
+        "every size");
   }
   if (options.devices_text != "all") {
     throw UsageError("--devices chooses GPUs to run on; report reads files and runs nothing");
@@ -84,9 +86,8 @@ void register_report(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "  gpuxfer report result.json --title 'node 17 after the BIOS update' > report.html\n"
       "  gpuxfer report result.json --format markdown > result.md     # as gpuxfer show\n"
       "  gpuxfer fleet results/ --format json -o fleet.json && gpuxfer report fleet.json -o fleet.html");
-  sub->callback([&options, &exit_code, report, sub] {
-    exit_code = run_report(options, *report, sub->count("--detail") > 0);
-  });
+  sub->callback(
+      [&options, &exit_code, report, sub] { exit_code = run_report(options, *report, sub->count("--detail") > 0); });
 }
 
 }  // namespace gx::cli

@@ -16,9 +16,10 @@ namespace gx::cli {
 int render_saved_results(const GlobalOptions& options, const std::vector<std::string>& paths,
                          const std::string& detail_text, std::string_view command) {
   if (options.format == OutputFormat::json) {
-    throw UsageError(fmt::format("{} prints tables (--format table, markdown or csv); --format json does not apply: "
-                                 "the JSON is the file itself",
-                                 command));
+    throw UsageError(
+        fmt::format("{} prints tables (--format table, markdown or csv); --format json does not apply: "
+                    "the JSON is the file itself",
+                    command));
   }
   if (options.devices_text != "all") {
     throw UsageError(fmt::format("--devices chooses GPUs to run on; {} reads files and runs nothing", command));
@@ -35,8 +36,8 @@ int render_saved_results(const GlobalOptions& options, const std::vector<std::st
   for (const auto& path : paths) {
     const Json doc = parse_json_capped(read_file_capped(path), path);
     if (doc.is_object() && doc.value("schema", "") == "gpuxfer.fleet") {
-      throw InputError(fmt::format("{}: a fleet document, not a bench result; gpuxfer report draws it as a heatmap",
-                                   path));
+      throw InputError(
+          fmt::format("{}: a fleet document, not a bench result; gpuxfer report draws it as a heatmap", path));
     }
     reports.push_back(parse_report_document(doc, path));
     detail(options, fmt::format("gpuxfer: {}: {} records", path, reports.back().records.size()));
@@ -74,9 +75,8 @@ void register_show(CLI::App& app, GlobalOptions& options, int& exit_code) {
       "  gpuxfer show result.json --detail summary\n"
       "  gpuxfer show result.json --detail full --format markdown > result.md\n"
       "  gpuxfer show base.json new.json --format csv -o both.csv");
-  sub->callback([&options, &exit_code, show] {
-    exit_code = render_saved_results(options, show->inputs, show->detail, "show");
-  });
+  sub->callback(
+      [&options, &exit_code, show] { exit_code = render_saved_results(options, show->inputs, show->detail, "show"); });
 }
 
 }  // namespace gx::cli

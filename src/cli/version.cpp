@@ -37,16 +37,14 @@ VersionFormat parse_version_format(std::string_view text) {
 
 std::string version_text() {
   const auto& b = build_info();
-  std::string text = fmt::format("gpuxfer {} (git {}{}, {} build, built with CUDA {} by {})\n", b.version,
-                                 b.git_sha, dirty_text(b), b.build_type, b.cuda_build_version, b.compiler);
+  std::string text = fmt::format("gpuxfer {} (git {}{}, {} build, built with CUDA {} by {})\n", b.version, b.git_sha,
+                                 dirty_text(b), b.build_type, b.cuda_build_version, b.compiler);
   const DriverVersions v = driver_versions();
   if (v.cuda_driver_version.has_value()) {
-    text += fmt::format("CUDA driver {}, NVIDIA driver {}, CUDA runtime {}\n",
-                        format_cuda_version(*v.cuda_driver_version),
-                        v.driver_release.has_value() ? *v.driver_release
-                                                     : "unknown (" + v.driver_release.reason + ")",
-                        v.cuda_runtime_version.has_value() ? format_cuda_version(*v.cuda_runtime_version)
-                                                           : "unknown");
+    text +=
+        fmt::format("CUDA driver {}, NVIDIA driver {}, CUDA runtime {}\n", format_cuda_version(*v.cuda_driver_version),
+                    v.driver_release.has_value() ? *v.driver_release : "unknown (" + v.driver_release.reason + ")",
+                    v.cuda_runtime_version.has_value() ? format_cuda_version(*v.cuda_runtime_version) : "unknown");
   } else {
     text += "no NVIDIA driver found at run time\n";
   }
@@ -69,12 +67,8 @@ Json version_json() {
   }
   const DriverVersions v = driver_versions();
   // Driver versions are integers as in the report's `system` (13000 = 13.0).
-  Json out{{"name", "gpuxfer"},
-           {"version", b.version},
-           {"git_sha", b.git_sha},
-           {"git_dirty", dirty},
-           {"build_type", b.build_type},
-           {"cuda_build_version", b.cuda_build_version},
+  Json out{{"name", "gpuxfer"},     {"version", b.version},       {"git_sha", b.git_sha},
+           {"git_dirty", dirty},    {"build_type", b.build_type}, {"cuda_build_version", b.cuda_build_version},
            {"compiler", b.compiler}};
   out["cuda_driver_version"] = known_json(v.cuda_driver_version, "cuda_driver_version", unknown);
   out["driver_release"] = known_json(v.driver_release, "driver_release", unknown);

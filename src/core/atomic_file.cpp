@@ -117,9 +117,10 @@ void refuse_same_file(const NamedPaths& outputs, const NamedPaths& inputs) {
       const auto& [flag_a, a] = paths[i];
       const auto& [flag_b, b] = paths[j];
       if (a.empty() || b.empty() || !same_file(a, b)) continue;
-      throw UsageError(fmt::format("{} and {} name the same file '{}': an output must not overwrite an input "
-                                   "or another output",
-                                   flag_a, flag_b, b));
+      throw UsageError(
+          fmt::format("{} and {} name the same file '{}': an output must not overwrite an input "
+                      "or another output",
+                      flag_a, flag_b, b));
     }
   }
 }

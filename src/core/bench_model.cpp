@@ -78,11 +78,12 @@ constexpr bool in_enum_order() {
 }
 static_assert(in_enum_order(), "kMethods must list every Method once, in enum order");
 
-const MethodInfo& info(Method method) { return kMethods[static_cast<std::size_t>(method)]; }
+const MethodInfo& info(Method method) {
+  return kMethods[static_cast<std::size_t>(method)];
+}
 
-constexpr std::array<Suite, 8> kSuites{Suite::peer,    Suite::staged,      Suite::host,
-                                       Suite::async,   Suite::latency,     Suite::elementwise,
-                                       Suite::gemm,    Suite::overlap};
+constexpr std::array<Suite, 8> kSuites{Suite::peer,    Suite::staged,      Suite::host, Suite::async,
+                                       Suite::latency, Suite::elementwise, Suite::gemm, Suite::overlap};
 
 template <class Enum, std::size_t N>
 std::optional<Enum> parse_enum(std::string_view text, const std::array<Enum, N>& values) {
@@ -108,7 +109,9 @@ std::string_view to_string(Suite suite) {
   return "?";
 }
 
-std::string_view to_string(Method method) { return info(method).name; }
+std::string_view to_string(Method method) {
+  return info(method).name;
+}
 
 std::string_view to_string(Metric metric) {
   switch (metric) {
@@ -120,7 +123,9 @@ std::string_view to_string(Metric metric) {
   return "?";
 }
 
-std::string_view to_string(TimingMode mode) { return mode == TimingMode::host ? "host" : "device"; }
+std::string_view to_string(TimingMode mode) {
+  return mode == TimingMode::host ? "host" : "device";
+}
 
 std::string_view to_string(Status status) {
   switch (status) {
@@ -133,7 +138,9 @@ std::string_view to_string(Status status) {
   return "?";
 }
 
-std::optional<Suite> parse_suite(std::string_view text) { return parse_enum(text, kSuites); }
+std::optional<Suite> parse_suite(std::string_view text) {
+  return parse_enum(text, kSuites);
+}
 
 std::optional<Method> parse_method(std::string_view text) {
   for (const auto& m : kMethods) {
@@ -143,17 +150,23 @@ std::optional<Method> parse_method(std::string_view text) {
 }
 
 std::optional<Status> parse_status(std::string_view text) {
-  return parse_enum(text, std::array<Status, 5>{Status::ok, Status::failed, Status::skipped,
-                                                 Status::timeout, Status::error});
+  return parse_enum(text,
+                    std::array<Status, 5>{Status::ok, Status::failed, Status::skipped, Status::timeout, Status::error});
 }
 
 std::optional<TimingMode> parse_timing_mode(std::string_view text) {
   return parse_enum(text, std::array<TimingMode, 2>{TimingMode::device, TimingMode::host});
 }
 
-Suite suite_of(Method method) { return info(method).suite; }
-Metric metric_of(Method method) { return info(method).metric; }
-TimingMode timing_of(Method method) { return info(method).timing; }
+Suite suite_of(Method method) {
+  return info(method).suite;
+}
+Metric metric_of(Method method) {
+  return info(method).metric;
+}
+TimingMode timing_of(Method method) {
+  return info(method).timing;
+}
 
 const std::vector<Method>& methods_of(Suite suite) {
   // Built once from the table so the suite lists cannot drift from it.
@@ -216,8 +229,8 @@ const Known<double>& theoretical_rate(const Case& c) {
 }
 
 std::optional<double> efficiency(const Record& record) {
-  const auto rate = metric_of(record.test.method) == Metric::throughput ? median_flop_rate(record)
-                                                                         : median_rate(record);
+  const auto rate =
+      metric_of(record.test.method) == Metric::throughput ? median_flop_rate(record) : median_rate(record);
   const auto& theoretical = theoretical_rate(record.test);
   if (!rate || !theoretical.has_value() || *theoretical <= 0) return std::nullopt;
   if (metric_of(record.test.method) == Metric::bandwidth && cache_resident(record.test)) return std::nullopt;
@@ -240,9 +253,15 @@ std::optional<double> compute_slowdown(const OverlapTimes& t) {
   return t.compute_shared / t.compute_alone;
 }
 
-bool is_elementwise(Method m) { return suite_of(m) == Suite::elementwise; }
-bool is_gemm(Method m) { return suite_of(m) == Suite::gemm; }
-bool is_overlap(Method m) { return suite_of(m) == Suite::overlap; }
+bool is_elementwise(Method m) {
+  return suite_of(m) == Suite::elementwise;
+}
+bool is_gemm(Method m) {
+  return suite_of(m) == Suite::gemm;
+}
+bool is_overlap(Method m) {
+  return suite_of(m) == Suite::overlap;
+}
 
 int elementwise_arrays_touched(Method m) {
   switch (m) {
@@ -292,11 +311,17 @@ std::uint64_t gemm_operand_bytes(Method m, std::uint64_t n) {
   return 3 * n * n * dtype_bytes(gemm_dtype(m));
 }
 
-bool noisy(const Record& record) { return record.time.has_value() && is_noisy(*record.time); }
+bool noisy(const Record& record) {
+  return record.time.has_value() && is_noisy(*record.time);
+}
 
-bool is_bidir(Method m) { return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::nccl_bidir; }
+bool is_bidir(Method m) {
+  return m == Method::bidir_ce || m == Method::bidir_sm || m == Method::nccl_bidir;
+}
 
-bool is_cross_rank_only(Method m) { return m == Method::nccl_send || m == Method::nccl_bidir; }
+bool is_cross_rank_only(Method m) {
+  return m == Method::nccl_send || m == Method::nccl_bidir;
+}
 
 bool is_all_pairs(Method m) {
   return m == Method::all_pairs_ce || m == Method::all_pairs_sm || m == Method::all_pairs_shift_ce;
@@ -306,7 +331,9 @@ bool is_single_peer_copy(Method m) {
   return m == Method::ce_write || m == Method::ce_read || m == Method::sm_push || m == Method::sm_pull;
 }
 
-bool is_chase(Method m) { return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local; }
+bool is_chase(Method m) {
+  return m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local;
+}
 
 bool is_pair_method(Method m) {
   const Suite s = suite_of(m);
@@ -317,11 +344,17 @@ bool is_host_gpu_method(Method m) {
   return suite_of(m) == Suite::host && m != Method::all_h2d && m != Method::all_d2h;
 }
 
-bool is_suite_skip(const Case& c) { return c.src == kHost && c.dst == kHost && c.devices.empty(); }
+bool is_suite_skip(const Case& c) {
+  return c.src == kHost && c.dst == kHost && c.devices.empty();
+}
 
-bool is_concurrent(const Case& c) { return !c.devices.empty() || c.method == Method::split_ce; }
+bool is_concurrent(const Case& c) {
+  return !c.devices.empty() || c.method == Method::split_ce;
+}
 
-int host_gpu(const Case& c) { return c.src != kHost ? c.src : c.dst; }
+int host_gpu(const Case& c) {
+  return c.src != kHost ? c.src : c.dst;
+}
 
 std::optional<double> flop_rate_per_sm_ghz(const Record& record) {
   if (!is_gemm(record.test.method) || !record.telemetry) return std::nullopt;

@@ -40,26 +40,26 @@ enum class Method {
   all_h2d,       // every selected GPU reads from host at once (aggregate host bandwidth)
   all_d2h,
   // async: concurrent peer traffic
-  bidir_ce,      // a pair, both directions at once, copy engines
-  bidir_sm,      // a pair, both directions at once, SM kernels
-  all_pairs_ce,  // every GPU sends to every other at once
-  all_pairs_sm,  // the same by copy kernels, each GPU's resident block slots split among its peers
+  bidir_ce,            // a pair, both directions at once, copy engines
+  bidir_sm,            // a pair, both directions at once, SM kernels
+  all_pairs_ce,        // every GPU sends to every other at once
+  all_pairs_sm,        // the same by copy kernels, each GPU's resident block slots split among its peers
   all_pairs_shift_ce,  // every GPU sends to every other, one peer at a time: step k, GPU i -> i+k
-  scatter_ce,    // one GPU sends to all others at once
-  gather_ce,     // all others send to one GPU at once
-  split_ce,      // one peer copy split over `streams` streams
-  nccl_bidir,    // multi-rank runs only: two ranks ncclSend and ncclRecv to each other at once
+  scatter_ce,          // one GPU sends to all others at once
+  gather_ce,           // all others send to one GPU at once
+  split_ce,            // one peer copy split over `streams` streams
+  nccl_bidir,          // multi-rank runs only: two ranks ncclSend and ncclRecv to each other at once
   // latency: small copies end to end, and dependent loads
-  peer_b2b,        // back-to-back small peer copies on one stream, per copy (copy engine)
-  peer_b2b_sm,     // the same by a copy kernel on the source writing peer memory (SM push)
-  peer_b2b_issued, // peer_b2b without the spin gate: each copy enqueued while earlier ones run, as
-                   // an application issues them (p2pBandwidthLatencyTest's way); host-bound or GPU-bound
-  peer_roundtrip,  // issue one copy and wait for it, per copy (host-timed)
+  peer_b2b,         // back-to-back small peer copies on one stream, per copy (copy engine)
+  peer_b2b_sm,      // the same by a copy kernel on the source writing peer memory (SM push)
+  peer_b2b_issued,  // peer_b2b without the spin gate: each copy enqueued while earlier ones run, as
+                    // an application issues them (p2pBandwidthLatencyTest's way); host-bound or GPU-bound
+  peer_roundtrip,   // issue one copy and wait for it, per copy (host-timed)
   h2d_b2b,
   d2h_b2b,
-  chase_peer,  // pointer chase by one thread over peer memory: ns per dependent load
-  chase_host,  // pointer chase over pinned host memory
-  chase_local, // pointer chase over the GPU's own memory (the baseline)
+  chase_peer,   // pointer chase by one thread over peer memory: ns per dependent load
+  chase_host,   // pointer chase over pinned host memory
+  chase_local,  // pointer chase over the GPU's own memory (the baseline)
   // elementwise: gpuxfer's own kernels over one tensor on one GPU (bytes = read + written)
   scale,  // y = 2 * x (PyTorch `x * 2`)
   sqrt,   // y = sqrt(x)
@@ -99,15 +99,15 @@ enum class Status { ok, failed, skipped, timeout, error };
 [[nodiscard]] const std::vector<Suite>& all_suites();
 
 // Groupings every reader of records needs (views, report, compare, plan), defined once.
-[[nodiscard]] bool is_bidir(Method m);         // bidir_ce, bidir_sm, nccl_bidir
+[[nodiscard]] bool is_bidir(Method m);  // bidir_ce, bidir_sm, nccl_bidir
 // Methods only a multi-rank run measures (NCCL between ranks); a single-process plan skips them.
 [[nodiscard]] bool is_cross_rank_only(Method m);
 // Every selected GPU sends to every other (all_pairs_ce, all_pairs_sm, all_pairs_shift_ce).
 [[nodiscard]] bool is_all_pairs(Method m);
 // One copy from one GPU to another on one stream, P2P enabled (ce_write, ce_read, sm_push, sm_pull).
 [[nodiscard]] bool is_single_peer_copy(Method m);
-[[nodiscard]] bool is_chase(Method m);         // pointer chases
-[[nodiscard]] bool is_pair_method(Method m);   // one GPU -> another: peer, staged, bidir
+[[nodiscard]] bool is_chase(Method m);            // pointer chases
+[[nodiscard]] bool is_pair_method(Method m);      // one GPU -> another: peer, staged, bidir
 [[nodiscard]] bool is_host_gpu_method(Method m);  // host suite, one GPU at a time
 [[nodiscard]] bool is_elementwise(Method m);
 [[nodiscard]] bool is_gemm(Method m);
@@ -137,20 +137,20 @@ struct Case {
   std::vector<int> devices;  // participants of multi-GPU cases (scatter/gather: the hub first)
   std::uint64_t bytes = 0;   // per transfer (per direction, per pair); latency: per copy
   DType dtype = DType::f32;
-  int streams = 1;              // split_ce
+  int streams = 1;                // split_ce
   std::uint64_t chunk_bytes = 0;  // pipelined
-  int ring_depth = 0;           // pipelined
-  std::string link_class;       // "NV18", "PIX", ..., "PCIe" for host links, "" if n/a
+  int ring_depth = 0;             // pipelined
+  std::string link_class;         // "NV18", "PIX", ..., "PCIe" for host links, "" if n/a
   // The theoretical rate for ALL of this case's traffic together: the link rate for one
   // direction, twice it for both directions, the sum of the limiting links for concurrent
   // cases (see plan.cpp). Efficiency = measured total rate / this.
   Known<double> theoretical_bytes_per_s;
-  bool headline = false;        // part of the GPU x GPU (or per-GPU) matrix at the headline size
-  bool tuning = false;          // a pipelined tuning case: ranks one chunk size x ring depth
-  std::uint64_t gemm_n = 0;     // gemm and overlap: the N of N x N x N
+  bool headline = false;     // part of the GPU x GPU (or per-GPU) matrix at the headline size
+  bool tuning = false;       // a pipelined tuning case: ranks one chunk size x ring depth
+  std::uint64_t gemm_n = 0;  // gemm and overlap: the N of N x N x N
   // gemm: the devices' peak FLOP/s for this precision, all participants together (core/peak).
   Known<double> theoretical_flops_per_s;
-  std::string skip_reason;      // non-empty: planned as skipped, not run
+  std::string skip_reason;  // non-empty: planned as skipped, not run
   // The L2 cache of the GPU whose memory holds the case's working set (the smallest, for a case
   // on several GPUs): set by plan() and, for documents read back, from system.gpus
   // (core/cache_fit). 0: unknown, or the case has no working set in one GPU's memory.
@@ -183,11 +183,11 @@ struct DirectionRate {
 
 // An overlap case: median seconds per op of each operation alone and together (README "Overlap").
 struct OverlapTimes {
-  double copy_alone = 0;     // the transfer with nothing else running
-  double compute_alone = 0;  // the GEMMs with nothing else running
-  double together = 0;       // both started together: until the later one ends
-  double copy_shared = 0;    // the transfer's own span while sharing
-  double compute_shared = 0; // the GEMMs' own span while sharing
+  double copy_alone = 0;      // the transfer with nothing else running
+  double compute_alone = 0;   // the GEMMs with nothing else running
+  double together = 0;        // both started together: until the later one ends
+  double copy_shared = 0;     // the transfer's own span while sharing
+  double compute_shared = 0;  // the GEMMs' own span while sharing
 };
 // (t_copy + t_compute - t_together) / min(t_copy, t_compute): 1 = the shorter operation is fully
 // hidden behind the longer, 0 = none of it is (they ran one after the other). Clamped to [0, 1]
@@ -226,7 +226,7 @@ struct Record {
   std::vector<DirectionRate> directions;
   std::optional<OverlapTimes> overlap;  // overlap cases only
   std::optional<Accuracy> accuracy;     // gemm: the verification's error and its bound
-  std::string implementation;          // compute: the kernel's launch shape, cuBLASLt's algorithm
+  std::string implementation;           // compute: the kernel's launch shape, cuBLASLt's algorithm
   // Multi-rank runs: the ranks that own src and dst when a transfer crosses processes (test.src
   // and test.dst are then CUDA ordinals on those ranks; core/merge resolves them to global ids).
   std::optional<int> src_rank;

@@ -17,7 +17,9 @@ namespace {
 // How a row's figure is read from a record, and whether larger is better.
 enum class Figure { rate, flops, time_us, time_ns, overlap };
 
-bool higher_is_better(Figure f) { return f == Figure::rate || f == Figure::flops || f == Figure::overlap; }
+bool higher_is_better(Figure f) {
+  return f == Figure::rate || f == Figure::flops || f == Figure::overlap;
+}
 
 std::string unit_of(Figure f) {
   switch (f) {
@@ -81,7 +83,9 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-std::string reason_of(const Record& r) { return r.reason.empty() ? r.test.skip_reason : r.reason; }
+std::string reason_of(const Record& r) {
+  return r.reason.empty() ? r.test.skip_reason : r.reason;
+}
 
 // Notes under the table, each once, in first-seen order; throttle details capped.
 class TableNotes {
@@ -99,7 +103,8 @@ class TableNotes {
     }
   }
   std::vector<std::string> take() {
-    if (throttle_more_ > 0) notes_.push_back(fmt::format("† and {} more throttled records (see the tables below)", throttle_more_));
+    if (throttle_more_ > 0)
+      notes_.push_back(fmt::format("† and {} more throttled records (see the tables below)", throttle_more_));
     return std::move(notes_);
   }
 
@@ -127,8 +132,9 @@ class Builder {
       if (r->status == Status::skipped) ++row.skipped;
       if (r->status == Status::failed || r->status == Status::timeout || r->status == Status::error) ++row.failed;
       if (r->status != Status::ok) {
-        const std::string word = r->status == Status::skipped ? "skip" : r->status == Status::failed ? "FAIL"
-                                                                                                  : std::string(to_string(r->status));
+        const std::string word = r->status == Status::skipped  ? "skip"
+                                 : r->status == Status::failed ? "FAIL"
+                                                               : std::string(to_string(r->status));
         notes_.add(fmt::format("{} {} {}: {}", word, row.method, where(r->test), reason_of(*r)));
         continue;
       }
@@ -267,9 +273,8 @@ void transfer_rows(Builder& b, const std::vector<Record>& records, Suite suite) 
 
 void latency_rows(Builder& b, const std::vector<Record>& records) {
   for (Method m : methods_of(Suite::latency)) {
-    const Records of_method = select(records, [&](const Record& r) {
-      return r.test.method == m && !is_suite_skip(r.test);
-    });
+    const Records of_method =
+        select(records, [&](const Record& r) { return r.test.method == m && !is_suite_skip(r.test); });
     if (of_method.empty()) continue;
     // Copies: the smallest size, where the time is the fixed cost of one copy. Chases: their
     // one working set.
@@ -285,9 +290,8 @@ void compute_rows(Builder& b, const std::vector<Record>& records, Suite suite) {
   const bool gemm = suite == Suite::gemm;
   const Figure figure = gemm ? Figure::flops : Figure::rate;
   for (Method m : methods_of(suite)) {
-    const Records headline = select(records, [&](const Record& r) {
-      return r.test.method == m && r.test.headline && !is_suite_skip(r.test);
-    });
+    const Records headline = select(
+        records, [&](const Record& r) { return r.test.method == m && r.test.headline && !is_suite_skip(r.test); });
     if (headline.empty()) continue;
     Records alone;
     Records together;
@@ -314,9 +318,8 @@ void compute_rows(Builder& b, const std::vector<Record>& records, Suite suite) {
 
 void overlap_rows(Builder& b, const std::vector<Record>& records) {
   for (Method m : methods_of(Suite::overlap)) {
-    const Records group = select(records, [&](const Record& r) {
-      return r.test.method == m && !is_suite_skip(r.test);
-    });
+    const Records group =
+        select(records, [&](const Record& r) { return r.test.method == m && !is_suite_skip(r.test); });
     if (!group.empty()) b.row("overlap", group, Figure::overlap, format_size(group.front()->test.bytes));
   }
 }
@@ -366,7 +369,8 @@ BenchSummary summarize_bench(const std::vector<Record>& records, const SystemInf
       case Suite::overlap: overlap_rows(b, records); break;
       default: transfer_rows(b, records, suite); break;
     }
-    const Records skips = select(records, [&](const Record& r) { return r.test.suite == suite && is_suite_skip(r.test); });
+    const Records skips =
+        select(records, [&](const Record& r) { return r.test.suite == suite && is_suite_skip(r.test); });
     if (!skips.empty()) b.suite_skip(suite, skips);
   }
   std::string title = "summary: " + gpu_count_summary(system);
@@ -376,8 +380,8 @@ BenchSummary summarize_bench(const std::vector<Record>& records, const SystemInf
 }
 
 Table summary_table(const BenchSummary& s) {
-  Table t = make_table(s.title,
-                       {"path", "method", "size", "over", "median", "min-max", "unit", "% theor.", "notes"}, 4);
+  Table t =
+      make_table(s.title, {"path", "method", "size", "over", "median", "min-max", "unit", "% theor.", "notes"}, 4);
   t.align.back() = Align::left;
   t.align[6] = Align::left;
   for (const SummaryRow& r : s.rows) {
@@ -404,9 +408,10 @@ Table summary_table(const BenchSummary& s) {
     return std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) { return n.rfind("slowest", 0) == 0; });
   });
   if (any_slow) {
-    t.notes.push_back(fmt::format("slowest: the one record below {:.0f} % of its row's median (time: above), as a "
-                                  "fraction of it",
-                                  kSlowOutlierFraction * 100));
+    t.notes.push_back(
+        fmt::format("slowest: the one record below {:.0f} % of its row's median (time: above), as a "
+                    "fraction of it",
+                    kSlowOutlierFraction * 100));
   }
   return t;
 }

@@ -52,7 +52,9 @@ std::string where(const Case& c) {
   return fmt::format("{} -> {}", gpu_label(c.src), gpu_label(c.dst));
 }
 
-std::string number(double v) { return fmt::format("{}", v); }
+std::string number(double v) {
+  return fmt::format("{}", v);
+}
 
 // "skip", "FAIL", "timeout", "error" with the reason as a note; "" for an ok record.
 std::string status_cell(const Record& r, Notes& notes) {
@@ -65,8 +67,7 @@ std::string status_cell(const Record& r, Notes& notes) {
       return "FAIL";
     case Status::timeout:
     case Status::error:
-      notes.add(fmt::format("{} {} {}: {}", to_string(r.status), to_string(r.test.method),
-                            where(r.test), reason));
+      notes.add(fmt::format("{} {} {}: {}", to_string(r.status), to_string(r.test.method), where(r.test), reason));
       return std::string(to_string(r.status));
   }
   return "?";
@@ -123,11 +124,15 @@ std::string time_cell(const Record& r, double scale, int decimals, Notes& notes)
 }
 
 // A sweep cell: time per operation (µs) in the latency regime, GB/s above it.
-bool latency_regime(std::uint64_t bytes) { return bytes < kLatencyRegimeBytes; }
+bool latency_regime(std::uint64_t bytes) {
+  return bytes < kLatencyRegimeBytes;
+}
 std::string regime_cell(const Record& r, Notes& notes) {
   return latency_regime(r.test.bytes) ? time_cell(r, 1e6, 2, notes) : rate_cell(r, false, notes);
 }
-std::string regime_unit(std::uint64_t bytes) { return latency_regime(bytes) ? "µs" : "GB/s"; }
+std::string regime_unit(std::uint64_t bytes) {
+  return latency_regime(bytes) ? "µs" : "GB/s";
+}
 constexpr const char* kRegimeNote = "µs: median time per operation, for sizes below 64 KiB (latency-bound); GB/s above";
 
 std::string shape_label(std::uint64_t bytes, DType dtype) {
@@ -178,13 +183,13 @@ void add_matrices(const std::vector<Record>& records, Suite suite, const std::ve
   for (Method m : methods_of(suite)) {
     if (!is_pair_method(m)) continue;
     const Records headline = select(records, [&](const Record& r) {
-      return r.test.method == m && r.test.headline && !is_suite_skip(r.test) &&
-             !is_tuning_case(r.test) && r.test.src != kHost && r.test.dst != kHost;
+      return r.test.method == m && r.test.headline && !is_suite_skip(r.test) && !is_tuning_case(r.test) &&
+             r.test.src != kHost && r.test.dst != kHost;
     });
     for (const auto& [bytes, group] : by_bytes(headline)) {
-      Table t = pair_matrix(group, gpus,
-                            fmt::format("{} {}, {}, GB/s (% of theoretical)", to_string(suite),
-                                        to_string(m), format_size(bytes)));
+      Table t = pair_matrix(
+          group, gpus,
+          fmt::format("{} {}, {}, GB/s (% of theoretical)", to_string(suite), to_string(m), format_size(bytes)));
       if (m == Method::pipelined && best) {
         t.notes.push_back(fmt::format("pipelined: {} chunks, ring depth {} (the best of the tuning grid)",
                                       format_size(best->chunk_bytes), best->ring_depth));
@@ -204,8 +209,8 @@ void add_host_table(const std::vector<Record>& records, std::vector<Table>& out)
     const auto methods = methods_in(group);
     std::vector<std::string> header{"GPU"};
     for (Method m : methods) header.emplace_back(to_string(m));
-    Table t = make_table(fmt::format("host, {}, GB/s (% of theoretical PCIe)", format_size(bytes)),
-                         std::move(header), 1);
+    Table t =
+        make_table(fmt::format("host, {}, GB/s (% of theoretical PCIe)", format_size(bytes)), std::move(header), 1);
     std::map<int, std::map<Method, const Record*>> cells;
     for (const Record* r : group) cells[host_gpu(r->test)][r->test.method] = r;
     Notes notes;
@@ -288,8 +293,8 @@ Table compact_size_table(std::string title, const Records& group) {
 void add_sweeps(const std::vector<Record>& records, Suite suite, BenchDetail detail, std::vector<Table>& out) {
   const Records candidates = select(records, [&](const Record& r) {
     const Case& c = r.test;
-    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_suite_skip(c) &&
-           !is_concurrent(c) && !is_tuning_case(c);
+    return c.suite == suite && metric_of(c.method) == Metric::bandwidth && !is_suite_skip(c) && !is_concurrent(c) &&
+           !is_tuning_case(c);
   });
   std::vector<std::string> order;
   std::map<std::string, Records> groups;
@@ -303,8 +308,9 @@ void add_sweeps(const std::vector<Record>& records, Suite suite, BenchDetail det
     if (by_bytes(group).size() < 2) continue;  // headline only: the matrix already shows it
     const std::string link = group.front()->test.link_class;
     const bool small = latency_regime(by_bytes(group).begin()->first);
-    const std::string title = fmt::format("{} sweep, {}{}, {}", to_string(suite), key,
-                                          link.empty() ? "" : " (" + link + ")", small ? "GB/s; µs per op below 64 KiB" : "GB/s");
+    const std::string title =
+        fmt::format("{} sweep, {}{}, {}", to_string(suite), key, link.empty() ? "" : " (" + link + ")",
+                    small ? "GB/s; µs per op below 64 KiB" : "GB/s");
     if (detail == BenchDetail::full) {
       Table t = size_table(title, group, true, regime_cell, small);
       if (small) t.notes.push_back(kRegimeNote);
@@ -344,14 +350,13 @@ void add_concurrent(const std::vector<Record>& records, Suite suite, std::vector
     return r.test.suite == suite && is_concurrent(r.test) && !is_suite_skip(r.test);
   });
   if (group.empty()) return;
-  Table t = make_table(fmt::format("{} concurrent transfers, aggregate GB/s (% of theoretical)",
-                                   to_string(suite)),
+  Table t = make_table(fmt::format("{} concurrent transfers, aggregate GB/s (% of theoretical)", to_string(suite)),
                        {"method", "GPUs", "size", "GB/s", "per direction GB/s"}, 2);
   t.align.back() = Align::left;
   Notes notes;
   for (const Record* r : group) {
-    t.rows.push_back({std::string(to_string(r->test.method)), participants(r->test),
-                      format_size(r->test.bytes), rate_cell(*r, true, notes), direction_cell(*r)});
+    t.rows.push_back({std::string(to_string(r->test.method)), participants(r->test), format_size(r->test.bytes),
+                      rate_cell(*r, true, notes), direction_cell(*r)});
   }
   notes.move_to(t);
   out.push_back(std::move(t));
@@ -372,8 +377,8 @@ void add_tuning(const std::vector<Record>& records, std::vector<Table>& out) {
   std::vector<std::string> header{"chunk"};
   for (int d : depths) header.push_back(fmt::format("depth {}", d));
   const Case& first = tuning.front()->test;
-  Table t = make_table(fmt::format("staged pipelined tuning, {}, {}, GB/s by chunk size and ring depth",
-                                   where(first), format_size(first.bytes)),
+  Table t = make_table(fmt::format("staged pipelined tuning, {}, {}, GB/s by chunk size and ring depth", where(first),
+                                   format_size(first.bytes)),
                        std::move(header), 1);
   Notes notes;
   for (const auto& [chunk, row_cells] : cells) {
@@ -410,9 +415,8 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
     for (const auto& [m, w] : endpoints) t.notes.push_back(fmt::format("{}: {}", to_string(m), w));
     out.push_back(std::move(t));
   }
-  const Records chases = select(records, [](const Record& r) {
-    return is_chase(r.test.method) && !is_suite_skip(r.test);
-  });
+  const Records chases =
+      select(records, [](const Record& r) { return is_chase(r.test.method) && !is_suite_skip(r.test); });
   if (chases.empty()) return;
   Table t = make_table("pointer chase, ns per dependent load (median)",
                        {"method", "GPU -> memory", "working set", "ns per load", "best ns", "timed loads"}, 2);
@@ -427,8 +431,9 @@ void add_latency(const std::vector<Record>& records, std::vector<Table>& out) {
     std::string walked;
     if (ok && r->chase) {
       walked = fmt::format("{} ({:.2f} cycles)", r->chase->loads_timed, r->chase->passes_timed());
-      notes.add("timed loads: dependent loads in the samples, and how often they went round the working set's "
-                "one random cycle (every load before a full cycle touches a new line)");
+      notes.add(
+          "timed loads: dependent loads in the samples, and how often they went round the working set's "
+          "one random cycle (every load before a full cycle touches a new line)");
     }
     t.rows.push_back({std::string(to_string(r->test.method)), where(r->test), std::move(set),
                       time_cell(*r, 1e9, 1, notes), ok ? fmt::format("{:.1f}", r->time->min * 1e9) : "",
@@ -490,11 +495,10 @@ std::string of_copy_cell(const Record& r, const CopyIndex& copies) {
 // size, verified.
 void add_elementwise_full(const Records& group, std::vector<Table>& out) {
   const CopyIndex copies = local_copies(group);
-  Table t = make_table("elementwise, GB/s (bytes read + written; % of theoretical memory bandwidth, of the "
-                       "measured local copy); µs per op below 64 KiB",
-                       {"GPU", "kernel", "size", "shape", "median", "unit", "% of memory", "% of copy", "verified",
-                        "per GPU GB/s"},
-                       4);
+  Table t = make_table(
+      "elementwise, GB/s (bytes read + written; % of theoretical memory bandwidth, of the "
+      "measured local copy); µs per op below 64 KiB",
+      {"GPU", "kernel", "size", "shape", "median", "unit", "% of memory", "% of copy", "verified", "per GPU GB/s"}, 4);
   t.align[5] = Align::left;
   t.align.back() = Align::left;
   Notes notes;
@@ -591,9 +595,8 @@ void add_elementwise_compact(const Records& group, std::vector<Table>& out) {
 }
 
 void add_elementwise(const std::vector<Record>& records, BenchDetail detail, std::vector<Table>& out) {
-  const Records group = select(records, [](const Record& r) {
-    return is_elementwise(r.test.method) && !is_suite_skip(r.test);
-  });
+  const Records group =
+      select(records, [](const Record& r) { return is_elementwise(r.test.method) && !is_suite_skip(r.test); });
   if (group.empty()) return;
   if (detail == BenchDetail::full || by_bytes(group).size() < 2) {
     add_elementwise_full(group, out);
@@ -615,9 +618,8 @@ std::string per_ghz(const Record& r) {
 }
 
 void add_gemm(const std::vector<Record>& records, std::vector<Table>& out) {
-  const Records group = select(records, [](const Record& r) {
-    return is_gemm(r.test.method) && !is_suite_skip(r.test);
-  });
+  const Records group =
+      select(records, [](const Record& r) { return is_gemm(r.test.method) && !is_suite_skip(r.test); });
   if (group.empty()) return;
   Table t = make_table("gemm, TFLOP/s (2·N³ per GEMM; % of the precision's peak)",
                        {"GPU", "precision", "N", "TFLOP/s", "% of peak", "SM MHz", "TFLOP/s per GHz",
@@ -632,30 +634,29 @@ void add_gemm(const std::vector<Record>& records, std::vector<Table>& out) {
     const std::string error =
         r->accuracy ? fmt::format("{:.1e} ({:.0e})", r->accuracy->max_error, r->accuracy->bound) : "-";
     t.rows.push_back({compute_where(c), std::string(to_string(c.method).substr(5)), std::to_string(c.gemm_n),
-                      flops_cell(*r, notes), ok ? percent(efficiency(*r)) : "", ok ? clock_cell(*r) : "",
-                      per_ghz(*r), error, yes_no_mark(*r), per_device_cell(*r, true)});
+                      flops_cell(*r, notes), ok ? percent(efficiency(*r)) : "", ok ? clock_cell(*r) : "", per_ghz(*r),
+                      error, yes_no_mark(*r), per_device_cell(*r, true)});
   }
   notes.add("error: largest |C - float64 reference| / sum |A·B| over sampled entries of C");
-  notes.add("SM MHz: median SM clock during the samples (the slowest GPU's); TFLOP/s per GHz: TFLOP/s / the "
-            "GPUs' mean median SM clock, which takes clock changes out of the rate");
+  notes.add(
+      "SM MHz: median SM clock during the samples (the slowest GPU's); TFLOP/s per GHz: TFLOP/s / the "
+      "GPUs' mean median SM clock, which takes clock changes out of the rate");
   notes.move_to(t);
   out.push_back(std::move(t));
 }
 
 void add_overlap(const std::vector<Record>& records, std::vector<Table>& out) {
-  const Records group = select(records, [](const Record& r) {
-    return is_overlap(r.test.method) && !is_suite_skip(r.test);
-  });
+  const Records group =
+      select(records, [](const Record& r) { return is_overlap(r.test.method) && !is_suite_skip(r.test); });
   if (group.empty()) return;
-  Table t = make_table("overlap, a copy while GEMMs run: ms per operation alone and together",
-                       {"method", "copy", "N", "copy alone", "GEMM alone", "together", "efficiency",
-                        "copy slowdown", "GEMM slowdown"},
-                       3);
+  Table t = make_table(
+      "overlap, a copy while GEMMs run: ms per operation alone and together",
+      {"method", "copy", "N", "copy alone", "GEMM alone", "together", "efficiency", "copy slowdown", "GEMM slowdown"},
+      3);
   Notes notes;
   for (const Record* r : group) {
     const Case& c = r->test;
-    std::vector<std::string> row{std::string(to_string(c.method)),
-                                 fmt::format("{} {}", where(c), format_size(c.bytes)),
+    std::vector<std::string> row{std::string(to_string(c.method)), fmt::format("{} {}", where(c), format_size(c.bytes)),
                                  std::to_string(c.gemm_n)};
     if (r->status != Status::ok || !r->overlap) {
       row.push_back(status_cell(*r, notes));
@@ -665,9 +666,8 @@ void add_overlap(const std::vector<Record>& records, std::vector<Table>& out) {
       auto ms = [](double s) { return fmt::format("{:.2f}", s * 1e3); };
       auto ratio = [](std::optional<double> v) { return v ? fmt::format("{:.2f}x", *v) : "-"; };
       const auto e = overlap_efficiency(o);
-      row.insert(row.end(), {ms(o.copy_alone), ms(o.compute_alone), ms(o.together),
-                             e ? fmt::format("{:.2f}", *e) : "-", ratio(copy_slowdown(o)),
-                             ratio(compute_slowdown(o))});
+      row.insert(row.end(), {ms(o.copy_alone), ms(o.compute_alone), ms(o.together), e ? fmt::format("{:.2f}", *e) : "-",
+                             ratio(copy_slowdown(o)), ratio(compute_slowdown(o))});
       if (noisy(*r)) {
         notes.add(kNoisyNote);
         row[5] += "*";
@@ -675,8 +675,9 @@ void add_overlap(const std::vector<Record>& records, std::vector<Table>& out) {
     }
     t.rows.push_back(std::move(row));
   }
-  notes.add("efficiency = (copy alone + GEMM alone - together) / min(copy alone, GEMM alone): 1 = the "
-            "shorter one fully hidden, 0 = no overlap");
+  notes.add(
+      "efficiency = (copy alone + GEMM alone - together) / min(copy alone, GEMM alone): 1 = the "
+      "shorter one fully hidden, 0 = no overlap");
   notes.add("slowdown = the operation's own time while sharing / alone");
   notes.move_to(t);
   out.push_back(std::move(t));
@@ -782,45 +783,103 @@ static std::string throttle_text(const Telemetry& t) {
 
 Table bench_flat_table(const std::vector<Record>& records) {
   Table t;
-  t.header = {"suite", "method", "metric", "src", "dst", "devices", "dtype", "bytes", "shape",
-              "streams", "chunk_bytes", "ring_depth", "link_class", "headline", "status", "reason",
-              "timing_mode", "samples", "ops_per_sample", "time_median_s", "time_min_s",
-              "time_q1_s", "time_q3_s", "time_max_s", "time_cv", "median_gbps", "best_gbps",
-              "theoretical_gbps", "efficiency", "verified", "mismatches", "noisy", "gemm_n",
-              "median_tflops", "best_tflops", "peak_tflops", "max_error", "overlap_efficiency",
-              "sm_clock_mhz_median", "tflops_per_sm_ghz", "throttle", "min_sample_s", "ops_capped",
-              "working_set_bytes", "l2_bytes", "cache_resident"};
+  t.header = {"suite",
+              "method",
+              "metric",
+              "src",
+              "dst",
+              "devices",
+              "dtype",
+              "bytes",
+              "shape",
+              "streams",
+              "chunk_bytes",
+              "ring_depth",
+              "link_class",
+              "headline",
+              "status",
+              "reason",
+              "timing_mode",
+              "samples",
+              "ops_per_sample",
+              "time_median_s",
+              "time_min_s",
+              "time_q1_s",
+              "time_q3_s",
+              "time_max_s",
+              "time_cv",
+              "median_gbps",
+              "best_gbps",
+              "theoretical_gbps",
+              "efficiency",
+              "verified",
+              "mismatches",
+              "noisy",
+              "gemm_n",
+              "median_tflops",
+              "best_tflops",
+              "peak_tflops",
+              "max_error",
+              "overlap_efficiency",
+              "sm_clock_mhz_median",
+              "tflops_per_sm_ghz",
+              "throttle",
+              "min_sample_s",
+              "ops_capped",
+              "working_set_bytes",
+              "l2_bytes",
+              "cache_resident"};
   auto endpoint = [](int g) { return g == kHost ? std::string("host") : std::to_string(g); };
   auto opt = [](std::optional<double> v, double scale) { return v ? number(*v / scale) : std::string(); };
-  auto stat = [](const Record& r, double Summary::*field) {
-    return r.time ? number((*r.time).*field) : std::string();
-  };
+  auto stat = [](const Record& r, double Summary::*field) { return r.time ? number((*r.time).*field) : std::string(); };
   auto yes_no = [](bool v) { return std::string(v ? "yes" : "no"); };
   for (const auto& r : records) {
     const Case& c = r.test;
     const auto& theoretical = c.theoretical_bytes_per_s;
     const auto shape = shape_for_bytes(c.bytes, c.dtype);
-    t.rows.push_back({std::string(to_string(c.suite)), std::string(to_string(c.method)),
-                      std::string(to_string(metric_of(c.method))), endpoint(c.src), endpoint(c.dst),
-                      fmt::format("{}", fmt::join(c.devices, ";")), std::string(to_string(c.dtype)),
-                      std::to_string(c.bytes), shape ? format_shape(*shape) : "",
-                      std::to_string(c.streams), std::to_string(c.chunk_bytes),
-                      std::to_string(c.ring_depth), c.link_class, yes_no(c.headline),
-                      std::string(to_string(r.status)), r.reason, std::string(to_string(r.timing)),
-                      std::to_string(r.sample_seconds.size()), std::to_string(r.ops_per_sample),
-                      stat(r, &Summary::median), stat(r, &Summary::min), stat(r, &Summary::q1),
-                      stat(r, &Summary::q3), stat(r, &Summary::max), stat(r, &Summary::cv),
-                      opt(median_rate(r), 1e9), opt(best_rate(r), 1e9),
+    t.rows.push_back({std::string(to_string(c.suite)),
+                      std::string(to_string(c.method)),
+                      std::string(to_string(metric_of(c.method))),
+                      endpoint(c.src),
+                      endpoint(c.dst),
+                      fmt::format("{}", fmt::join(c.devices, ";")),
+                      std::string(to_string(c.dtype)),
+                      std::to_string(c.bytes),
+                      shape ? format_shape(*shape) : "",
+                      std::to_string(c.streams),
+                      std::to_string(c.chunk_bytes),
+                      std::to_string(c.ring_depth),
+                      c.link_class,
+                      yes_no(c.headline),
+                      std::string(to_string(r.status)),
+                      r.reason,
+                      std::string(to_string(r.timing)),
+                      std::to_string(r.sample_seconds.size()),
+                      std::to_string(r.ops_per_sample),
+                      stat(r, &Summary::median),
+                      stat(r, &Summary::min),
+                      stat(r, &Summary::q1),
+                      stat(r, &Summary::q3),
+                      stat(r, &Summary::max),
+                      stat(r, &Summary::cv),
+                      opt(median_rate(r), 1e9),
+                      opt(best_rate(r), 1e9),
                       theoretical.has_value() ? number(*theoretical / 1e9) : "",
-                      opt(efficiency(r), 1), yes_no(r.verified), std::to_string(r.mismatches),
-                      yes_no(noisy(r)), c.gemm_n != 0 ? std::to_string(c.gemm_n) : "",
-                      opt(median_flop_rate(r), 1e12), opt(best_flop_rate(r), 1e12),
+                      opt(efficiency(r), 1),
+                      yes_no(r.verified),
+                      std::to_string(r.mismatches),
+                      yes_no(noisy(r)),
+                      c.gemm_n != 0 ? std::to_string(c.gemm_n) : "",
+                      opt(median_flop_rate(r), 1e12),
+                      opt(best_flop_rate(r), 1e12),
                       c.theoretical_flops_per_s.has_value() ? number(*c.theoretical_flops_per_s / 1e12) : "",
                       r.accuracy ? number(r.accuracy->max_error) : "",
                       r.overlap ? opt(overlap_efficiency(*r.overlap), 1) : "",
                       r.telemetry ? opt(median_sm_clock_mhz(*r.telemetry), 1) : "",
-                      opt(flop_rate_per_sm_ghz(r), 1e12), r.telemetry ? throttle_text(*r.telemetry) : "",
-                      r.min_sample_seconds > 0 ? number(r.min_sample_seconds) : "", yes_no(r.ops_capped),
+                      opt(flop_rate_per_sm_ghz(r), 1e12),
+                      r.telemetry ? throttle_text(*r.telemetry) : "",
+                      r.min_sample_seconds > 0 ? number(r.min_sample_seconds) : "",
+                      yes_no(r.ops_capped),
                       working_set_bytes(c) > 0 ? std::to_string(working_set_bytes(c)) : "",
                       c.l2_bytes > 0 ? std::to_string(c.l2_bytes) : "",
                       working_set_bytes(c) > 0 && c.l2_bytes > 0 ? yes_no(cache_resident(c)) : ""});

@@ -44,7 +44,6 @@ struct OpsChoice {
 // n + 1; twice n when a sample measured nothing or after kCalibrationDoublingAfter rounds), at
 // most the cap. Deterministic for the same timings,
 // so two processes that agree on each sample's time agree on the count.
-[[nodiscard]] OpsChoice calibrate_ops(const std::function<double(std::uint64_t)>& seconds_per_op,
-                                      const OpsRule& rule);
+[[nodiscard]] OpsChoice calibrate_ops(const std::function<double(std::uint64_t)>& seconds_per_op, const OpsRule& rule);
 
 }  // namespace gx

@@ -49,10 +49,10 @@ void write_chase_chain(const std::vector<std::uint64_t>& next, std::uint64_t* wo
 // What one record's walk covered (report schema 1.7, records[].chase).
 struct ChaseWalk {
   std::uint64_t stride_bytes = kChaseStrideBytes;
-  std::uint64_t lines = 0;          // slots of the cycle (the working set / the stride)
-  std::uint64_t steps_per_op = 0;   // links one operation walks
+  std::uint64_t lines = 0;                 // slots of the cycle (the working set / the stride)
+  std::uint64_t steps_per_op = 0;          // links one operation walks
   std::uint64_t loads_before_samples = 0;  // verification, the pass round the cycle, warm-up, ops estimate
-  std::uint64_t loads_timed = 0;    // samples x ops per sample x steps per op
+  std::uint64_t loads_timed = 0;           // samples x ops per sample x steps per op
 
   // Distinct slots the timed loads touched: all of them are distinct until the walk wraps.
   [[nodiscard]] std::uint64_t distinct_lines_timed() const { return loads_timed < lines ? loads_timed : lines; }
@@ -71,8 +71,7 @@ struct ChaseWalk {
 // when asked where the cursor is.
 class ChaseCursor {
  public:
-  ChaseCursor(const std::vector<std::uint64_t>& next, std::uint64_t steps_per_op)
-      : next_(next), steps_(steps_per_op) {}
+  ChaseCursor(const std::vector<std::uint64_t>& next, std::uint64_t steps_per_op) : next_(next), steps_(steps_per_op) {}
   // One operation enqueued (steps_per_op links from where the previous one stopped).
   void advance() { ++ops_; }
   [[nodiscard]] std::uint64_t ops() const { return ops_; }

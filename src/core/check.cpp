@@ -17,21 +17,19 @@ namespace gx {
 
 std::string_view to_string(CheckVerdict verdict) {
   switch (verdict) {
-    case CheckVerdict::pass:
-      return "PASS";
-    case CheckVerdict::warn:
-      return "WARN";
-    case CheckVerdict::fail:
-      return "FAIL";
-    case CheckVerdict::info:
-      return "INFO";
+    case CheckVerdict::pass: return "PASS";
+    case CheckVerdict::warn: return "WARN";
+    case CheckVerdict::fail: return "FAIL";
+    case CheckVerdict::info: return "INFO";
   }
   return "FAIL";
 }
 
 namespace {
 
-std::string percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100.0); }
+std::string percent(double fraction) {
+  return fmt::format("{:.1f}%", fraction * 100.0);
+}
 
 std::string join_ints(const std::vector<int>& values) {
   std::string text;
@@ -663,8 +661,7 @@ void expectation_findings(const std::vector<Record>& records, const Expectations
       f.measured = "no record";
       f.expected = "selects >= 1 record";
       f.note = fmt::format("rule {} selects no record", rule.number);
-      if (rule.threshold == ExpectThreshold::min_tflops)
-        f.note += " (min_tflops applies to gemm records)";
+      if (rule.threshold == ExpectThreshold::min_tflops) f.note += " (min_tflops applies to gemm records)";
       out.push_back(std::move(f));
       continue;
     }
@@ -800,18 +797,10 @@ CheckCounts count_findings(const std::vector<Finding>& findings) {
   CheckCounts c;
   for (const auto& f : findings) {
     switch (f.verdict) {
-      case CheckVerdict::pass:
-        ++c.pass;
-        break;
-      case CheckVerdict::warn:
-        ++c.warn;
-        break;
-      case CheckVerdict::fail:
-        ++c.fail;
-        break;
-      case CheckVerdict::info:
-        ++c.info;
-        break;
+      case CheckVerdict::pass: ++c.pass; break;
+      case CheckVerdict::warn: ++c.warn; break;
+      case CheckVerdict::fail: ++c.fail; break;
+      case CheckVerdict::info: ++c.info; break;
     }
   }
   return c;
@@ -852,8 +841,12 @@ Table findings_table(const std::vector<Finding>& findings) {
 
 namespace {
 
-Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
-Json optional_json(const std::optional<int>& v) { return v ? Json(*v) : Json(nullptr); }
+Json optional_json(const std::optional<double>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+Json optional_json(const std::optional<int>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
 
 }  // namespace
 

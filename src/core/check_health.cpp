@@ -107,7 +107,8 @@ void xid_rule(Judge& j, const GpuHealth& g) {
   std::vector<std::string> critical, other;
   for (const auto& e : *g.xid_events) {
     const std::string meaning = critical_xid_meaning(e.xid);
-    const std::string text = fmt::format("XID {} at {}{}", e.xid, e.time_utc, meaning.empty() ? "" : " (" + meaning + ")");
+    const std::string text =
+        fmt::format("XID {} at {}{}", e.xid, e.time_utc, meaning.empty() ? "" : " (" + meaning + ")");
     (meaning.empty() ? other : critical).push_back(text);
   }
   auto join = [](const std::vector<std::string>& v) {
@@ -188,8 +189,9 @@ void nvlink_rule(Judge& j, const GpuHealth& g, double seconds, const HealthCheck
   if (measured.empty()) measured = "no growth";
   std::string note;
   if (worst == CheckVerdict::fail) {
-    note = "NVLink errors grew beyond DCGM's limits during the run: the link retrained or retried enough to cost "
-           "bandwidth and may be failing; reseat or replace per the system vendor, and run dcgmi diag -r 3 on the node.";
+    note =
+        "NVLink errors grew beyond DCGM's limits during the run: the link retrained or retried enough to cost "
+        "bandwidth and may be failing; reseat or replace per the system vendor, and run dcgmi diag -r 3 on the node.";
   } else if (worst == CheckVerdict::warn) {
     note = "NVLink error counters grew during the run, within DCGM's limits: watch the link for a trend.";
   }
@@ -215,21 +217,22 @@ void pcie_rule(Judge& j, const GpuHealth& g, double seconds, const HealthCheckSe
   const CheckVerdict v = per_minute > s.pcie_replays_per_minute ? CheckVerdict::fail
                          : *grew > 0                            ? CheckVerdict::warn
                                                                 : CheckVerdict::pass;
-  Finding& f = j.add(rule, v, what, fmt::format("+{} ({:.1f}/min)", *grew, per_minute), expected,
-                     v == CheckVerdict::fail ? "The PCIe link retransmitted packets faster than DCGM's limit: host "
-                                               "transfers slow down and the link may be marginal; reseat the GPU or "
-                                               "riser and check the slot before trusting host bandwidth."
-                     : v == CheckVerdict::warn ? "Some PCIe replays during the run, within DCGM's limit: watch for a trend."
-                                               : "");
+  Finding& f =
+      j.add(rule, v, what, fmt::format("+{} ({:.1f}/min)", *grew, per_minute), expected,
+            v == CheckVerdict::fail   ? "The PCIe link retransmitted packets faster than DCGM's limit: host "
+                                        "transfers slow down and the link may be marginal; reseat the GPU or "
+                                        "riser and check the slot before trusting host bandwidth."
+            : v == CheckVerdict::warn ? "Some PCIe replays during the run, within DCGM's limit: watch for a trend."
+                                      : "");
   f.measured_value = per_minute;
   f.expected_value = s.pcie_replays_per_minute;
   f.unit = "replays/min";
   f.comparison = "<=";
 }
 
-constexpr std::string_view kRules[] = {"remap_failure",  "remap_pending", "retired_pages_pending", "ecc_uncorrected",
-                                       "xid_critical",   "nvlink_errors", "pcie_replay",           "reset_required",
-                                       "power_limit",    "app_clocks",    "persistence_mode"};
+constexpr std::string_view kRules[] = {"remap_failure", "remap_pending", "retired_pages_pending", "ecc_uncorrected",
+                                       "xid_critical",  "nvlink_errors", "pcie_replay",           "reset_required",
+                                       "power_limit",   "app_clocks",    "persistence_mode"};
 
 }  // namespace
 
@@ -258,11 +261,13 @@ std::vector<Finding> check_health(const std::vector<GpuHealth>& health, const He
               "there will recur; drain the GPU and have it replaced.");
     flag_rule(j, "remap_pending", now.remapped_rows.pending, "row remapping", "remap pending", "none pending",
               fmt::format("remap pending: reset the GPU before use — {} (a row with errors stays in use until the "
-                          "reset applies the remap).", reset));
+                          "reset applies the remap).",
+                          reset));
     flag_rule(j, "retired_pages_pending", now.retired_pages.pending, "page retirement", "retirement pending",
               "none pending",
               fmt::format("A memory page waits to be retired at the next reset and is still in use: reset the GPU "
-                          "before use — {}.", reset));
+                          "before use — {}.",
+                          reset));
     ecc_rule(j, g);
     xid_rule(j, g);
     const double seconds = health_interval_seconds(g).value_or(1.0);
@@ -284,8 +289,7 @@ std::vector<Finding> check_health(const std::vector<GpuHealth>& health, const He
     const Known<double>& limit = now.power_limit_w;
     const Known<double>& default_limit = now.default_power_limit_w;
     if (!limit.has_value() || !default_limit.has_value()) {
-      j.unknown("power_limit", "power limit", "the default",
-                !limit.has_value() ? limit.reason : default_limit.reason);
+      j.unknown("power_limit", "power limit", "the default", !limit.has_value() ? limit.reason : default_limit.reason);
     } else {
       const bool low = *limit + 0.5 < *default_limit;
       Finding& f = j.add("power_limit", low ? CheckVerdict::warn : CheckVerdict::pass, "power limit",

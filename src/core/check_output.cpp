@@ -14,21 +14,11 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
           out += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 has no way to carry these
@@ -85,7 +75,9 @@ bool involves_gpu(const Case& c, int gpu) {
 }
 
 // Milliseconds: the JUnit schemas allow at most three decimals.
-std::string fmt_seconds(double seconds) { return fmt::format("{:.3f}", seconds); }
+std::string fmt_seconds(double seconds) {
+  return fmt::format("{:.3f}", seconds);
+}
 
 }  // namespace
 
@@ -131,9 +123,9 @@ std::string junit_xml(const std::vector<Finding>& findings, const std::vector<Re
   const std::string counts = fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\"", tests, c.fail, errors);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"gpuxfer check\" {} time=\"{}\">\n", counts, fmt_seconds(suite_seconds));
-  out += fmt::format("  <testsuite name=\"gpuxfer check {}\" {} skipped=\"{}\" time=\"{}\" hostname=\"{}\"",
-                     xml_escape(system.hostname), counts, c.warn, fmt_seconds(suite_seconds),
-                     xml_escape(system.hostname));
+  out +=
+      fmt::format("  <testsuite name=\"gpuxfer check {}\" {} skipped=\"{}\" time=\"{}\" hostname=\"{}\"",
+                  xml_escape(system.hostname), counts, c.warn, fmt_seconds(suite_seconds), xml_escape(system.hostname));
   if (!run.timestamp.empty()) out += fmt::format(" timestamp=\"{}\"", xml_escape(run.timestamp));
   out += ">\n";
   out += "    <properties>\n";

@@ -20,10 +20,10 @@ namespace gx {
 [[nodiscard]] std::string xml_escape(std::string_view text);
 
 struct JunitRun {
-  std::string timestamp;              // ISO 8601 start of the bench judged; may be empty
-  std::optional<double> duration_s;   // of the whole bench, when known
-  std::string run_error;              // non-empty: the run could not finish (one <error> testcase)
-  std::string run_error_type;         // "exit 3", "exit 4", ...
+  std::string timestamp;             // ISO 8601 start of the bench judged; may be empty
+  std::optional<double> duration_s;  // of the whole bench, when known
+  std::string run_error;             // non-empty: the run could not finish (one <error> testcase)
+  std::string run_error_type;        // "exit 3", "exit 4", ...
 };
 
 // Seconds a record spent being timed: its samples x operations per sample.

@@ -33,9 +33,9 @@ struct Worst {
 
 void throttling_findings(const std::vector<Record>& records, const TelemetryCheckSettings& s,
                          std::vector<Finding>& out) {
-  std::map<int, Worst> worst;            // GPU -> worst reason seen
-  std::map<int, std::string> unknown;    // GPU -> why its reasons could not be read
-  std::map<int, int> seen;               // GPU -> records with telemetry
+  std::map<int, Worst> worst;          // GPU -> worst reason seen
+  std::map<int, std::string> unknown;  // GPU -> why its reasons could not be read
+  std::map<int, int> seen;             // GPU -> records with telemetry
   for (const Record& r : records) {
     if (r.status != Status::ok || !r.telemetry) continue;
     for (const GpuTelemetry& g : r.telemetry->gpus) {
@@ -67,9 +67,10 @@ void throttling_findings(const std::vector<Record>& records, const TelemetryChec
       f.verdict = CheckVerdict::warn;
       f.measured = fmt::format("{} {:.0f} %", describe(t.reason), 100 * t.share);
       f.measured_value = t.share;
-      f.note = fmt::format("worst in {} ({} telemetry, share of the samples' time); check cooling, power "
-                           "delivery and nvidia-smi -q -d PERFORMANCE",
-                           record_label(*w->second.record), t.source);
+      f.note = fmt::format(
+          "worst in {} ({} telemetry, share of the samples' time); check cooling, power "
+          "delivery and nvidia-smi -q -d PERFORMANCE",
+          record_label(*w->second.record), t.source);
     } else if (unknown.find(gpu) != unknown.end()) {
       f.verdict = CheckVerdict::warn;
       f.measured = "unknown";
@@ -84,8 +85,8 @@ void throttling_findings(const std::vector<Record>& records, const TelemetryChec
   }
 }
 
-void gemm_clock_findings(const SystemInfo& system, const std::vector<Record>& records,
-                         const TelemetryCheckSettings& s, std::vector<Finding>& out) {
+void gemm_clock_findings(const SystemInfo& system, const std::vector<Record>& records, const TelemetryCheckSettings& s,
+                         std::vector<Finding>& out) {
   std::map<std::pair<Method, std::string>, std::vector<std::pair<const Record*, double>>> groups;
   for (const Record& r : records) {
     if (!is_gemm(r.test.method) || r.status != Status::ok || !r.test.headline || !r.test.devices.empty() ||
@@ -131,14 +132,14 @@ void gemm_clock_findings(const SystemInfo& system, const std::vector<Record>& re
 }
 
 bool is_rate_rule(const std::string& rule) {
-  return rule == "gemm_peak" || rule == "memory_bandwidth" || rule == "compute_outlier" ||
-         rule == "peer_bandwidth" || rule == "peer_outlier" || rule == "host_bandwidth";
+  return rule == "gemm_peak" || rule == "memory_bandwidth" || rule == "compute_outlier" || rule == "peer_bandwidth" ||
+         rule == "peer_outlier" || rule == "host_bandwidth";
 }
 
 }  // namespace
 
-void telemetry_findings(const SystemInfo& system, const std::vector<Record>& records,
-                        const TelemetryCheckSettings& s, std::vector<Finding>& out) {
+void telemetry_findings(const SystemInfo& system, const std::vector<Record>& records, const TelemetryCheckSettings& s,
+                        std::vector<Finding>& out) {
   throttling_findings(records, s, out);
   gemm_clock_findings(system, records, s, out);
 }

@@ -22,8 +22,8 @@ struct TelemetryCheckSettings {
   double min_share = 0.0;                // a hardware/thermal reason above this share WARNs
 };
 
-void telemetry_findings(const SystemInfo& system, const std::vector<Record>& records,
-                        const TelemetryCheckSettings& s, std::vector<Finding>& out);
+void telemetry_findings(const SystemInfo& system, const std::vector<Record>& records, const TelemetryCheckSettings& s,
+                        std::vector<Finding>& out);
 // Appends "ran throttled: ..." to the notes of rate findings whose record telemetry explains.
 void explain_with_telemetry(const std::vector<Record>& records, std::vector<Finding>& findings);
 

@@ -78,7 +78,9 @@ double median_of_medians(const std::vector<std::vector<double>>& groups) {
   return median_in_place(medians);
 }
 
-double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+double normal_upper_tail(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
 
 MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.empty() || b.empty()) throw std::invalid_argument("mann_whitney_u: an empty sample");
@@ -115,9 +117,8 @@ MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<doubl
   return r;
 }
 
-Interval bootstrap_ratio_ci(const std::vector<std::vector<double>>& base,
-                            const std::vector<std::vector<double>>& newer, bool lower_is_better,
-                            const BootstrapOptions& options) {
+Interval bootstrap_ratio_ci(const std::vector<std::vector<double>>& base, const std::vector<std::vector<double>>& newer,
+                            bool lower_is_better, const BootstrapOptions& options) {
   check_groups(base, "bootstrap_ratio_ci (base)");
   check_groups(newer, "bootstrap_ratio_ci (new)");
   if (options.resamples < 1 || !(options.confidence > 0 && options.confidence < 1)) {
@@ -172,16 +173,11 @@ double parse_tolerance(std::string_view text) {
 
 std::string_view to_string(CompareVerdict verdict) {
   switch (verdict) {
-    case CompareVerdict::faster:
-      return "faster";
-    case CompareVerdict::slower:
-      return "slower";
-    case CompareVerdict::same:
-      return "same";
-    case CompareVerdict::noisy:
-      return "noisy";
-    case CompareVerdict::not_compared:
-      return "not_compared";
+    case CompareVerdict::faster: return "faster";
+    case CompareVerdict::slower: return "slower";
+    case CompareVerdict::same: return "same";
+    case CompareVerdict::noisy: return "noisy";
+    case CompareVerdict::not_compared: return "not_compared";
   }
   return "?";
 }
@@ -338,7 +334,9 @@ Matching choose_matching(const SystemInfo& base, const SystemInfo& newer) {
 namespace {
 
 // Both directions at once, bidir_pinned (GPU <-> host) included.
-bool both_directions(Method m) { return is_bidir(m) || m == Method::bidir_pinned; }
+bool both_directions(Method m) {
+  return is_bidir(m) || m == Method::bidir_pinned;
+}
 
 std::string direction_of(const Case& c) {
   if (!c.devices.empty()) {
@@ -378,14 +376,13 @@ MatchKey make_key(const Record& r, bool grid, const SystemInfo& system, Matching
   k.src = c.src;
   k.dst = c.dst;
   k.devices = c.devices;
-  k.id = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(k.suite), to_string(k.method), k.link_class,
-                     k.direction, k.participants, to_string(k.dtype), k.bytes, k.streams,
+  k.id = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(k.suite), to_string(k.method), k.link_class, k.direction,
+                     k.participants, to_string(k.dtype), k.bytes, k.streams,
                      k.tuned ? std::string("tuned") : fmt::format("{}x{}", k.chunk_bytes, k.ring_depth));
   if (k.exact) {
     std::vector<std::string> devices;
     for (int d : c.devices) devices.push_back(endpoint_id(system, d));
-    k.id += fmt::format("|{}|{}|{}", endpoint_id(system, c.src), endpoint_id(system, c.dst),
-                        fmt::join(devices, ","));
+    k.id += fmt::format("|{}|{}|{}", endpoint_id(system, c.src), endpoint_id(system, c.dst), fmt::join(devices, ","));
   }
   return k;
 }
@@ -393,11 +390,13 @@ MatchKey make_key(const Record& r, bool grid, const SystemInfo& system, Matching
 // Display and row order: suite, method, where, link, dtype, size, variant.
 auto order_of(const MatchKey& k) {
   return std::make_tuple(static_cast<int>(k.suite), static_cast<int>(k.method), k.exact ? k.src : 0,
-                         k.exact ? k.dst : 0, k.exact ? k.devices : std::vector<int>{}, k.direction,
-                         k.link_class, k.participants, static_cast<int>(k.dtype), k.tuned, k.bytes, k.streams,
-                         k.chunk_bytes, k.ring_depth);
+                         k.exact ? k.dst : 0, k.exact ? k.devices : std::vector<int>{}, k.direction, k.link_class,
+                         k.participants, static_cast<int>(k.dtype), k.tuned, k.bytes, k.streams, k.chunk_bytes,
+                         k.ring_depth);
 }
-bool key_less(const MatchKey& a, const MatchKey& b) { return order_of(a) < order_of(b); }
+bool key_less(const MatchKey& a, const MatchKey& b) {
+  return order_of(a) < order_of(b);
+}
 
 struct Bucket {
   MatchKey key;
@@ -421,8 +420,7 @@ std::string status_text(const Record& r) {
     reason = fmt::format("{} mismatches", r.mismatches);
   }
   if (r.status == Status::ok) reason = "no samples";
-  return reason.empty() ? std::string(to_string(r.status))
-                        : fmt::format("{}: {}", to_string(r.status), reason);
+  return reason.empty() ? std::string(to_string(r.status)) : fmt::format("{}: {}", to_string(r.status), reason);
 }
 
 // "4 B", "64 KiB", "256 MiB", "400 MB": exact binary or decimal multiples without decimals.
@@ -523,8 +521,7 @@ CompareRow compare_row(const MatchKey& key, SideStats base, SideStats newer, con
   row.ratio = lower_is_better ? row.base.median / row.newer.median : row.newer.median / row.base.median;
   BootstrapOptions bootstrap = options.bootstrap;
   bootstrap.seed ^= fnv1a(key.id);  // per key: a row's interval does not depend on the others
-  row.ci =
-      bootstrap_ratio_ci(row.base.samples_by_record, row.newer.samples_by_record, lower_is_better, bootstrap);
+  row.ci = bootstrap_ratio_ci(row.base.samples_by_record, row.newer.samples_by_record, lower_is_better, bootstrap);
   if (row.base.samples >= options.min_test_samples && row.newer.samples >= options.min_test_samples) {
     std::vector<double> a;
     std::vector<double> b;
@@ -579,8 +576,7 @@ void judge_headline(const std::vector<CompareRow>& rows, double tolerance, Suite
 
 }  // namespace
 
-Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer,
-                           const CompareOptions& options) {
+Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer, const CompareOptions& options) {
   Comparison out;
   out.base = summarize_side(base);
   out.newer = summarize_side(newer);
@@ -600,8 +596,7 @@ Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer,
   for (const auto& [id, bucket] : new_buckets) {
     if (base_buckets.count(id) == 0) out.only_in_new.push_back(OneSided{bucket.key, side_stats(bucket)});
   }
-  std::sort(out.rows.begin(), out.rows.end(),
-            [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
+  std::sort(out.rows.begin(), out.rows.end(), [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
   auto by_key = [](const OneSided& a, const OneSided& b) { return key_less(a.key, b.key); };
   std::sort(out.only_in_base.begin(), out.only_in_base.end(), by_key);
   std::sort(out.only_in_new.begin(), out.only_in_new.end(), by_key);
@@ -613,21 +608,11 @@ Comparison compare_reports(const LoadedReport& base, const LoadedReport& newer,
     for (const auto& row : out.rows) {
       if (row.key.suite != suite) continue;
       switch (row.verdict) {
-        case CompareVerdict::faster:
-          ++s.faster;
-          break;
-        case CompareVerdict::slower:
-          ++s.slower;
-          break;
-        case CompareVerdict::same:
-          ++s.same;
-          break;
-        case CompareVerdict::noisy:
-          ++s.noisy;
-          break;
-        case CompareVerdict::not_compared:
-          ++s.not_compared;
-          break;
+        case CompareVerdict::faster: ++s.faster; break;
+        case CompareVerdict::slower: ++s.slower; break;
+        case CompareVerdict::same: ++s.same; break;
+        case CompareVerdict::noisy: ++s.noisy; break;
+        case CompareVerdict::not_compared: ++s.not_compared; break;
       }
       if (row.compared) ratios.push_back(row.ratio);
     }
@@ -650,12 +635,9 @@ FailOn parse_fail_on(std::string_view text) {
 
 std::string_view to_string(FailOn fail_on) {
   switch (fail_on) {
-    case FailOn::never:
-      return "never";
-    case FailOn::slower:
-      return "slower";
-    case FailOn::any:
-      return "any";
+    case FailOn::never: return "never";
+    case FailOn::slower: return "slower";
+    case FailOn::any: return "any";
   }
   return "never";
 }
@@ -741,13 +723,19 @@ std::string side_value(const MatchKey& k, const SideStats& s) {
   return value_label(k.metric, s.median);
 }
 
-std::string ratio_label(double ratio) { return fmt::format("{:.3f}", ratio); }
-std::string ci_label(Interval ci) { return fmt::format("{:.3f}-{:.3f}", ci.low, ci.high); }
+std::string ratio_label(double ratio) {
+  return fmt::format("{:.3f}", ratio);
+}
+std::string ci_label(Interval ci) {
+  return fmt::format("{:.3f}-{:.3f}", ci.low, ci.high);
+}
 std::string p_label(std::optional<double> p) {
   if (!p) return "-";
   return *p < 0.001 ? "<0.001" : fmt::format("{:.3f}", *p);
 }
-std::string percent_label(double fraction) { return fmt::format("{:g}%", fraction * 100); }
+std::string percent_label(double fraction) {
+  return fmt::format("{:g}%", fraction * 100);
+}
 
 std::string verdict_cell(const CompareRow& row) {
   if (row.compared) return std::string(to_string(row.verdict));
@@ -780,32 +768,31 @@ std::string new_name(std::size_t index, std::size_t count) {
   return count == 1 ? "NEW" : fmt::format("NEW {}", index + 1);
 }
 
-std::string or_unknown(const std::optional<std::string>& v) { return v ? *v : "unknown"; }
+std::string or_unknown(const std::optional<std::string>& v) {
+  return v ? *v : "unknown";
+}
 
 Table reports_table(const std::vector<Comparison>& comparisons) {
   Table t = make_table("Reports",
-                       {"side", "file", "host", "GPUs", "NVIDIA driver", "CUDA driver", "CUDA runtime",
-                        "gpuxfer", "started (UTC)", "records"},
+                       {"side", "file", "host", "GPUs", "NVIDIA driver", "CUDA driver", "CUDA runtime", "gpuxfer",
+                        "started (UTC)", "records"},
                        9);
   t.align.back() = Align::right;
   auto add = [&](const std::string& side, const SideSummary& s) {
     t.rows.push_back({side, s.path, s.hostname.empty() ? "?" : s.hostname, gpu_names(s), or_unknown(s.driver),
                       or_unknown(s.cuda_driver), or_unknown(s.cuda_runtime),
-                      s.tool_version.empty() ? "?" : s.tool_version, s.started_utc,
-                      std::to_string(s.records)});
+                      s.tool_version.empty() ? "?" : s.tool_version, s.started_utc, std::to_string(s.records)});
   };
   if (!comparisons.empty()) add("BASE", comparisons.front().base);
-  for (std::size_t i = 0; i < comparisons.size(); ++i)
-    add(new_name(i, comparisons.size()), comparisons[i].newer);
+  for (std::size_t i = 0; i < comparisons.size(); ++i) add(new_name(i, comparisons.size()), comparisons[i].newer);
   t.notes.push_back(ratio_convention());
   return t;
 }
 
 Table summary_table(const Comparison& c, const std::string& who) {
   Table t = make_table(fmt::format("Summary by suite ({} vs BASE)", who),
-                       {"suite", "matched", "geomean NEW/BASE", "faster", "slower", "same", "noisy",
-                        "not compared", "only in BASE", "only in NEW", "headline NEW/BASE", "headline interval",
-                        "headline verdict"},
+                       {"suite", "matched", "geomean NEW/BASE", "faster", "slower", "same", "noisy", "not compared",
+                        "only in BASE", "only in NEW", "headline NEW/BASE", "headline interval", "headline verdict"},
                        1);
   t.align.back() = Align::left;
   std::vector<double> all_ratios;
@@ -840,20 +827,19 @@ Table summary_table(const Comparison& c, const std::string& who) {
 }
 
 Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool several) {
-  Table t = make_table(
-      several ? fmt::format("{}: {} vs BASE", to_string(suite), who) : fmt::format("{}", to_string(suite)),
-      {"method", c.matching == Matching::exact_pair ? "pair" : "direction", "link", "size", "records", "BASE",
-       "NEW", "NEW/BASE", "interval", "p", "verdict"},
-      4);
+  Table t =
+      make_table(several ? fmt::format("{}: {} vs BASE", to_string(suite), who) : fmt::format("{}", to_string(suite)),
+                 {"method", c.matching == Matching::exact_pair ? "pair" : "direction", "link", "size", "records",
+                  "BASE", "NEW", "NEW/BASE", "interval", "p", "verdict"},
+                 4);
   t.align.back() = Align::left;
   std::set<std::string> seen;
   for (const auto& row : c.rows) {
     if (row.key.suite != suite) continue;
     const MatchKey& k = row.key;
     t.rows.push_back({std::string(to_string(k.method)), path_label(k), k.link_class,
-                      case_label(k, &row.base, &row.newer),
-                      fmt::format("{} / {}", row.base.records, row.newer.records), side_value(k, row.base),
-                      side_value(k, row.newer), row.compared ? ratio_label(row.ratio) : "-",
+                      case_label(k, &row.base, &row.newer), fmt::format("{} / {}", row.base.records, row.newer.records),
+                      side_value(k, row.base), side_value(k, row.newer), row.compared ? ratio_label(row.ratio) : "-",
                       row.compared ? ci_label(row.interval) : "-", row.compared ? p_label(row.p_value) : "-",
                       verdict_cell(row)});
     if (!row.note.empty()) {
@@ -863,8 +849,8 @@ Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool 
     }
     if (!row.telemetry_change.empty()) {
       t.rows.back().back() += " †";
-      const std::string note = fmt::format("† {} {} {} {}: {}", to_string(k.method), path_label(k),
-                                           size_label(k.bytes), to_string(row.verdict), row.telemetry_change);
+      const std::string note = fmt::format("† {} {} {} {}: {}", to_string(k.method), path_label(k), size_label(k.bytes),
+                                           to_string(row.verdict), row.telemetry_change);
       if (seen.insert(note).second) t.notes.push_back(note);
     }
   }
@@ -873,21 +859,22 @@ Table rows_table(const Comparison& c, Suite suite, const std::string& who, bool 
 
 Table one_sided_table(const std::vector<OneSided>& keys, const std::string& title, Matching matching) {
   Table t = make_table(title,
-                       {"suite", "method", matching == Matching::exact_pair ? "pair" : "direction", "link",
-                        "size", "records", "median", "status"},
+                       {"suite", "method", matching == Matching::exact_pair ? "pair" : "direction", "link", "size",
+                        "records", "median", "status"},
                        5);
   t.align.back() = Align::left;
   for (const auto& o : keys) {
     const MatchKey& k = o.key;
-    t.rows.push_back({std::string(to_string(k.suite)), std::string(to_string(k.method)), path_label(k),
-                      k.link_class, case_label(k, &o.side, nullptr),
-                      std::to_string(o.side.records + o.side.not_ok),
+    t.rows.push_back({std::string(to_string(k.suite)), std::string(to_string(k.method)), path_label(k), k.link_class,
+                      case_label(k, &o.side, nullptr), std::to_string(o.side.records + o.side.not_ok),
                       o.side.records > 0 ? value_label(k.metric, o.side.median) : "-", o.side.status});
   }
   return t;
 }
 
-bool is_rows_table(const Table& t) { return !t.header.empty() && t.header.back() == "verdict"; }
+bool is_rows_table(const Table& t) {
+  return !t.header.empty() && t.header.back() == "verdict";
+}
 
 // Colors the verdict at the end of each row line of a text table rendered with color.
 std::string color_verdicts(const Table& t, std::string text) {
@@ -910,8 +897,7 @@ std::string color_verdicts(const Table& t, std::string text) {
       continue;
     }
     line.resize(line.size() - verdict.size());
-    line +=
-        fmt::format(fmt::fg(faster ? fmt::terminal_color::green : fmt::terminal_color::red), "{}", verdict);
+    line += fmt::format(fmt::fg(faster ? fmt::terminal_color::green : fmt::terminal_color::red), "{}", verdict);
   }
   std::string out;
   for (const auto& line : lines) out += line + '\n';
@@ -988,25 +974,28 @@ const char* unit_of(const MatchKey& k) {
 }
 
 Json suite_json(const SuiteSummary& s) {
-  return Json{{"suite", to_string(s.suite)},
-              {"matched", s.compared},
-              {"geomean_ratio", s.geomean ? Json(*s.geomean) : Json(nullptr)},
-              {"faster", s.faster},
-              {"slower", s.slower},
-              {"same", s.same},
-              {"noisy", s.noisy},
-              {"not_compared", s.not_compared},
-              {"only_in_base", s.only_in_base},
-              {"only_in_new", s.only_in_new},
-              {"headline", s.headline_ratio ? Json{{"rows", s.headline_rows},
-                                                   {"ratio", *s.headline_ratio},
-                                                   {"interval", Json{{"low", s.headline_interval.low},
-                                                                     {"high", s.headline_interval.high}}},
-                                                   {"verdict", to_string(s.headline_verdict)}}
-                                            : Json(nullptr)}};
+  return Json{
+      {"suite", to_string(s.suite)},
+      {"matched", s.compared},
+      {"geomean_ratio", s.geomean ? Json(*s.geomean) : Json(nullptr)},
+      {"faster", s.faster},
+      {"slower", s.slower},
+      {"same", s.same},
+      {"noisy", s.noisy},
+      {"not_compared", s.not_compared},
+      {"only_in_base", s.only_in_base},
+      {"only_in_new", s.only_in_new},
+      {"headline", s.headline_ratio
+                       ? Json{{"rows", s.headline_rows},
+                              {"ratio", *s.headline_ratio},
+                              {"interval", Json{{"low", s.headline_interval.low}, {"high", s.headline_interval.high}}},
+                              {"verdict", to_string(s.headline_verdict)}}
+                       : Json(nullptr)}};
 }
 
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
+std::string csv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : "";
+}
 
 }  // namespace
 
@@ -1028,8 +1017,7 @@ std::vector<Table> compare_tables(const std::vector<Comparison>& comparisons) {
       tables.push_back(rows_table(c, s.suite, who, several));
     }
     if (!c.only_in_base.empty()) {
-      tables.push_back(
-          one_sided_table(c.only_in_base, fmt::format("Only in BASE (not in {})", who), c.matching));
+      tables.push_back(one_sided_table(c.only_in_base, fmt::format("Only in BASE (not in {})", who), c.matching));
     }
     if (!c.only_in_new.empty()) {
       tables.push_back(one_sided_table(c.only_in_new, fmt::format("Only in {}", who), c.matching));
@@ -1057,22 +1045,17 @@ std::string render_comparisons(const std::vector<Comparison>& comparisons, Outpu
 
 Table compare_flat_table(const std::vector<Comparison>& comparisons) {
   Table t;
-  t.header = {"base_file",    "new_file",    "matching",     "suite",       "method",       "metric",
-              "direction",    "link_class",  "participants", "src",         "dst",          "devices",
-              "dtype",        "bytes",       "streams",      "chunk_bytes", "ring_depth",   "tuned",
-              "base_setting", "new_setting", "base_records", "new_records", "base_samples", "new_samples",
-              "unit",         "base_median", "new_median",   "base_cv",     "new_cv",       "ratio",
-              "ci_low",       "ci_high",     "interval_low", "interval_high", "noise_class", "spread",
-              "p_value",      "verdict",     "note"};
+  t.header = {"base_file",   "new_file",     "matching",    "suite",   "method",       "metric",        "direction",
+              "link_class",  "participants", "src",         "dst",     "devices",      "dtype",         "bytes",
+              "streams",     "chunk_bytes",  "ring_depth",  "tuned",   "base_setting", "new_setting",   "base_records",
+              "new_records", "base_samples", "new_samples", "unit",    "base_median",  "new_median",    "base_cv",
+              "new_cv",      "ratio",        "ci_low",      "ci_high", "interval_low", "interval_high", "noise_class",
+              "spread",      "p_value",      "verdict",     "note"};
   for (const auto& c : comparisons) {
     auto add = [&](const MatchKey& k, const SideStats* base, const SideStats* newer, const CompareRow* row,
                    const std::string& verdict) {
-      auto endpoint = [&](int e) {
-        return !k.exact ? std::string() : e == kHost ? "host" : std::to_string(e);
-      };
-      auto num = [](const SideStats* s, double v) {
-        return s != nullptr && s->records > 0 ? csv_number(v) : "";
-      };
+      auto endpoint = [&](int e) { return !k.exact ? std::string() : e == kHost ? "host" : std::to_string(e); };
+      auto num = [](const SideStats* s, double v) { return s != nullptr && s->records > 0 ? csv_number(v) : ""; };
       auto count = [](const SideStats* s, std::size_t v) { return s != nullptr ? std::to_string(v) : "0"; };
       const bool compared = row != nullptr && row->compared;
       t.rows.push_back({c.base.path,
@@ -1115,8 +1098,7 @@ Table compare_flat_table(const std::vector<Comparison>& comparisons) {
                         verdict,
                         row != nullptr ? row->note : ""});
     };
-    for (const auto& row : c.rows)
-      add(row.key, &row.base, &row.newer, &row, std::string(to_string(row.verdict)));
+    for (const auto& row : c.rows) add(row.key, &row.base, &row.newer, &row, std::string(to_string(row.verdict)));
     for (const auto& o : c.only_in_base) add(o.key, &o.side, nullptr, nullptr, "only_in_base");
     for (const auto& o : c.only_in_new) add(o.key, nullptr, &o.side, nullptr, "only_in_new");
   }
@@ -1160,8 +1142,7 @@ Json compare_to_json(const std::vector<Comparison>& comparisons, FailOn fail_on)
       r["new"] = stats_json(row.key, row.newer);
       r["ratio"] = row.compared ? Json(row.ratio) : Json(nullptr);
       r["ci"] = row.compared ? Json{{"low", row.ci.low}, {"high", row.ci.high}} : Json(nullptr);
-      r["interval"] =
-          row.compared ? Json{{"low", row.interval.low}, {"high", row.interval.high}} : Json(nullptr);
+      r["interval"] = row.compared ? Json{{"low", row.interval.low}, {"high", row.interval.high}} : Json(nullptr);
       r["noise"] = row.compared ? Json{{"class", row.noise_class},
                                        {"spread", row.spread.spread},
                                        {"class_spread", row.spread.class_spread},

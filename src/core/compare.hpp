@@ -150,7 +150,7 @@ struct CompareRow {
   SideStats base;
   SideStats newer;
   bool compared = false;
-  double ratio = 0;  // > 1: NEW is faster
+  double ratio = 0;               // > 1: NEW is faster
   Interval ci;                    // within-run: bootstrap of the samples
   Interval interval;              // ci widened by the between-run spread: what the verdict reads
   std::string noise_class;        // "host/h2d_pageable/bandwidth_bound"

@@ -26,8 +26,8 @@ double positive_number(const Json& doc, const char* key, const std::string& orig
   }
   const double v = doc[key].get<double>();
   if (!std::isfinite(v) || v < 0 || (!allow_zero && v == 0)) {
-    throw InputError(fmt::format("{}: noise model '{}' must be {}, got {}", origin, key,
-                                 allow_zero ? ">= 0" : "> 0", v));
+    throw InputError(
+        fmt::format("{}: noise model '{}' must be {}, got {}", origin, key, allow_zero ? ">= 0" : "> 0", v));
   }
   return v;
 }

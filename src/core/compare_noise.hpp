@@ -30,11 +30,11 @@ enum class Regime { latency_bound, bandwidth_bound };
 [[nodiscard]] std::string_view to_string(Regime regime);
 
 struct NoiseSpread {
-  double spread = 0;               // between-run |log ratio| the row must allow: class_spread + cv_term
-  double class_spread = 0;         // the class's part, learned from A/A pairs
-  double cv_term = 0;              // cv_multiplier x hypot(cv BASE, cv NEW)
-  std::size_t observations = 0;    // A/A rows it was learned from
-  std::string source;              // the class it came from ("host/*/bandwidth_bound", "default")
+  double spread = 0;             // between-run |log ratio| the row must allow: class_spread + cv_term
+  double class_spread = 0;       // the class's part, learned from A/A pairs
+  double cv_term = 0;            // cv_multiplier x hypot(cv BASE, cv NEW)
+  std::size_t observations = 0;  // A/A rows it was learned from
+  std::string source;            // the class it came from ("host/*/bandwidth_bound", "default")
 };
 
 class NoiseModel {
@@ -51,8 +51,8 @@ class NoiseModel {
   [[nodiscard]] Regime regime(std::string_view suite, bool latency_metric, double op_seconds) const;
   [[nodiscard]] static std::string class_name(std::string_view suite, std::string_view method, Regime regime);
   // The spread a row of this class must allow, given the within-run cv of each side.
-  [[nodiscard]] NoiseSpread spread(std::string_view suite, std::string_view method, Regime regime,
-                                   double cv_base, double cv_new) const;
+  [[nodiscard]] NoiseSpread spread(std::string_view suite, std::string_view method, Regime regime, double cv_base,
+                                   double cv_new) const;
 
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] double latency_bound_seconds() const { return latency_bound_seconds_; }

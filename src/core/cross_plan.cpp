@@ -118,8 +118,8 @@ std::string describe_rounds(const std::vector<CrossRound>& rounds, Method method
     widest = std::max(widest, r.cases.size());
     cases += r.cases.size();
   }
-  return fmt::format("{}: {} case{} in {} round{} of up to {} at once", to_string(method), cases,
-                     cases == 1 ? "" : "s", count, count == 1 ? "" : "s", widest);
+  return fmt::format("{}: {} case{} in {} round{} of up to {} at once", to_string(method), cases, cases == 1 ? "" : "s",
+                     count, count == 1 ? "" : "s", widest);
 }
 
 }  // namespace gx

@@ -40,8 +40,8 @@ struct CrossCase {
 // Cases that run at the same time; rounds run one after another, separated by barriers.
 struct CrossRound {
   Method method = Method::ce_write;
-  int index = 0;   // within this method's rounds, from 0
-  int of = 0;      // how many rounds this method has
+  int index = 0;  // within this method's rounds, from 0
+  int of = 0;     // how many rounds this method has
   std::vector<CrossCase> cases;
 };
 

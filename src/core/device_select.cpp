@@ -19,8 +19,7 @@ std::string trim(std::string_view s) {
 
 bool is_index(const std::string& item) {
   return !item.empty() && item.size() <= 6 &&
-         std::all_of(item.begin(), item.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+         std::all_of(item.begin(), item.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 std::string lower(std::string s) {
@@ -32,12 +31,10 @@ bool is_uuid_prefix(const std::string& item) {
   const std::string l = lower(item);
   if (l.rfind("gpu-", 0) != 0) return false;
   const std::string rest = l.substr(4);
-  const auto hex_digits = std::count_if(rest.begin(), rest.end(), [](char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-  });
-  const bool only_hex_and_dashes = std::all_of(rest.begin(), rest.end(), [](char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
-  });
+  const auto hex_digits =
+      std::count_if(rest.begin(), rest.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  const bool only_hex_and_dashes = std::all_of(
+      rest.begin(), rest.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '-'; });
   return only_hex_and_dashes && hex_digits >= 4;
 }
 
@@ -47,8 +44,8 @@ constexpr const char* kAllowed =
 
 std::string describe_available(const std::vector<DeviceIdentity>& available) {
   if (available.empty()) return "this machine has no GPU";
-  return fmt::format("this machine has {} GPU{} (0-{})", available.size(),
-                     available.size() == 1 ? "" : "s", available.size() - 1);
+  return fmt::format("this machine has {} GPU{} (0-{})", available.size(), available.size() == 1 ? "" : "s",
+                     available.size() - 1);
 }
 
 }  // namespace
@@ -63,16 +60,14 @@ DeviceSpec parse_device_spec(std::string_view text) {
   while (start <= whole.size()) {
     const auto comma = whole.find(',', start);
     const std::string item =
-        trim(std::string_view(whole).substr(start, comma == std::string::npos ? std::string::npos
-                                                                              : comma - start));
+        trim(std::string_view(whole).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (item.empty()) {
       throw UsageError(fmt::format("invalid --devices '{}': empty item; {}", whole, kAllowed));
     }
     if (!is_index(item) && !is_uuid_prefix(item) && normalize_pci_bus_id(item).empty()) {
       throw UsageError(fmt::format("invalid --devices item '{}': {}", item, kAllowed));
     }
-    if (is_index(item) &&
-        std::any_of(spec.items.begin(), spec.items.end(), [&](const std::string& seen) {
+    if (is_index(item) && std::any_of(spec.items.begin(), spec.items.end(), [&](const std::string& seen) {
           return is_index(seen) && std::stol(seen) == std::stol(item);
         })) {
       throw UsageError(fmt::format("invalid --devices '{}': GPU {} is named twice", whole, item));
@@ -84,8 +79,7 @@ DeviceSpec parse_device_spec(std::string_view text) {
   return spec;
 }
 
-std::vector<int> resolve_devices(const DeviceSpec& spec,
-                                 const std::vector<DeviceIdentity>& available) {
+std::vector<int> resolve_devices(const DeviceSpec& spec, const std::vector<DeviceIdentity>& available) {
   std::vector<int> chosen;
   if (spec.all) {
     for (const auto& d : available) chosen.push_back(d.index);
@@ -96,8 +90,7 @@ std::vector<int> resolve_devices(const DeviceSpec& spec,
     if (is_index(item)) {
       const long index = std::stol(item);
       if (index >= static_cast<long>(available.size())) {
-        throw InputError(fmt::format("--devices: GPU {} does not exist: {}", item,
-                                     describe_available(available)));
+        throw InputError(fmt::format("--devices: GPU {} does not exist: {}", item, describe_available(available)));
       }
       found = static_cast<int>(index);
     } else if (is_uuid_prefix(item)) {
@@ -105,9 +98,10 @@ std::vector<int> resolve_devices(const DeviceSpec& spec,
       for (const auto& d : available) {
         if (lower(d.uuid).rfind(prefix, 0) == 0) {
           if (found >= 0) {
-            throw InputError(fmt::format("--devices: UUID prefix '{}' matches more than one GPU "
-                                         "(GPU {} and GPU {}); give more digits",
-                                         item, found, d.index));
+            throw InputError(
+                fmt::format("--devices: UUID prefix '{}' matches more than one GPU "
+                            "(GPU {} and GPU {}); give more digits",
+                            item, found, d.index));
           }
           found = d.index;
         }

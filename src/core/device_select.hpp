@@ -24,7 +24,6 @@ struct DeviceSpec {
 
 // CUDA ordinals in the order given. Throws InputError for an index out of range, an unknown or
 // ambiguous UUID prefix, an unknown bus id, or a device named twice.
-[[nodiscard]] std::vector<int> resolve_devices(const DeviceSpec& spec,
-                                               const std::vector<DeviceIdentity>& available);
+[[nodiscard]] std::vector<int> resolve_devices(const DeviceSpec& spec, const std::vector<DeviceIdentity>& available);
 
 }  // namespace gx

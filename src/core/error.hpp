@@ -73,8 +73,8 @@ class TimeoutError : public Error {
 
 // Whether `kind` is one of the names error_kind_name gives.
 [[nodiscard]] constexpr bool is_error_kind_name(std::string_view kind) noexcept {
-  for (const ExitCode c : {ExitCode::usage, ExitCode::cannot_run, ExitCode::device_error, ExitCode::watchdog,
-                           ExitCode::check_failed}) {
+  for (const ExitCode c :
+       {ExitCode::usage, ExitCode::cannot_run, ExitCode::device_error, ExitCode::watchdog, ExitCode::check_failed}) {
     if (error_kind_name(c) == kind) return true;
   }
   return false;

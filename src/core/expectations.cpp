@@ -17,26 +17,19 @@ namespace gx {
 
 std::string_view to_string(ExpectThreshold threshold) {
   switch (threshold) {
-    case ExpectThreshold::min_gbps:
-      return "min_gbps";
-    case ExpectThreshold::min_tflops:
-      return "min_tflops";
-    case ExpectThreshold::max_us:
-      return "max_us";
+    case ExpectThreshold::min_gbps: return "min_gbps";
+    case ExpectThreshold::min_tflops: return "min_tflops";
+    case ExpectThreshold::max_us: return "max_us";
   }
   return "min_gbps";
 }
 
 std::string_view to_string(RuleLevel level) {
   switch (level) {
-    case RuleLevel::suite:
-      return "suite";
-    case RuleLevel::method:
-      return "method";
-    case RuleLevel::link_class:
-      return "link class";
-    case RuleLevel::pair:
-      return "pair";
+    case RuleLevel::suite: return "suite";
+    case RuleLevel::method: return "method";
+    case RuleLevel::link_class: return "link class";
+    case RuleLevel::pair: return "pair";
   }
   return "suite";
 }
@@ -50,16 +43,15 @@ RuleLevel level_of(const ExpectRule& rule) {
 
 namespace {
 
-std::string number_text(double value) { return fmt::format("{}", value); }
+std::string number_text(double value) {
+  return fmt::format("{}", value);
+}
 
 std::string threshold_text(const ExpectRule& rule) {
   switch (rule.threshold) {
-    case ExpectThreshold::min_gbps:
-      return ">= " + number_text(rule.value) + " GB/s";
-    case ExpectThreshold::min_tflops:
-      return ">= " + number_text(rule.value) + " TFLOP/s";
-    case ExpectThreshold::max_us:
-      return "<= " + number_text(rule.value) + " us";
+    case ExpectThreshold::min_gbps: return ">= " + number_text(rule.value) + " GB/s";
+    case ExpectThreshold::min_tflops: return ">= " + number_text(rule.value) + " TFLOP/s";
+    case ExpectThreshold::max_us: return "<= " + number_text(rule.value) + " us";
   }
   return "";
 }
@@ -262,8 +254,8 @@ ExpectRule parse_rule(const Json& json, const std::string& name, int number, boo
                        metric_of(*rule.method) == Metric::throughput ? "min_tflops" : "min_gbps"));
   }
   if (rule.method && rule.threshold == ExpectThreshold::min_tflops && metric_of(*rule.method) != Metric::throughput) {
-    r.fail(fmt::format("method {} does not measure FLOP/s: min_tflops applies to gemm methods",
-                       to_string(*rule.method)));
+    r.fail(
+        fmt::format("method {} does not measure FLOP/s: min_tflops applies to gemm methods", to_string(*rule.method)));
   }
   return rule;
 }
@@ -371,10 +363,10 @@ Json emit_expectations(const std::vector<Record>& records, std::optional<double>
     double value = 0;
     if (metric == Metric::bandwidth || metric == Metric::throughput) {
       if (!r.test.headline) continue;
-      const auto rate = metric == Metric::throughput
-                            ? (r.time->median > 0 ? std::optional<double>(r.flops_per_op / r.time->median)
-                                                  : std::nullopt)
-                            : median_rate(r);
+      const auto rate =
+          metric == Metric::throughput
+              ? (r.time->median > 0 ? std::optional<double>(r.flops_per_op / r.time->median) : std::nullopt)
+              : median_rate(r);
       if (!rate || *rate <= 0) continue;
       value = *rate;
     } else {

@@ -21,8 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string gpu_entity(int gpu) { return fmt::format("GPU{}", gpu); }
-std::string pair_entity(int src, int dst) { return fmt::format("GPU{}->GPU{}", src, dst); }
+std::string gpu_entity(int gpu) {
+  return fmt::format("GPU{}", gpu);
+}
+std::string pair_entity(int src, int dst) {
+  return fmt::format("GPU{}->GPU{}", src, dst);
+}
 
 // Where a record lands: its metric name and the GPU or link it measures. nullopt: not a fleet
 // figure (sweep sizes, tuning cells, aggregates over all GPUs, overlap).
@@ -53,8 +57,7 @@ std::optional<Slot> slot_of(const Record& r) {
   switch (c.suite) {
     case Suite::peer:
       if (c.src == kHost || c.dst == kHost) return std::nullopt;
-      return Slot{with_link((m == Method::nccl_send ? "nccl." : "peer.") + name, c), pair_entity(c.src, c.dst),
-                  c.src};
+      return Slot{with_link((m == Method::nccl_send ? "nccl." : "peer.") + name, c), pair_entity(c.src, c.dst), c.src};
     case Suite::async:
       if (!is_bidir(m) || c.src == kHost || c.dst == kHost) return std::nullopt;
       return Slot{with_link((m == Method::nccl_bidir ? "nccl." : "async.") + name, c), pair_entity(c.src, c.dst),
@@ -74,8 +77,7 @@ std::optional<Slot> slot_of(const Record& r) {
     case Suite::gemm:
       if (c.src == kHost) return std::nullopt;
       return Slot{"gemm." + name, gpu_entity(c.src), c.src};
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -164,7 +166,9 @@ std::string reason_without_path(const std::string& message, const std::string& p
   return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
 }
 
-int severity(FleetVerdict v) { return static_cast<int>(v); }
+int severity(FleetVerdict v) {
+  return static_cast<int>(v);
+}
 
 }  // namespace
 
@@ -178,7 +182,9 @@ std::string_view to_string(FleetVerdict verdict) {
   return "ok";
 }
 
-bool fleet_lower_is_better(const std::string& metric) { return metric.rfind("latency.", 0) == 0; }
+bool fleet_lower_is_better(const std::string& metric) {
+  return metric.rfind("latency.", 0) == 0;
+}
 
 std::string fleet_unit(const std::string& metric) {
   if (fleet_lower_is_better(metric)) return "s";
@@ -242,11 +248,10 @@ std::vector<FleetNodeData> extract_fleet_nodes(const LoadedReport& report, const
     n.path = report.path;
     n.started_utc = report.run.started_utc;
     n.driver = system.driver_release.has_value() ? *system.driver_release : "unknown";
-    n.cuda = fmt::format("driver {}, runtime {}",
-                         system.cuda_driver_version.has_value() ? format_cuda_version(*system.cuda_driver_version)
-                                                                : "unknown",
-                         system.cuda_runtime_version.has_value() ? format_cuda_version(*system.cuda_runtime_version)
-                                                                 : "unknown");
+    n.cuda = fmt::format(
+        "driver {}, runtime {}",
+        system.cuda_driver_version.has_value() ? format_cuda_version(*system.cuda_driver_version) : "unknown",
+        system.cuda_runtime_version.has_value() ? format_cuda_version(*system.cuda_runtime_version) : "unknown");
     n.health = health;
     std::set<int> gpus;
     std::vector<std::string> names;
@@ -338,7 +343,8 @@ FleetInput load_fleet(const std::vector<std::string>& files, unsigned threads) {
       }
     }
   };
-  const unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(files.size(), 1))));
+  const unsigned n =
+      std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(files.size(), 1))));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
   work();
@@ -418,12 +424,13 @@ FleetResult judge_fleet(FleetInput input, const FleetSettings& settings) {
   if (result.groups.size() > 1 && !settings.mix_groups) {
     std::string list;
     for (const FleetGroup& g : result.groups) {
-      list += fmt::format("{}{}: {} x{} GPUs, {} ({} node{})", list.empty() ? "" : "; ", g.id, g.gpu_model,
-                          g.gpu_count, g.topology, g.nodes.size(), g.nodes.size() == 1 ? "" : "s");
+      list += fmt::format("{}{}: {} x{} GPUs, {} ({} node{})", list.empty() ? "" : "; ", g.id, g.gpu_model, g.gpu_count,
+                          g.topology, g.nodes.size(), g.nodes.size() == 1 ? "" : "s");
     }
-    throw InputError(fmt::format("the nodes form {} groups that cannot be judged together ({}); give like nodes, or "
-                                 "--mix-groups to judge each group on its own",
-                                 result.groups.size(), list));
+    throw InputError(
+        fmt::format("the nodes form {} groups that cannot be judged together ({}); give like nodes, or "
+                    "--mix-groups to judge each group on its own",
+                    result.groups.size(), list));
   }
 
   for (FleetGroup& g : result.groups) {

@@ -16,13 +16,13 @@ namespace gx {
 // One headline measurement of one node: a GPU's figure (host copies, HBM, GEMM) or a link's (an
 // ordered GPU pair: peer copies, staged, NCCL).
 struct FleetFigure {
-  std::string metric;     // "peer.ce_write.NV18", "host.h2d_pinned", "gemm.gemm_bf16", ...
-  std::string entity;     // "GPU0", "GPU0->GPU1"
-  int gpu = -1;           // the GPU (a link's source GPU)
-  std::string uuid;       // of `gpu`, when known
-  double value = 0;       // B/s, FLOP/s or seconds (latency); 0 when status is not ok
-  double cv = 0;          // the record's own within-run coefficient of variation
-  bool noisy = false;     // the record says so (cv above 5 %)
+  std::string metric;  // "peer.ce_write.NV18", "host.h2d_pinned", "gemm.gemm_bf16", ...
+  std::string entity;  // "GPU0", "GPU0->GPU1"
+  int gpu = -1;        // the GPU (a link's source GPU)
+  std::string uuid;    // of `gpu`, when known
+  double value = 0;    // B/s, FLOP/s or seconds (latency); 0 when status is not ok
+  double cv = 0;       // the record's own within-run coefficient of variation
+  bool noisy = false;  // the record says so (cv above 5 %)
   Status status = Status::ok;
   std::string reason;     // why not ok
   std::string telemetry;  // the record's telemetry in a few words, "" when the record has none
@@ -35,11 +35,11 @@ struct FleetNodeData {
   std::string started_utc;
   std::string gpu_model;  // device names, distinct ones joined by " + "
   int gpu_count = 0;
-  std::string topology;   // pair link classes: "NV18 x12", "NV18 x8, SYS x4", "none"
-  std::string driver;     // driver release, "unknown" when not known
-  std::string cuda;       // "driver 13.0, runtime 13.0"
+  std::string topology;            // pair link classes: "NV18 x12", "NV18 x8, SYS x4", "none"
+  std::string driver;              // driver release, "unknown" when not known
+  std::string cuda;                // "driver 13.0, runtime 13.0"
   std::vector<std::string> notes;  // conditions worth knowing: a PCIe link below its max, NVLinks down
-  std::string health;     // the document's health section in a few words, "" when it has none
+  std::string health;              // the document's health section in a few words, "" when it has none
   std::vector<FleetFigure> figures;
 };
 
@@ -71,11 +71,11 @@ enum class FleetVerdict { ok, noisy, outlier, failed };
 [[nodiscard]] std::string_view to_string(FleetVerdict verdict);
 
 struct FleetSettings {
-  double threshold = 0.05;   // relative: at least this much worse than the fleet median
-  double mad_k = 4.0;        // and beyond k robust standard deviations (1.4826 MAD)
-  double cv_factor = 3.0;    // the relative threshold grows by this many of the record's own cv
-  std::size_t min_nodes = 3; // a metric measured by fewer nodes is shown, not judged
-  bool mix_groups = false;   // judge each group on its own instead of refusing a mixed fleet
+  double threshold = 0.05;    // relative: at least this much worse than the fleet median
+  double mad_k = 4.0;         // and beyond k robust standard deviations (1.4826 MAD)
+  double cv_factor = 3.0;     // the relative threshold grows by this many of the record's own cv
+  std::size_t min_nodes = 3;  // a metric measured by fewer nodes is shown, not judged
+  bool mix_groups = false;    // judge each group on its own instead of refusing a mixed fleet
 };
 
 struct FleetJudgement {
@@ -83,15 +83,15 @@ struct FleetJudgement {
   double worse = 0;      // the deviation in the worse direction: > 0 means worse than the median
   double z = 0;          // (x - median) / (1.4826 MAD)
   FleetVerdict verdict = FleetVerdict::ok;
-  bool judged = false;   // its metric had enough nodes
+  bool judged = false;  // its metric had enough nodes
 };
 
 struct FleetMetric {
   std::string metric;
-  std::string unit;       // "B/s", "FLOP/s", "s"
+  std::string unit;  // "B/s", "FLOP/s", "s"
   bool lower_is_better = false;
-  std::size_t nodes = 0;  // nodes with an ok figure
-  std::size_t values = 0; // ok figures (GPUs or links of all nodes)
+  std::size_t nodes = 0;   // nodes with an ok figure
+  std::size_t values = 0;  // ok figures (GPUs or links of all nodes)
   double median = 0;
   double mad = 0;
   bool judged = false;
@@ -119,13 +119,13 @@ struct FleetNode {
   FleetNodeData data;
   std::size_t group = 0;
   FleetVerdict verdict = FleetVerdict::ok;
-  double worst = 0;  // the largest `worse` deviation among its non-ok figures (0 when ok)
+  double worst = 0;                        // the largest `worse` deviation among its non-ok figures (0 when ok)
   std::vector<FleetJudgement> judgements;  // parallel to data.figures
 };
 
 struct FleetDuplicate {
   std::string host;
-  std::string kept;     // path of the newest run (by run start time)
+  std::string kept;  // path of the newest run (by run start time)
   std::string dropped;
 };
 

@@ -14,9 +14,13 @@
 namespace gx {
 namespace {
 
-std::string percent(double fraction) { return fmt::format("{:+.1f} %", 100.0 * fraction); }
+std::string percent(double fraction) {
+  return fmt::format("{:+.1f} %", 100.0 * fraction);
+}
 
-std::string plural(std::size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+std::string plural(std::size_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
 
 // The non-ok figures of a node, worst first.
 std::vector<std::size_t> findings_of(const FleetNode& n) {
@@ -47,10 +51,10 @@ std::string finding_text(const FleetNode& n, std::size_t f) {
     return fmt::format("{} {} {}{}", fig.metric, fig.entity, to_string(fig.status),
                        fig.reason.empty() ? "" : " (" + fig.reason + ")");
   }
-  std::string text = fmt::format("{} {} {} {} (z {:.1f}{})", fig.metric, fig.entity,
-                                 format_fleet_value(fig.value, fleet_unit(fig.metric)), percent(j.deviation), j.z,
-                                 j.verdict == FleetVerdict::noisy ? fmt::format(", within its cv {:.1f} %", 100 * fig.cv)
-                                                                  : "");
+  std::string text =
+      fmt::format("{} {} {} {} (z {:.1f}{})", fig.metric, fig.entity,
+                  format_fleet_value(fig.value, fleet_unit(fig.metric)), percent(j.deviation), j.z,
+                  j.verdict == FleetVerdict::noisy ? fmt::format(", within its cv {:.1f} %", 100 * fig.cv) : "");
   if (!fig.telemetry.empty()) text += " [telemetry " + fig.telemetry + "]";
   return text;
 }
@@ -70,17 +74,16 @@ std::string gpu_label_value(const std::string& entity) {
 std::string versions_text(const FleetGroup& g) {
   std::string text;
   for (const FleetVersions& v : g.versions) {
-    text += fmt::format("{}driver {} (CUDA {}): {}", text.empty() ? "" : "; ", v.driver, v.cuda, plural(v.nodes, "node"));
+    text +=
+        fmt::format("{}driver {} (CUDA {}): {}", text.empty() ? "" : "; ", v.driver, v.cuda, plural(v.nodes, "node"));
   }
   return text;
 }
 
 Table metrics_table(const FleetResult& r, const FleetGroup& g) {
-  Table t = make_table(fmt::format("Metrics of {} ({} x{}, {}): fleet median and spread", g.id, g.gpu_model,
-                                   g.gpu_count, g.topology),
-                       {"metric", "nodes", "figures", "median", "MAD", "MAD %", "worst node", "worst", "outliers",
-                        "failed"},
-                       1);
+  Table t = make_table(
+      fmt::format("Metrics of {} ({} x{}, {}): fleet median and spread", g.id, g.gpu_model, g.gpu_count, g.topology),
+      {"metric", "nodes", "figures", "median", "MAD", "MAD %", "worst node", "worst", "outliers", "failed"}, 1);
   for (const FleetMetric& m : g.metrics) {
     // The node furthest on the worse side.
     std::string worst_host = "-";
@@ -140,14 +143,17 @@ std::string format_fleet_value(double value, const std::string& unit) {
   return format_rate(value);
 }
 
-bool fleet_incomplete(const FleetResult& result) { return !result.unreadable.empty(); }
+bool fleet_incomplete(const FleetResult& result) {
+  return !result.unreadable.empty();
+}
 
 std::string fleet_summary_line(const FleetResult& result) {
   const FleetCounts c = count_nodes(result);
   std::string line = fmt::format("gpuxfer fleet: {} judged from {} in {}: {} ok, {} outlier, {} failed, {} noisy",
                                  plural(result.nodes.size(), "node"), plural(result.files, "file"),
                                  plural(result.groups.size(), "group"), c.ok, c.outlier, c.failed, c.noisy);
-  if (!result.duplicates.empty()) line += fmt::format("; {} dropped", plural(result.duplicates.size(), "duplicate host"));
+  if (!result.duplicates.empty())
+    line += fmt::format("; {} dropped", plural(result.duplicates.size(), "duplicate host"));
   if (fleet_incomplete(result)) {
     line += fmt::format("; INCOMPLETE: {} unreadable", plural(result.unreadable.size(), "file"));
   }
@@ -210,8 +216,8 @@ std::string fleet_markdown(const FleetResult& r) {
 
 std::string fleet_csv(const FleetResult& r) {
   Table t;
-  t.header = {"host", "group", "node_verdict", "metric", "entity", "uuid", "status", "value", "unit", "median",
-              "deviation", "z", "cv", "verdict"};
+  t.header = {"host",  "group", "node_verdict", "metric",    "entity", "uuid", "status",
+              "value", "unit",  "median",       "deviation", "z",      "cv",   "verdict"};
   for (const FleetNode& n : r.nodes) {
     const FleetGroup& g = r.groups[n.group];
     for (std::size_t f = 0; f < n.data.figures.size(); ++f) {
@@ -296,8 +302,7 @@ Json fleet_json(const FleetResult& r) {
       }
       const auto& a = n.judgements[f];
       const auto& b = n.judgements[it->second];
-      if (static_cast<int>(a.verdict) > static_cast<int>(b.verdict) ||
-          (a.verdict == b.verdict && a.worse > b.worse)) {
+      if (static_cast<int>(a.verdict) > static_cast<int>(b.verdict) || (a.verdict == b.verdict && a.worse > b.worse)) {
         it->second = f;
       }
     }
@@ -402,21 +407,25 @@ std::string fleet_prometheus(const FleetResult& r) {
   out += fmt::format("gpuxfer_fleet_nodes{{verdict=\"noisy\"}} {}\n", c.noisy);
   out += fmt::format("gpuxfer_fleet_nodes{{verdict=\"outlier\"}} {}\n", c.outlier);
   out += fmt::format("gpuxfer_fleet_nodes{{verdict=\"failed\"}} {}\n", c.failed);
-  out += "# HELP gpuxfer_fleet_files Result files given to gpuxfer fleet, by state.\n# TYPE gpuxfer_fleet_files gauge\n";
+  out +=
+      "# HELP gpuxfer_fleet_files Result files given to gpuxfer fleet, by state.\n# TYPE gpuxfer_fleet_files gauge\n";
   out += fmt::format("gpuxfer_fleet_files{{state=\"read\"}} {}\n", r.files - r.unreadable.size());
   out += fmt::format("gpuxfer_fleet_files{{state=\"unreadable\"}} {}\n", r.unreadable.size());
-  out += "# HELP gpuxfer_fleet_complete 1 when every file could be read and judged.\n"
-         "# TYPE gpuxfer_fleet_complete gauge\n";
+  out +=
+      "# HELP gpuxfer_fleet_complete 1 when every file could be read and judged.\n"
+      "# TYPE gpuxfer_fleet_complete gauge\n";
   out += fmt::format("gpuxfer_fleet_complete {}\n", fleet_incomplete(r) ? 0 : 1);
-  out += "# HELP gpuxfer_fleet_duplicate_hosts Hosts given more than once (the newest run is judged).\n"
-         "# TYPE gpuxfer_fleet_duplicate_hosts gauge\n";
+  out +=
+      "# HELP gpuxfer_fleet_duplicate_hosts Hosts given more than once (the newest run is judged).\n"
+      "# TYPE gpuxfer_fleet_duplicate_hosts gauge\n";
   out += fmt::format("gpuxfer_fleet_duplicate_hosts {}\n", r.duplicates.size());
-  out += "# HELP gpuxfer_fleet_node_bad 1 when the node is an outlier or failed, else 0.\n"
-         "# TYPE gpuxfer_fleet_node_bad gauge\n";
+  out +=
+      "# HELP gpuxfer_fleet_node_bad 1 when the node is an outlier or failed, else 0.\n"
+      "# TYPE gpuxfer_fleet_node_bad gauge\n";
   for (const FleetNode& n : r.nodes) {
-    out += fmt::format("gpuxfer_fleet_node_bad{{host=\"{}\",verdict=\"{}\"}} {}\n", esc(n.data.host),
-                       to_string(n.verdict),
-                       n.verdict == FleetVerdict::outlier || n.verdict == FleetVerdict::failed ? 1 : 0);
+    out +=
+        fmt::format("gpuxfer_fleet_node_bad{{host=\"{}\",verdict=\"{}\"}} {}\n", esc(n.data.host), to_string(n.verdict),
+                    n.verdict == FleetVerdict::outlier || n.verdict == FleetVerdict::failed ? 1 : 0);
   }
   // One series per (host, GPU or link, metric) that is not ok: unique by construction.
   std::string outlier_lines, deviation_lines;
@@ -430,15 +439,18 @@ std::string fleet_prometheus(const FleetResult& r) {
                                              esc(gpu_label_value(fig.entity)), esc(fig.metric));
       if (!seen.insert(labels).second) continue;
       outlier_lines += fmt::format("gpuxfer_fleet_outlier{{{},verdict=\"{}\"}} 1\n", labels, to_string(j.verdict));
-      if (fig.status == Status::ok) deviation_lines += fmt::format("gpuxfer_fleet_deviation_ratio{{{}}} {:.6g}\n", labels, j.deviation);
+      if (fig.status == Status::ok)
+        deviation_lines += fmt::format("gpuxfer_fleet_deviation_ratio{{{}}} {:.6g}\n", labels, j.deviation);
     }
   }
-  out += "# HELP gpuxfer_fleet_outlier A GPU or link judged outlier or failed against the fleet.\n"
-         "# TYPE gpuxfer_fleet_outlier gauge\n" +
-         outlier_lines;
-  out += "# HELP gpuxfer_fleet_deviation_ratio (value - fleet median) / fleet median of an outlier figure.\n"
-         "# TYPE gpuxfer_fleet_deviation_ratio gauge\n" +
-         deviation_lines;
+  out +=
+      "# HELP gpuxfer_fleet_outlier A GPU or link judged outlier or failed against the fleet.\n"
+      "# TYPE gpuxfer_fleet_outlier gauge\n" +
+      outlier_lines;
+  out +=
+      "# HELP gpuxfer_fleet_deviation_ratio (value - fleet median) / fleet median of an outlier figure.\n"
+      "# TYPE gpuxfer_fleet_deviation_ratio gauge\n" +
+      deviation_lines;
   return out;
 }
 

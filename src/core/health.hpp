@@ -32,8 +32,8 @@ struct EccHealth {
 
 // nvmlDeviceGetRemappedRows and nvmlDeviceGetRowRemapperHistogram (Ampere and newer).
 struct RowRemapHealth {
-  Count corrected;    // rows remapped for correctable errors
-  Count uncorrected;  // rows remapped for uncorrectable errors
+  Count corrected;      // rows remapped for correctable errors
+  Count uncorrected;    // rows remapped for uncorrectable errors
   Known<bool> pending;  // a remap waits for the next GPU reset
   Known<bool> failure;  // a row could not be remapped: the GPU should be replaced
   // Banks by spare rows left: max (all), high, partial, low, none.
@@ -118,6 +118,8 @@ inline bool operator==(const NvlinkErrorCounters& a, const NvlinkErrorCounters& 
   return a.link == b.link && a.replay == b.replay && a.recovery == b.recovery && a.crc_flit == b.crc_flit &&
          a.crc_data == b.crc_data;
 }
-inline bool operator==(const XidEvent& a, const XidEvent& b) { return a.xid == b.xid && a.time_utc == b.time_utc; }
+inline bool operator==(const XidEvent& a, const XidEvent& b) {
+  return a.xid == b.xid && a.time_utc == b.time_utc;
+}
 
 }  // namespace gx

@@ -35,9 +35,9 @@ EccCounts ecc_counts_from_json(const Reader& r) {
 }
 
 constexpr std::pair<const char*, EccCounts EccHealth::*> kEccParts[] = {
-    {"volatile", &EccHealth::volatile_total},       {"aggregate", &EccHealth::aggregate_total},
-    {"volatile_sram", &EccHealth::volatile_sram},   {"aggregate_sram", &EccHealth::aggregate_sram},
-    {"volatile_dram", &EccHealth::volatile_dram},   {"aggregate_dram", &EccHealth::aggregate_dram},
+    {"volatile", &EccHealth::volatile_total},     {"aggregate", &EccHealth::aggregate_total},
+    {"volatile_sram", &EccHealth::volatile_sram}, {"aggregate_sram", &EccHealth::aggregate_sram},
+    {"volatile_dram", &EccHealth::volatile_dram}, {"aggregate_dram", &EccHealth::aggregate_dram},
 };
 
 constexpr std::pair<const char*, Count NvlinkErrorCounters::*> kLinkCounters[] = {
@@ -209,7 +209,8 @@ std::vector<GpuHealth> health_from_json(const Json& json) {
     const std::string path = fmt::format("gpus[{}]", i);
     const Reader r = top.nested((*gpus)[i], path);
     GpuHealth g;
-    if (const Json* index = r.find("index"); index != nullptr && !index->is_null()) g.index = r.value<int>("index", *index);
+    if (const Json* index = r.find("index"); index != nullptr && !index->is_null())
+      g.index = r.value<int>("index", *index);
     if (const Json* v = r.find("uuid"); v != nullptr) g.uuid = r.value<std::string>("uuid", *v);
     if (const Json* v = r.find("pci_bus_id"); v != nullptr) g.pci_bus_id = r.value<std::string>("pci_bus_id", *v);
     if (const Json* v = r.find("name"); v != nullptr) g.name = r.value<std::string>("name", *v);

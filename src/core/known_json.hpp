@@ -82,12 +82,11 @@ class KnownReader {
       // nlohmann's get<int>() of a float or of an integer out of range is a plain cast:
       // undefined behaviour for 1e300 or -1.5, a wrapped value for -1 as an unsigned.
       if (!v.is_number_integer()) fail(key, fmt::format("expected an integer (got {})", v.type_name()));
-      const bool fits =
-          v.is_number_unsigned()
-              ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-              : v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                    (std::is_unsigned_v<T> ||
-                     v.get<std::int64_t>() <= static_cast<std::int64_t>(std::numeric_limits<T>::max()));
+      const bool fits = v.is_number_unsigned()
+                            ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                            : v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                  (std::is_unsigned_v<T> ||
+                                   v.get<std::int64_t>() <= static_cast<std::int64_t>(std::numeric_limits<T>::max()));
       if (!fits) fail(key, fmt::format("{} is out of range", v.dump()));
     } else if constexpr (std::is_same_v<T, bool>) {
       if (!v.is_boolean()) fail(key, fmt::format("expected a boolean (got {})", v.type_name()));

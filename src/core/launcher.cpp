@@ -28,7 +28,8 @@ LauncherWorld launcher_world(const std::function<const char*(const char*)>& gete
   }
   if (const char* rank = value("PMIX_RANK"); rank != nullptr) {
     for (const char* name : {"PMIX_SIZE", "OMPI_UNIVERSE_SIZE"}) {
-      if (const int n = count_of(value(name)); n > 1) return world(n, fmt::format("PMIX_RANK={}, {}={}", rank, name, n));
+      if (const int n = count_of(value(name)); n > 1)
+        return world(n, fmt::format("PMIX_RANK={}, {}={}", rank, name, n));
     }
   }
   if (const int n = count_of(value("MPI_LOCALNRANKS")); n > 1) return world(n, fmt::format("MPI_LOCALNRANKS={}", n));

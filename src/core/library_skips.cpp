@@ -2,7 +2,9 @@
 
 namespace gx {
 
-bool needs_blas(const Case& c) { return c.suite == Suite::gemm || c.suite == Suite::overlap; }
+bool needs_blas(const Case& c) {
+  return c.suite == Suite::gemm || c.suite == Suite::overlap;
+}
 
 std::size_t skip_cases_needing_blas(std::vector<Case>& cases, const std::string& reason) {
   if (reason.empty()) return 0;

@@ -43,7 +43,9 @@ struct Rank {
   int host = -1;                 // index into the merged hosts
 };
 
-[[noreturn]] void fail(const Rank& r, const std::string& what) { throw InputError(fmt::format("{}: {}", r.who, what)); }
+[[noreturn]] void fail(const Rank& r, const std::string& what) {
+  throw InputError(fmt::format("{}: {}", r.who, what));
+}
 
 std::optional<int> int_field(const Json& object, const char* key, const Rank& r, const std::string& path) {
   const auto it = object.find(key);
@@ -342,7 +344,9 @@ Json error_kind_json(const std::string& kind) {
 
 }  // namespace
 
-int worst_exit_code(int a, int b) { return std::max(a, b); }
+int worst_exit_code(int a, int b) {
+  return std::max(a, b);
+}
 
 int document_exit_code(const Json& document) {
   if (!document.is_object()) return 0;

@@ -18,17 +18,10 @@ std::string prometheus_label_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
     }
   }
   return out;
@@ -120,7 +113,9 @@ std::string precision_of(Method m) {
   return name.rfind("gemm_", 0) == 0 ? name.substr(5) : name;
 }
 
-bool measured_ok(const Record& r) { return r.status == Status::ok && r.time.has_value() && !is_tuning_case(r.test); }
+bool measured_ok(const Record& r) {
+  return r.status == Status::ok && r.time.has_value() && !is_tuning_case(r.test);
+}
 
 void run_state(std::string& out, const MetricsRun& run) {
   const Labels host{{"host", run.host}};
@@ -135,7 +130,8 @@ void run_state(std::string& out, const MetricsRun& run) {
   exit_code.set(host, run.exit_code);
   exit_code.write(out);
   if (run.started_unix_s) {
-    Family started("gpuxfer_last_run_timestamp_seconds", "When the last gpuxfer run began, in seconds since the epoch.");
+    Family started("gpuxfer_last_run_timestamp_seconds",
+                   "When the last gpuxfer run began, in seconds since the epoch.");
     started.set(host, *run.started_unix_s);
     started.write(out);
   }
@@ -159,17 +155,17 @@ void health_metrics(std::string& out, const std::vector<Finding>& findings, cons
                   "warned or failed (docs/health.md); absent when NVML could not tell.");
   for (const Finding& f : findings) {
     if (!is_health_rule(f.rule) || !f.gpu || f.verdict == CheckVerdict::info) continue;
-    verdicts.set({{"host", gpus.host(*f.gpu)}, {"gpu", std::to_string(*f.gpu)}, {"uuid", gpus.uuid(*f.gpu)},
-                  {"check", f.rule}},
-                 f.verdict == CheckVerdict::pass ? 1 : 0);
+    verdicts.set(
+        {{"host", gpus.host(*f.gpu)}, {"gpu", std::to_string(*f.gpu)}, {"uuid", gpus.uuid(*f.gpu)}, {"check", f.rule}},
+        f.verdict == CheckVerdict::pass ? 1 : 0);
   }
   verdicts.write(out);
   Family ecc("gpuxfer_gpu_ecc_errors_total",
              "ECC errors NVML counts on the GPU (counter: volatile since the driver loaded, aggregate over its life).",
              "counter");
   Family rows("gpuxfer_gpu_remapped_rows_total", "Memory rows remapped to spares, by the kind of error.", "counter");
-  Family links("gpuxfer_gpu_nvlink_errors_total", "NVLink error counters per link (replay, recovery, crc_flit, crc_data).",
-               "counter");
+  Family links("gpuxfer_gpu_nvlink_errors_total",
+               "NVLink error counters per link (replay, recovery, crc_flit, crc_data).", "counter");
   Family replays("gpuxfer_gpu_pcie_replays_total", "PCIe replays NVML counts on the GPU.", "counter");
   Family xids("gpuxfer_gpu_xid_events", "Critical XID events seen during the last gpuxfer run, per XID.");
   for (const GpuHealth& g : system.health) {
@@ -255,8 +251,9 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
                      "Median device-memory (HBM) rate of an elementwise kernel at the headline size, per GPU (B/s).");
   Family gemm_rate("gpuxfer_gemm_flops_per_second",
                    "Median GEMM throughput at the headline size, per GPU and precision (FLOP/s; 1e12 = 1 TFLOP/s).");
-  Family gemm_aggregate("gpuxfer_gemm_aggregate_flops_per_second",
-                        "Median total GEMM throughput of several GPUs at once, per set of GPUs and precision (FLOP/s).");
+  Family gemm_aggregate(
+      "gpuxfer_gemm_aggregate_flops_per_second",
+      "Median total GEMM throughput of several GPUs at once, per set of GPUs and precision (FLOP/s).");
   Family latency("gpuxfer_latency_seconds",
                  "Median time of one small operation (copy, round trip, dependent load) at the smallest size measured, "
                  "per endpoints and method (s).");
@@ -294,14 +291,15 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
       const auto flops = median_flop_rate(r);
       if (!flops) continue;
       if (t.devices.empty()) {
-        gemm_rate.set(
-            {{"host", gpus.host(t.src)}, {"gpu", std::to_string(t.src)}, {"uuid", gpus.uuid(t.src)},
-             {"precision", precision_of(t.method)}},
-            *flops);
+        gemm_rate.set({{"host", gpus.host(t.src)},
+                       {"gpu", std::to_string(t.src)},
+                       {"uuid", gpus.uuid(t.src)},
+                       {"precision", precision_of(t.method)}},
+                      *flops);
       } else {
-        gemm_aggregate.set({{"host", gpus.host(t.devices.front())}, {"gpus", join(t.devices)},
-                            {"precision", precision_of(t.method)}},
-                           *flops);
+        gemm_aggregate.set(
+            {{"host", gpus.host(t.devices.front())}, {"gpus", join(t.devices)}, {"precision", precision_of(t.method)}},
+            *flops);
       }
       continue;
     }
@@ -313,8 +311,11 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
       case Suite::async:
         if (!t.devices.empty() || t.src == kHost || t.dst == kHost) {
           const std::vector<int> set = !t.devices.empty() ? t.devices : std::vector<int>{host_gpu(t)};
-          concurrent_rate.set({{"host", gpus.host(set.front())}, {"gpus", join(set)}, {"suite", suite},
-                               {"method", method}, {"link", t.link_class}},
+          concurrent_rate.set({{"host", gpus.host(set.front())},
+                               {"gpus", join(set)},
+                               {"suite", suite},
+                               {"method", method},
+                               {"link", t.link_class}},
                               *rate);
         } else {
           pair_rate.set({{"host", gpus.host(t.src)},
@@ -332,11 +333,16 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
       case Suite::host:
         if (t.devices.empty()) {
           const int gpu = host_gpu(t);
-          host_rate.set({{"host", gpus.host(gpu)}, {"gpu", std::to_string(gpu)}, {"uuid", gpus.uuid(gpu)},
-                         {"method", method}, {"link", t.link_class}},
+          host_rate.set({{"host", gpus.host(gpu)},
+                         {"gpu", std::to_string(gpu)},
+                         {"uuid", gpus.uuid(gpu)},
+                         {"method", method},
+                         {"link", t.link_class}},
                         *rate);
         } else {
-          host_aggregate.set({{"host", gpus.host(t.devices.front())}, {"gpus", join(t.devices)}, {"method", method},
+          host_aggregate.set({{"host", gpus.host(t.devices.front())},
+                              {"gpus", join(t.devices)},
+                              {"method", method},
                               {"link", t.link_class}},
                              *rate);
         }
@@ -344,13 +350,14 @@ std::string prometheus_text(const std::vector<Finding>& findings, const std::vec
       case Suite::elementwise:
         // A cache-resident record is the L2's rate, not device memory's.
         if (t.devices.empty() && t.src != kHost && !cache_resident(t)) {
-          memory_rate.set({{"host", gpus.host(t.src)}, {"gpu", std::to_string(t.src)}, {"uuid", gpus.uuid(t.src)},
+          memory_rate.set({{"host", gpus.host(t.src)},
+                           {"gpu", std::to_string(t.src)},
+                           {"uuid", gpus.uuid(t.src)},
                            {"kernel", method}},
                           *rate);
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
   for (const Family* f : {&pair_rate, &concurrent_rate, &host_rate, &host_aggregate, &memory_rate, &gemm_rate,

@@ -20,10 +20,10 @@ namespace gx {
 
 // How the run behind the metrics went.
 struct MetricsRun {
-  std::string host;                       // the node's hostname (label `host`)
-  bool up = true;                         // the run measured everything it planned
-  int exit_code = 0;                      // 0, or 3 / 4 / 5 / 130 / 143 when it could not run or ended early
-  std::optional<double> started_unix_s;   // when the run began (seconds since the epoch)
+  std::string host;                      // the node's hostname (label `host`)
+  bool up = true;                        // the run measured everything it planned
+  int exit_code = 0;                     // 0, or 3 / 4 / 5 / 130 / 143 when it could not run or ended early
+  std::optional<double> started_unix_s;  // when the run began (seconds since the epoch)
 };
 
 // Label values: backslash, double quote and newline escaped as the exposition format requires.

@@ -13,7 +13,7 @@ namespace gx {
 struct PcieLink {
   Known<int> current_gen;
   Known<int> current_width;
-  Known<int> max_gen;    // the lower of what the GPU and its slot support
+  Known<int> max_gen;  // the lower of what the GPU and its slot support
   Known<int> max_width;
   // Theoretical per-direction rate of the link at its max gen/width (derived, core/topology).
   Known<double> max_bytes_per_s;
@@ -23,21 +23,21 @@ struct PcieLink {
 enum class NvlinkRemote { gpu, nvswitch, other };
 
 struct NvlinkLane {
-  int link = 0;             // NVML link index
+  int link = 0;  // NVML link index
   NvlinkRemote remote = NvlinkRemote::other;
   std::string remote_pci_bus_id;  // normalized; for a switch, the switch's bus id
 };
 
 struct NvlinkState {
-  Known<int> links_supported;  // links the device has
-  Known<int> links_up;         // links active now
-  Known<int> version;          // NVLink major.minor * 10 (40 = NVLink 4.0)
+  Known<int> links_supported;          // links the device has
+  Known<int> links_up;                 // links active now
+  Known<int> version;                  // NVLink major.minor * 10 (40 = NVLink 4.0)
   Known<double> per_link_bytes_per_s;  // per direction, as NVML reports it
-  std::vector<NvlinkLane> up;  // one entry per active link
+  std::vector<NvlinkLane> up;          // one entry per active link
 };
 
 struct DeviceInfo {
-  int index = 0;  // CUDA ordinal, after CUDA_VISIBLE_DEVICES
+  int index = 0;         // CUDA ordinal, after CUDA_VISIBLE_DEVICES
   std::string hostname;  // merged multi-host documents: the GPU's host; "": the system's hostname
   std::string name;
   std::string uuid;        // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
@@ -72,7 +72,7 @@ struct PairInfo {
   Known<int> performance_rank;
   Known<bool> native_atomics;
   LinkClass link;
-  std::string link_reason;  // why link is "unknown", when it is
+  std::string link_reason;                // why link is "unknown", when it is
   Known<double> theoretical_bytes_per_s;  // per direction
   bool peer_enabled = false;
   std::string peer_error;  // the enable error, or why P2P is impossible ("" when enabled)

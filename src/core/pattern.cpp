@@ -42,8 +42,7 @@ void fill_pattern_host(void* buffer, std::size_t bytes, std::uint32_t seed, std:
   });
 }
 
-std::uint64_t count_mismatches_host(const void* buffer, std::size_t bytes, std::uint32_t seed,
-                                    std::size_t offset) {
+std::uint64_t count_mismatches_host(const void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset) {
   const auto* p = static_cast<const unsigned char*>(buffer);
   std::atomic<std::uint64_t> total{0};
   parallel_ranges(bytes, [&](std::size_t begin, std::size_t end) {

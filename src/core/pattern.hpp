@@ -24,7 +24,7 @@ GX_HOST_DEVICE inline unsigned char pattern_byte(std::uint32_t seed, std::uint64
 
 // Host versions for pageable memory. `offset` = index of the buffer's first byte in the pattern.
 void fill_pattern_host(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset);
-[[nodiscard]] std::uint64_t count_mismatches_host(const void* buffer, std::size_t bytes,
-                                                  std::uint32_t seed, std::size_t offset);
+[[nodiscard]] std::uint64_t count_mismatches_host(const void* buffer, std::size_t bytes, std::uint32_t seed,
+                                                  std::size_t offset);
 
 }  // namespace gx

@@ -74,8 +74,7 @@ Known<double> peak_flops(const DeviceInfo& d, Method m) {
   const auto per_sm = flops_per_clock_per_sm(m, d.cc_major, d.cc_minor);
   if (!per_sm.has_value()) return per_sm;
   if (!d.max_sm_clock_hz.has_value()) {
-    return Known<double>::unknown(fmt::format("max SM clock of GPU {} unknown: {}", d.index,
-                                              d.max_sm_clock_hz.reason));
+    return Known<double>::unknown(fmt::format("max SM clock of GPU {} unknown: {}", d.index, d.max_sm_clock_hz.reason));
   }
   if (d.sm_count <= 0) return Known<double>::unknown(fmt::format("SM count of GPU {} unknown", d.index));
   return *per_sm * d.sm_count * *d.max_sm_clock_hz;
@@ -87,14 +86,14 @@ std::string gemm_unsupported_on(const DeviceInfo& d, Method m) {
     case Method::gemm_tf32:
     case Method::gemm_bf16:
       if (cc < 80) {
-        return fmt::format("{} needs compute capability 8.0 or newer (GPU {} is {}.{})",
-                           to_string(m), d.index, d.cc_major, d.cc_minor);
+        return fmt::format("{} needs compute capability 8.0 or newer (GPU {} is {}.{})", to_string(m), d.index,
+                           d.cc_major, d.cc_minor);
       }
       return "";
     case Method::gemm_fp16:
       if (cc < 70) {
-        return fmt::format("{} needs tensor cores, compute capability 7.0 or newer (GPU {} is {}.{})",
-                           to_string(m), d.index, d.cc_major, d.cc_minor);
+        return fmt::format("{} needs tensor cores, compute capability 7.0 or newer (GPU {} is {}.{})", to_string(m),
+                           d.index, d.cc_major, d.cc_minor);
       }
       return "";
     default: return "";

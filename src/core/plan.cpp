@@ -29,7 +29,9 @@ Bytes sat_mul(Bytes a, Bytes b) {
 }
 
 // Bytes of a pointer-chase chain over a working set: whole slots (core/chase).
-Bytes chase_chain_bytes(Bytes working_set) { return sat_mul(chase_lines(working_set), kChaseStrideBytes); }
+Bytes chase_chain_bytes(Bytes working_set) {
+  return sat_mul(chase_lines(working_set), kChaseStrideBytes);
+}
 
 // Methods that read or write another GPU's memory directly, so they need P2P access enabled.
 bool needs_p2p(Method m) {
@@ -55,9 +57,13 @@ bool needs_p2p(Method m) {
   }
 }
 
-bool is_h2d(Method m) { return m == Method::h2d_pinned || m == Method::h2d_pageable; }
+bool is_h2d(Method m) {
+  return m == Method::h2d_pinned || m == Method::h2d_pageable;
+}
 
-Known<double> latency_rate() { return Known<double>::unknown("latency: not a bandwidth measurement"); }
+Known<double> latency_rate() {
+  return Known<double>::unknown("latency: not a bandwidth measurement");
+}
 
 std::vector<Bytes> sorted_unique(std::vector<Bytes> v) {
   std::sort(v.begin(), v.end());
@@ -67,19 +73,16 @@ std::vector<Bytes> sorted_unique(std::vector<Bytes> v) {
 
 class Planner {
  public:
-  Planner(const BenchOptions& options, const SystemInfo& system)
-      : options_(options), system_(system) {
+  Planner(const BenchOptions& options, const SystemInfo& system) : options_(options), system_(system) {
     headline_ = options.headline_bytes != 0 ? options.headline_bytes : headline_bytes(options.dtype);
     sweep_ = sorted_unique(options.sizes);
-    latency_sizes_ = sorted_unique(options.latency_sizes.empty() ? kDefaultLatencySizes
-                                                                 : options.latency_sizes);
+    latency_sizes_ = sorted_unique(options.latency_sizes.empty() ? kDefaultLatencySizes : options.latency_sizes);
     chase_sizes_ = sorted_unique(options.chase_sizes);
     chunks_ = sorted_unique(options.chunk_sizes.empty() ? kDefaultChunkSizes : options.chunk_sizes);
     depths_ = options.ring_depths.empty() ? kDefaultRingDepths : options.ring_depths;
     std::sort(depths_.begin(), depths_.end());
     depths_.erase(std::unique(depths_.begin(), depths_.end()), depths_.end());
-    gemm_sizes_ = sorted_unique(options.gemm_sizes.empty() ? std::vector<Bytes>{kDefaultGemmN}
-                                                            : options.gemm_sizes);
+    gemm_sizes_ = sorted_unique(options.gemm_sizes.empty() ? std::vector<Bytes>{kDefaultGemmN} : options.gemm_sizes);
     gemm_headline_ = gemm_sizes_.back();
     validate();
     for (const auto& d : system.devices) gpus_.push_back(d.index);
@@ -113,8 +116,7 @@ class Planner {
                                    chase_sizes_.front(), 2 * kChaseStrideBytes, kChaseStrideBytes));
     }
     if (options_.split_streams < 1) {
-      throw UsageError(
-          fmt::format("invalid split stream count {}: must be at least 1", options_.split_streams));
+      throw UsageError(fmt::format("invalid split stream count {}: must be at least 1", options_.split_streams));
     }
   }
 
@@ -142,9 +144,8 @@ class Planner {
       }
     }
     for (const auto& name : order) reps_.push_back(pairs_[first[name]]);
-    std::sort(reps_.begin(), reps_.end(), [](const PairInfo& x, const PairInfo& y) {
-      return std::pair(x.src, x.dst) < std::pair(y.src, y.dst);
-    });
+    std::sort(reps_.begin(), reps_.end(),
+              [](const PairInfo& x, const PairInfo& y) { return std::pair(x.src, x.dst) < std::pair(y.src, y.dst); });
   }
 
   static PairInfo missing_pair(int a, int b) {
@@ -261,8 +262,7 @@ class Planner {
       default: c.theoretical_bytes_per_s = p.theoretical_bytes_per_s; break;
     }
     if (m == Method::ce_no_p2p) {
-      c.theoretical_bytes_per_s =
-          Known<double>::unknown("the driver's staging path has no single link rate");
+      c.theoretical_bytes_per_s = Known<double>::unknown("the driver's staging path has no single link rate");
     }
     if (is_bidir(m)) c.theoretical_bytes_per_s = sum_rates({p, pair(p.dst, p.src)});
     if (needs_p2p(m)) {
@@ -323,8 +323,8 @@ class Planner {
     const int hub = gpus_.front();
     std::vector<PairInfo> used;
     for (const auto& p : pairs_) {
-      const bool uses = is_all_pairs(m) || (m == Method::scatter_ce && p.src == hub) ||
-                        (m == Method::gather_ce && p.dst == hub);
+      const bool uses =
+          is_all_pairs(m) || (m == Method::scatter_ce && p.src == hub) || (m == Method::gather_ce && p.dst == hub);
       if (uses) used.push_back(p);
     }
     c.link_class = common_class(used);
@@ -353,7 +353,7 @@ class Planner {
     }
     if (gpus_.empty()) return;
     const bool chase = m == Method::chase_peer || m == Method::chase_host || m == Method::chase_local;
-    const std::vector<Bytes> sizes = !chase ? latency_sizes_
+    const std::vector<Bytes> sizes = !chase                  ? latency_sizes_
                                      : !chase_sizes_.empty() ? chase_sizes_
                                                              : std::vector<Bytes>{chase_working_set()};
     const int gpu = gpus_.front();
@@ -480,8 +480,8 @@ class Planner {
     const DeviceInfo* d = device(gpu);
     if (d == nullptr) return Known<double>::unknown(fmt::format("GPU {} not in the inventory", gpu));
     if (d->memory_bandwidth_bytes_per_s.has_value()) return d->memory_bandwidth_bytes_per_s;
-    return Known<double>::unknown(fmt::format("memory bandwidth of GPU {} unknown: {}", gpu,
-                                              d->memory_bandwidth_bytes_per_s.reason));
+    return Known<double>::unknown(
+        fmt::format("memory bandwidth of GPU {} unknown: {}", gpu, d->memory_bandwidth_bytes_per_s.reason));
   }
 
   Known<double> peak(int gpu, Method m) const {
@@ -571,8 +571,7 @@ class Planner {
     const DeviceInfo* d = device(gpu);
     if (d == nullptr) return Known<double>::unknown(fmt::format("GPU {} not in the inventory", gpu));
     if (d->pcie.max_bytes_per_s.has_value()) return d->pcie.max_bytes_per_s;
-    return Known<double>::unknown(
-        fmt::format("PCIe rate of GPU {} unknown: {}", gpu, d->pcie.max_bytes_per_s.reason));
+    return Known<double>::unknown(fmt::format("PCIe rate of GPU {} unknown: {}", gpu, d->pcie.max_bytes_per_s.reason));
   }
 
   // A staged copy crosses the source's PCIe link, then the destination's, in sequence (or
@@ -594,8 +593,7 @@ class Planner {
           fmt::format("NVLink speed of GPU {} unknown: {}", gpu, nv.per_link_bytes_per_s.reason));
     }
     if (!nv.links_up.has_value()) {
-      return Known<double>::unknown(
-          fmt::format("NVLinks up on GPU {} unknown: {}", gpu, nv.links_up.reason));
+      return Known<double>::unknown(fmt::format("NVLinks up on GPU {} unknown: {}", gpu, nv.links_up.reason));
     }
     return *nv.per_link_bytes_per_s * *nv.links_up;
   }
@@ -619,9 +617,10 @@ class Planner {
   // Scatter / gather: every transfer crosses the hub's links, so the hub's NVLink total bounds it.
   Known<double> hub_rate(int hub, const std::vector<PairInfo>& used) const {
     if (!all_nvlink(used)) {
-      return Known<double>::unknown(fmt::format(
-          "not every pair with hub GPU {} is joined by NVLink; shared PCIe paths have no single "
-          "aggregate rate", hub));
+      return Known<double>::unknown(
+          fmt::format("not every pair with hub GPU {} is joined by NVLink; shared PCIe paths have no single "
+                      "aggregate rate",
+                      hub));
     }
     return nvlink_total(hub);
   }
@@ -641,8 +640,8 @@ class Planner {
       if (p.theoretical_bytes_per_s.has_value()) {
         rates.emplace_back(*p.theoretical_bytes_per_s);
       } else {
-        rates.push_back(Known<double>::unknown(fmt::format(
-            "GPU {} -> GPU {}: {}", p.src, p.dst, p.theoretical_bytes_per_s.reason)));
+        rates.push_back(Known<double>::unknown(
+            fmt::format("GPU {} -> GPU {}: {}", p.src, p.dst, p.theoretical_bytes_per_s.reason)));
       }
     }
     return sum(rates);
@@ -731,13 +730,12 @@ std::vector<Method> parse_gemm_precisions(std::string_view comma_list) {
   for (Method m : methods_of(Suite::gemm)) allowed += std::string(to_string(m).substr(5)) + ", ";
   allowed += "all";
   // "bf16" or "gemm_bf16"; only gemm methods.
-  return parse_named_list<Method>(comma_list, "precision", allowed, methods_of(Suite::gemm),
-                                  [](std::string_view item) -> std::optional<Method> {
-                                    const std::string name = item.substr(0, 5) == "gemm_" ? std::string(item)
-                                                                                          : "gemm_" + std::string(item);
-                                    const auto m = parse_method(name);
-                                    return m && is_gemm(*m) ? m : std::nullopt;
-                                  });
+  return parse_named_list<Method>(
+      comma_list, "precision", allowed, methods_of(Suite::gemm), [](std::string_view item) -> std::optional<Method> {
+        const std::string name = item.substr(0, 5) == "gemm_" ? std::string(item) : "gemm_" + std::string(item);
+        const auto m = parse_method(name);
+        return m && is_gemm(*m) ? m : std::nullopt;
+      });
 }
 
 std::vector<Case> plan(const BenchOptions& options, const SystemInfo& system) {
@@ -816,8 +814,7 @@ std::vector<std::pair<int, std::uint64_t>> device_bytes_needed(const Case& c) {
     }
     case Method::copy_gemm:
     case Method::h2d_gemm: {
-      const Bytes gemm = sat_add(gemm_operand_bytes(kOverlapGemm, std::min(c.gemm_n, kMaxGemmN)),
-                                 kGemmWorkspaceBytes);
+      const Bytes gemm = sat_add(gemm_operand_bytes(kOverlapGemm, std::min(c.gemm_n, kMaxGemmN)), kGemmWorkspaceBytes);
       add(c.src, sat_add(buffer, gemm));
       add(c.dst, sat_add(buffer, gemm));
       break;
@@ -862,7 +859,9 @@ std::uint64_t host_bytes_needed(const Case& c) {
 }
 
 // Not "chunk_bytes != 0": every pipelined record carries the chunk it ran with.
-bool is_tuning_case(const Case& c) { return c.method == Method::pipelined && c.tuning; }
+bool is_tuning_case(const Case& c) {
+  return c.method == Method::pipelined && c.tuning;
+}
 
 std::optional<PipelineTuning> best_pipeline_tuning(const std::vector<Record>& records) {
   std::optional<PipelineTuning> best;

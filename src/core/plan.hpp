@@ -14,20 +14,20 @@
 namespace gx {
 
 struct BenchOptions {
-  std::vector<Suite> suites;                // empty = all suites
-  std::vector<std::uint64_t> sizes;         // sweep sizes in bytes (already parsed)
-  std::uint64_t headline_bytes = 0;         // 0 = headline_bytes(dtype): 400 MB for f32
+  std::vector<Suite> suites;         // empty = all suites
+  std::vector<std::uint64_t> sizes;  // sweep sizes in bytes (already parsed)
+  std::uint64_t headline_bytes = 0;  // 0 = headline_bytes(dtype): 400 MB for f32
   DType dtype = DType::f32;
-  bool all_pairs = false;                   // full sweep on every pair, not one per link class
+  bool all_pairs = false;  // full sweep on every pair, not one per link class
   int split_streams = 4;
-  std::vector<std::uint64_t> chunk_sizes;   // pipelined tuning grid; empty = kDefaultChunkSizes
-  std::vector<int> ring_depths;             // empty = kDefaultRingDepths
-  std::vector<std::uint64_t> latency_sizes; // empty = kDefaultLatencySizes
+  std::vector<std::uint64_t> chunk_sizes;    // pipelined tuning grid; empty = kDefaultChunkSizes
+  std::vector<int> ring_depths;              // empty = kDefaultRingDepths
+  std::vector<std::uint64_t> latency_sizes;  // empty = kDefaultLatencySizes
   // Pointer-chase working sets (bench --chase-sizes); empty = kChaseWorkingSetBytes, doubled to
   // kChaseL2Multiple x every selected GPU's L2. Sets within L2 are measured too, marked cache-resident.
   std::vector<std::uint64_t> chase_sizes;
-  std::vector<std::uint64_t> gemm_sizes;    // N of N x N x N GEMMs; empty = {kDefaultGemmN}
-  std::vector<Method> gemm_precisions;      // empty = every gemm method
+  std::vector<std::uint64_t> gemm_sizes;  // N of N x N x N GEMMs; empty = {kDefaultGemmN}
+  std::vector<Method> gemm_precisions;    // empty = every gemm method
   // Host memory that can be allocated (MemAvailable); 0 = unknown (no host fit check).
   std::uint64_t host_available_bytes = 0;
 };
@@ -42,8 +42,7 @@ inline constexpr std::uint64_t kGemmWorkspaceBytes = 64ull << 20;
 inline constexpr Method kOverlapGemm = Method::gemm_bf16;
 
 inline constexpr std::uint64_t kMiB = 1ull << 20;
-inline const std::vector<std::uint64_t> kDefaultChunkSizes{2 * kMiB, 4 * kMiB, 8 * kMiB,
-                                                           16 * kMiB, 32 * kMiB};
+inline const std::vector<std::uint64_t> kDefaultChunkSizes{2 * kMiB, 4 * kMiB, 8 * kMiB, 16 * kMiB, 32 * kMiB};
 inline const std::vector<int> kDefaultRingDepths{2, 3, 4};
 inline const std::vector<std::uint64_t> kDefaultLatencySizes{4, 64, 1024, 4096, 16384, 65536};
 // Pointer-chase working set by default: this, doubled until it is at least kChaseL2Multiple x

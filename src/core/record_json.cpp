@@ -12,15 +12,18 @@
 namespace gx {
 namespace {
 
-Json endpoint_to_json(int gpu) { return gpu == kHost ? Json(nullptr) : Json(gpu); }
-
-Json summary_to_json(const Summary& s) {
-  return Json{{"n", s.n},         {"min", s.min},   {"q1", s.q1},
-              {"median", s.median}, {"q3", s.q3},   {"max", s.max},
-              {"mean", s.mean},   {"stdev", s.stdev}, {"cv", s.cv}};
+Json endpoint_to_json(int gpu) {
+  return gpu == kHost ? Json(nullptr) : Json(gpu);
 }
 
-Json optional_number(std::optional<double> v) { return v ? Json(*v) : Json(nullptr); }
+Json summary_to_json(const Summary& s) {
+  return Json{{"n", s.n},     {"min", s.min},   {"q1", s.q1},       {"median", s.median}, {"q3", s.q3},
+              {"max", s.max}, {"mean", s.mean}, {"stdev", s.stdev}, {"cv", s.cv}};
+}
+
+Json optional_number(std::optional<double> v) {
+  return v ? Json(*v) : Json(nullptr);
+}
 
 Json shape_to_json(const Case& c) {
   const auto shape = shape_for_bytes(c.bytes, c.dtype);
@@ -70,12 +73,9 @@ Json latency_to_json(const Record& r) {
 }
 
 Json chase_to_json(const ChaseWalk& w) {
-  return Json{{"stride_bytes", w.stride_bytes},
-              {"lines", w.lines},
-              {"steps_per_op", w.steps_per_op},
-              {"loads_before_samples", w.loads_before_samples},
-              {"loads_timed", w.loads_timed},
-              {"distinct_lines_timed", w.distinct_lines_timed()}};
+  return Json{{"stride_bytes", w.stride_bytes}, {"lines", w.lines},
+              {"steps_per_op", w.steps_per_op}, {"loads_before_samples", w.loads_before_samples},
+              {"loads_timed", w.loads_timed},   {"distinct_lines_timed", w.distinct_lines_timed()}};
 }
 
 Json efficiency_to_json(const Record& r) {
@@ -121,9 +121,7 @@ class Reader {
     return v.get<std::string>();
   }
   // A string that may be null (read as empty).
-  std::string optional_string(const char* key) const {
-    return at(key).is_null() ? std::string() : string(key);
-  }
+  std::string optional_string(const char* key) const { return at(key).is_null() ? std::string() : string(key); }
   bool boolean(const char* key) const {
     const Json& v = at(key);
     if (!v.is_boolean()) fail(key, fmt::format("expected true or false (got {})", v.type_name()));
@@ -137,9 +135,7 @@ class Reader {
   std::uint64_t unsigned_integer(const char* key) const { return unsigned_value(at(key), key); }
   int integer(const char* key, int min) const { return int_value(at(key), key, min); }
   // A GPU ordinal, or null for host memory.
-  int endpoint(const char* key) const {
-    return at(key).is_null() ? kHost : integer(key, 0);
-  }
+  int endpoint(const char* key) const { return at(key).is_null() ? kHost : integer(key, 0); }
 
   std::uint64_t unsigned_value(const Json& v, std::string_view key) const {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
@@ -194,8 +190,8 @@ std::optional<DType> parse_dtype_name(std::string_view text) {
 
 void read_identity(const Reader& r, Case& c) {
   c.method = r.enumeration<Method>("method", parse_method, allowed_methods());
-  c.suite = r.enumeration<Suite>("suite", parse_suite,
-                                 "peer, staged, host, async, latency, elementwise, gemm, overlap");
+  c.suite =
+      r.enumeration<Suite>("suite", parse_suite, "peer, staged, host, async, latency, elementwise, gemm, overlap");
   if (c.suite != suite_of(c.method)) {
     r.fail("suite", fmt::format("'{}' does not hold method '{}' (its suite is {})", to_string(c.suite),
                                 to_string(c.method), to_string(suite_of(c.method))));
@@ -297,8 +293,7 @@ void read_directions(const Reader& r, Record& rec) {
   if (!list.is_array()) r.fail("directions", "expected an array");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Reader d(list[i], fmt::format("{}[{}]", r.path_of("directions"), i));
-    rec.directions.push_back(DirectionRate{d.string("name"), d.number("bytes_per_op"),
-                                           d.number("median_bytes_per_s"),
+    rec.directions.push_back(DirectionRate{d.string("name"), d.number("bytes_per_op"), d.number("median_bytes_per_s"),
                                            optional_number_in(d, "flops_per_op"),
                                            optional_number_in(d, "median_flops_per_s")});
   }
@@ -417,7 +412,9 @@ Json record_to_json(const Record& r) {
   return j;
 }
 
-Record record_from_json(const Json& json) { return read_record(json, "record"); }
+Record record_from_json(const Json& json) {
+  return read_record(json, "record");
+}
 
 Json records_to_json(const std::vector<Record>& records) {
   Json j = Json::array();

@@ -26,6 +26,8 @@ std::vector<Method> methods_in(const Records& records) {
   return {set.begin(), set.end()};
 }
 
-std::string gpu_label(int gpu) { return gpu == kHost ? "host" : fmt::format("GPU{}", gpu); }
+std::string gpu_label(int gpu) {
+  return gpu == kHost ? "host" : fmt::format("GPU{}", gpu);
+}
 
 }  // namespace gx

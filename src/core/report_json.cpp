@@ -55,9 +55,8 @@ Json nvlink_to_json(const NvlinkState& nvlink) {
   }
   Json lanes = Json::array();
   for (const auto& lane : nvlink.up) {
-    lanes.push_back(Json{{"link", lane.link},
-                         {"remote", to_string(lane.remote)},
-                         {"remote_pci_bus_id", lane.remote_pci_bus_id}});
+    lanes.push_back(
+        Json{{"link", lane.link}, {"remote", to_string(lane.remote)}, {"remote_pci_bus_id", lane.remote_pci_bus_id}});
   }
   j["lanes"] = lanes;
   return j;
@@ -73,8 +72,7 @@ NvlinkState nvlink_from_json(const ObjectReader& r) {
   if (!lanes.is_array()) r.fail("lanes", "expected an array");
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const ObjectReader lr = r.nested(lanes[i], fmt::format("{}.lanes[{}]", r.path(), i));
-    n.up.push_back(NvlinkLane{lr.get<int>("link"),
-                              parse_nvlink_remote(lr.get<std::string>("remote")),
+    n.up.push_back(NvlinkLane{lr.get<int>("link"), parse_nvlink_remote(lr.get<std::string>("remote")),
                               lr.get<std::string>("remote_pci_bus_id")});
   }
   return n;

@@ -39,11 +39,9 @@ struct RunInfo {
 [[nodiscard]] SystemInfo system_from_json(const Json& json);
 
 // A whole report; records are appended by bench (empty for list).
-[[nodiscard]] Json make_report(const RunInfo& run, const SystemInfo& system,
-                               Json records = Json::array());
+[[nodiscard]] Json make_report(const RunInfo& run, const SystemInfo& system, Json records = Json::array());
 
 // What `--format json` prints on stdout when the run cannot produce a report.
-[[nodiscard]] Json error_document(std::string_view message, int exit_code,
-                                  std::string_view kind);
+[[nodiscard]] Json error_document(std::string_view message, int exit_code, std::string_view kind);
 
 }  // namespace gx

@@ -32,8 +32,7 @@ Json parse_json_capped(std::string_view text, const std::string& name, std::size
     // the parser ran out of text (junk after a whole document also mentions "end of input").
     const bool truncated = e.byte > text.size();
     throw InputError(fmt::format("{}: {} at byte {}", name,
-                                 truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON",
-                                 e.byte));
+                                 truncated ? "truncated JSON (unexpected end of input)" : "malformed JSON", e.byte));
   } catch (const Json::out_of_range&) {  // nlohmann's error 406, a number beyond double: "1e400"
     throw InputError(fmt::format("{}: malformed JSON (a number out of range)", name));
   }
@@ -48,8 +47,8 @@ std::string read_file_capped(const std::string& path, std::size_t max_bytes) {
   const std::streamoff size = in.tellg();
   if (size < 0) throw InputError(fmt::format("{}: cannot read (not a regular file?)", path));
   if (static_cast<std::size_t>(size) > max_bytes) {
-    throw InputError(fmt::format("{}: {} bytes, more than the {} bytes gpuxfer reads from one file", path, size,
-                                 max_bytes));
+    throw InputError(
+        fmt::format("{}: {} bytes, more than the {} bytes gpuxfer reads from one file", path, size, max_bytes));
   }
   in.seekg(0, std::ios::beg);
   std::string text(static_cast<std::size_t>(size), '\0');
@@ -96,7 +95,8 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   try {
     const Json& version = doc.at("schema_version");
     // get<int>() of a float is a plain cast: undefined behaviour for 1e300.
-    if (!version.at("major").is_number_integer() || !version.at("minor").is_number_integer()) throw InputError(fmt::format("{}: schema_version must be {{\"major\": int, \"minor\": int}}", name));
+    if (!version.at("major").is_number_integer() || !version.at("minor").is_number_integer())
+      throw InputError(fmt::format("{}: schema_version must be {{\"major\": int, \"minor\": int}}", name));
     report.schema_major = version.at("major").get<int>();
     report.schema_minor = version.at("minor").get<int>();
   } catch (const Json::exception&) {
@@ -112,8 +112,9 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   }
   if (doc.contains("error")) {
     const Json& error = doc["error"];
-    const std::string message =
-        error.is_object() && error.contains("message") && error["message"].is_string() ? error["message"].get<std::string>() : "?";
+    const std::string message = error.is_object() && error.contains("message") && error["message"].is_string()
+                                    ? error["message"].get<std::string>()
+                                    : "?";
     throw InputError(fmt::format("{}: is the error report of a failed run ({})", name, message));
   }
   try {
@@ -148,6 +149,8 @@ LoadedReport parse_report_document(const Json& doc, const std::string& name) {
   return report;
 }
 
-LoadedReport load_report(const std::string& path) { return parse_report(read_file_capped(path), path); }
+LoadedReport load_report(const std::string& path) {
+  return parse_report(read_file_capped(path), path);
+}
 
 }  // namespace gx

@@ -15,10 +15,18 @@ void require_count(int n) {
 }
 
 // Endpoints of a pair or a transfer, for the shared checks of schedule_problem.
-std::pair<int, int> ends(const GpuPair& p) { return {p.a, p.b}; }
-std::pair<int, int> ends(const DirectedPair& t) { return {t.src, t.dst}; }
-std::string name(const GpuPair& p) { return fmt::format("{}-{}", p.a, p.b); }
-std::string name(const DirectedPair& t) { return fmt::format("{}->{}", t.src, t.dst); }
+std::pair<int, int> ends(const GpuPair& p) {
+  return {p.a, p.b};
+}
+std::pair<int, int> ends(const DirectedPair& t) {
+  return {t.src, t.dst};
+}
+std::string name(const GpuPair& p) {
+  return fmt::format("{}-{}", p.a, p.b);
+}
+std::string name(const DirectedPair& t) {
+  return fmt::format("{}->{}", t.src, t.dst);
+}
 
 template <class Item>
 std::optional<std::string> problem(int n, const std::vector<std::vector<Item>>& rounds, bool ordered) {
@@ -78,10 +86,8 @@ std::string format(const std::vector<std::vector<Item>>& rounds) {
 
 std::string_view to_string(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::serial:
-      return "serial";
-    case ScheduleKind::rounds:
-      return "rounds";
+    case ScheduleKind::serial: return "serial";
+    case ScheduleKind::rounds: return "rounds";
   }
   return "?";
 }
@@ -183,8 +189,12 @@ std::vector<int> idle_gpus(int n, const PairRound& round) {
   return idle;
 }
 
-std::string format_schedule(const std::vector<PairRound>& rounds) { return format(rounds); }
-std::string format_schedule(const std::vector<TransferRound>& rounds) { return format(rounds); }
+std::string format_schedule(const std::vector<PairRound>& rounds) {
+  return format(rounds);
+}
+std::string format_schedule(const std::vector<TransferRound>& rounds) {
+  return format(rounds);
+}
 
 RankDevice rank_device(int local_rank, int local_size, int visible_gpus) {
   if (local_size < 1 || local_rank < 0 || local_rank >= local_size) {

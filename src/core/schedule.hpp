@@ -28,7 +28,7 @@ struct DirectedPair {
   friend bool operator==(const DirectedPair& x, const DirectedPair& y) { return x.src == y.src && x.dst == y.dst; }
 };
 
-using PairRound = std::vector<GpuPair>;       // disjoint pairs measured at the same time
+using PairRound = std::vector<GpuPair>;           // disjoint pairs measured at the same time
 using TransferRound = std::vector<DirectedPair>;  // transfers measured at the same time
 
 // `serial`: one pair (or one transfer) at a time, as nvbandwidth and the single-process suites

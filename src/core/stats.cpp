@@ -33,7 +33,9 @@ double median_in_place(std::vector<double>& v) {
   return lo + 0.5 * (hi - lo);
 }
 
-double median_of(std::vector<double> values) { return median_in_place(values); }
+double median_of(std::vector<double> values) {
+  return median_in_place(values);
+}
 
 Summary summarize(std::vector<double> samples) {
   if (samples.empty()) throw std::invalid_argument("summarize: no samples");
@@ -84,6 +86,8 @@ Summary summarize(std::vector<double> samples) {
   return s;
 }
 
-bool is_noisy(const Summary& summary, double cv_threshold) { return summary.cv > cv_threshold; }
+bool is_noisy(const Summary& summary, double cv_threshold) {
+  return summary.cv > cv_threshold;
+}
 
 }  // namespace gx

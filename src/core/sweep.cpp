@@ -14,8 +14,7 @@ namespace gx {
 
 namespace {
 
-constexpr std::string_view kForms =
-    "use SIZE, MIN:MAX:xFACTOR or MIN:MAX:+STEP, comma-separated, e.g. 1K:400M:x4,1G";
+constexpr std::string_view kForms = "use SIZE, MIN:MAX:xFACTOR or MIN:MAX:+STEP, comma-separated, e.g. 1K:400M:x4,1G";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -43,9 +42,8 @@ class SizeSet {
   void add(std::uint64_t bytes, std::string_view item) {
     sizes_.insert(bytes);
     if (sizes_.size() > kMaxSweepSizes) {
-      throw UsageError(fmt::format(
-          "invalid size list: item '{}' takes it past {} sizes (use a larger factor or step)", item,
-          kMaxSweepSizes));
+      throw UsageError(fmt::format("invalid size list: item '{}' takes it past {} sizes (use a larger factor or step)",
+                                   item, kMaxSweepSizes));
     }
   }
   [[nodiscard]] std::vector<std::uint64_t> take() const { return {sizes_.begin(), sizes_.end()}; }
@@ -104,8 +102,7 @@ void expand_range(std::string_view item, SizeSet& out) {
   out.add(max, item);
 }
 
-std::vector<std::uint64_t> elements_to_bytes(const std::vector<std::uint64_t>& elements,
-                                             DType dtype) {
+std::vector<std::uint64_t> elements_to_bytes(const std::vector<std::uint64_t>& elements, DType dtype) {
   std::vector<std::uint64_t> bytes;
   bytes.reserve(elements.size());
   for (auto n : elements) bytes.push_back(n * dtype_bytes(dtype));
@@ -148,7 +145,9 @@ std::vector<std::uint64_t> quick_transfer_sweep(DType dtype) {
   return elements_to_bytes({1024, 1024 * 1024, kHeadlineElements}, dtype);
 }
 
-std::uint64_t headline_bytes(DType dtype) { return kHeadlineElements * dtype_bytes(dtype); }
+std::uint64_t headline_bytes(DType dtype) {
+  return kHeadlineElements * dtype_bytes(dtype);
+}
 
 std::optional<Shape> shape_for_bytes(std::uint64_t bytes, DType dtype) {
   const std::uint64_t element_bytes = dtype_bytes(dtype);

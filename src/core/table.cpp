@@ -34,14 +34,12 @@ OutputFormat parse_output_format(std::string_view text) {
   }
   if (text == "md") return OutputFormat::markdown;
   if (text == "text") return OutputFormat::table;  // the name fleet's docs use for the default
-  throw UsageError(
-      fmt::format("invalid --format '{}': allowed table, json, csv, markdown", text));
+  throw UsageError(fmt::format("invalid --format '{}': allowed table, json, csv, markdown", text));
 }
 
 std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool use_color(bool is_tty, bool no_color_env, OutputFormat format) {
@@ -208,8 +206,7 @@ std::string render_markdown(const Table& t) {
   return out;
 }
 
-std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color,
-                          std::size_t max_width) {
+std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color, std::size_t max_width) {
   std::string out;
   bool first = true;
   for (const Table& table : tables) {

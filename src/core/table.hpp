@@ -33,8 +33,8 @@ enum class OutputFormat { table, json, csv, markdown };
 // Renders several tables in a text-like format, separated by blank lines. `max_width` > 0 (the
 // terminal's width) splits text tables wider than it by columns (split_columns); markdown, CSV
 // and output to files keep every table whole.
-[[nodiscard]] std::string render_tables(const std::vector<Table>& tables, OutputFormat format,
-                                        bool color, std::size_t max_width = 0);
+[[nodiscard]] std::string render_tables(const std::vector<Table>& tables, OutputFormat format, bool color,
+                                        std::size_t max_width = 0);
 
 // A table too wide for `max_width` terminal columns as several narrower tables: each keeps the
 // leading left-aligned (label) columns and takes as many of the others as fit, at least one;

@@ -103,8 +103,8 @@ GpuTelemetry summarize_telemetry(const GpuTelemetryRaw& raw) {
     g.sm_clock_mhz = Known<MinMedianMax>::unknown(why(u.sm_clock, any));
   }
   const auto mem = valid(raw.polls, [](const TelemetryPoll& p) { return p.mem_clock_mhz; });
-  g.mem_clock_mhz_median = !mem.empty() ? Known<double>(summarize(mem).median)
-                                        : Known<double>::unknown(why(u.mem_clock, any));
+  g.mem_clock_mhz_median =
+      !mem.empty() ? Known<double>(summarize(mem).median) : Known<double>::unknown(why(u.mem_clock, any));
 
   // The driver's own power samples are finer than any poll period; polls otherwise.
   std::vector<double> power = valid(raw.polls, [](const TelemetryPoll& p) { return p.power_w; });
@@ -126,9 +126,9 @@ GpuTelemetry summarize_telemetry(const GpuTelemetryRaw& raw) {
     g.power_percent_of_limit = 100.0 * *g.power_w_median / *raw.power_limit_w;
   } else {
     g.power_percent_of_limit = Known<double>::unknown(
-        !g.power_w_median.has_value() ? g.power_w_median.reason
-                                      : (raw.power_limit_w.has_value() ? "enforced power limit is 0"
-                                                                       : raw.power_limit_w.reason));
+        !g.power_w_median.has_value()
+            ? g.power_w_median.reason
+            : (raw.power_limit_w.has_value() ? "enforced power limit is 0" : raw.power_limit_w.reason));
   }
 
   const auto temp = valid(raw.polls, [](const TelemetryPoll& p) { return p.gpu_temp_c; });
@@ -235,8 +235,7 @@ std::string telemetry_mark(const Telemetry& t, std::optional<double> max_sm_cloc
   return mark;
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 TelemetryBrief brief_of(const std::vector<const Telemetry*>& telemetry) {
   TelemetryBrief b;

@@ -24,9 +24,8 @@ enum class ThrottleReason {
   hw_power_brake_slowdown,  // 0x80: an external power brake asserted
 };
 inline constexpr std::array<ThrottleReason, 6> kThrottleReasons = {
-    ThrottleReason::sw_power_cap,        ThrottleReason::hw_slowdown,
-    ThrottleReason::sync_boost,          ThrottleReason::sw_thermal_slowdown,
-    ThrottleReason::hw_thermal_slowdown, ThrottleReason::hw_power_brake_slowdown};
+    ThrottleReason::sw_power_cap,        ThrottleReason::hw_slowdown,         ThrottleReason::sync_boost,
+    ThrottleReason::sw_thermal_slowdown, ThrottleReason::hw_thermal_slowdown, ThrottleReason::hw_power_brake_slowdown};
 
 [[nodiscard]] std::string_view to_string(ThrottleReason r);
 [[nodiscard]] std::optional<ThrottleReason> parse_throttle_reason(std::string_view text);
@@ -78,8 +77,8 @@ struct GpuTelemetryRaw {
 
 struct ThrottleShare {
   ThrottleReason reason = ThrottleReason::sw_power_cap;
-  double share = 0;          // of the windows' time (counter) or of the polls (polled), 0..1
-  std::string source;        // "counter" | "polled"
+  double share = 0;    // of the windows' time (counter) or of the polls (polled), 0..1
+  std::string source;  // "counter" | "polled"
 };
 
 struct MinMedianMax {
@@ -89,20 +88,20 @@ struct MinMedianMax {
 // The per-GPU summary a record carries (JSON "telemetry.gpus[]").
 struct GpuTelemetry {
   int gpu = 0;
-  int samples = 0;           // polls taken inside the sample windows
-  double window_s = 0;       // the windows' total length
+  int samples = 0;      // polls taken inside the sample windows
+  double window_s = 0;  // the windows' total length
   Known<MinMedianMax> sm_clock_mhz;
   Known<double> mem_clock_mhz_median;
   Known<double> power_w_median;
   Known<double> power_w_max;
-  std::string power_source;  // "samples" (nvmlDeviceGetSamples) | "polled"; "" when unknown
+  std::string power_source;     // "samples" (nvmlDeviceGetSamples) | "polled"; "" when unknown
   std::string sm_clock_source;  // the same for sm_clock_mhz
   Known<double> power_limit_w;
   Known<double> power_percent_of_limit;  // median power / enforced limit x 100
   Known<double> gpu_temp_c_max;
   Known<double> mem_temp_c_max;
-  std::vector<ThrottleShare> throttle;   // every reason known by either source, in kThrottleReasons order
-  std::string throttle_reason;           // why throttle is empty (no reasons readable)
+  std::vector<ThrottleShare> throttle;  // every reason known by either source, in kThrottleReasons order
+  std::string throttle_reason;          // why throttle is empty (no reasons readable)
   Known<int> pcie_gen_min;
   Known<int> pcie_width_min;
 };
@@ -134,11 +133,11 @@ struct Telemetry {
 
 // What one side of a comparison saw: medians over its pooled records' telemetry.
 struct TelemetryBrief {
-  std::size_t records = 0;                 // records that carried telemetry
-  std::optional<double> sm_clock_mhz;      // median of the records' median SM clocks
-  std::optional<double> power_percent;     // median of the records' median power / limit
-  std::optional<ThrottleReason> reason;    // the main reason over the records (>= 5 %)
-  double share = 0;                        // its median share over the records
+  std::size_t records = 0;               // records that carried telemetry
+  std::optional<double> sm_clock_mhz;    // median of the records' median SM clocks
+  std::optional<double> power_percent;   // median of the records' median power / limit
+  std::optional<ThrottleReason> reason;  // the main reason over the records (>= 5 %)
+  double share = 0;                      // its median share over the records
   // Per reason (kThrottleReasons order): the median over the records of the most affected
   // GPU's share; nullopt where no record could tell.
   std::array<std::optional<double>, kThrottleReasons.size()> shares;

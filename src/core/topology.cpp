@@ -15,12 +15,30 @@ std::optional<double> pcie_bytes_per_s(int gen, int width) {
   double gigatransfers = 0;
   double efficiency = 0;
   switch (gen) {
-    case 1: gigatransfers = 2.5; efficiency = 8.0 / 10.0; break;
-    case 2: gigatransfers = 5.0; efficiency = 8.0 / 10.0; break;
-    case 3: gigatransfers = 8.0; efficiency = 128.0 / 130.0; break;
-    case 4: gigatransfers = 16.0; efficiency = 128.0 / 130.0; break;
-    case 5: gigatransfers = 32.0; efficiency = 128.0 / 130.0; break;
-    case 6: gigatransfers = 64.0; efficiency = 242.0 / 256.0; break;
+    case 1:
+      gigatransfers = 2.5;
+      efficiency = 8.0 / 10.0;
+      break;
+    case 2:
+      gigatransfers = 5.0;
+      efficiency = 8.0 / 10.0;
+      break;
+    case 3:
+      gigatransfers = 8.0;
+      efficiency = 128.0 / 130.0;
+      break;
+    case 4:
+      gigatransfers = 16.0;
+      efficiency = 128.0 / 130.0;
+      break;
+    case 5:
+      gigatransfers = 32.0;
+      efficiency = 128.0 / 130.0;
+      break;
+    case 6:
+      gigatransfers = 64.0;
+      efficiency = 242.0 / 256.0;
+      break;
     default: return std::nullopt;
   }
   return gigatransfers * 1e9 * efficiency * width / 8.0;
@@ -49,9 +67,9 @@ int count_nvlinks(const DeviceInfo& a, const DeviceInfo& b) {
     if (lane.remote == NvlinkRemote::gpu && lane.remote_pci_bus_id == b.pci_bus_id) ++direct;
     if (lane.remote == NvlinkRemote::nvswitch) ++a_switch;
   }
-  const auto b_switch = static_cast<int>(
-      std::count_if(b.nvlink.up.begin(), b.nvlink.up.end(),
-                    [](const NvlinkLane& lane) { return lane.remote == NvlinkRemote::nvswitch; }));
+  const auto b_switch =
+      static_cast<int>(std::count_if(b.nvlink.up.begin(), b.nvlink.up.end(),
+                                     [](const NvlinkLane& lane) { return lane.remote == NvlinkRemote::nvswitch; }));
   return direct + std::min(a_switch, b_switch);
 }
 
@@ -61,24 +79,23 @@ LinkClass classify_link(int nvlinks, std::optional<PciPath> path) {
   return {"unknown", 0};
 }
 
-Known<double> pair_theoretical_bytes_per_s(const DeviceInfo& a, const DeviceInfo& b,
-                                           const LinkClass& link) {
+Known<double> pair_theoretical_bytes_per_s(const DeviceInfo& a, const DeviceInfo& b, const LinkClass& link) {
   if (link.nvlinks > 0) {
     const auto& ra = a.nvlink.per_link_bytes_per_s;
     const auto& rb = b.nvlink.per_link_bytes_per_s;
     if (!ra.has_value() && !rb.has_value()) {
       return Known<double>::unknown("NVLink speed unknown: " + ra.reason);
     }
-    const double per_link = (ra.has_value() && rb.has_value()) ? std::min(*ra, *rb)
-                            : ra.has_value()                   ? *ra
-                                                               : *rb;
+    const double per_link = (ra.has_value() && rb.has_value()) ? std::min(*ra, *rb) : ra.has_value() ? *ra : *rb;
     return link.nvlinks * per_link;
   }
   if (link.name == "unknown") return Known<double>::unknown("link class unknown");
   const auto& pa = a.pcie.max_bytes_per_s;
   const auto& pb = b.pcie.max_bytes_per_s;
-  if (!pa.has_value()) return Known<double>::unknown("PCIe rate of GPU " + std::to_string(a.index) + " unknown: " + pa.reason);
-  if (!pb.has_value()) return Known<double>::unknown("PCIe rate of GPU " + std::to_string(b.index) + " unknown: " + pb.reason);
+  if (!pa.has_value())
+    return Known<double>::unknown("PCIe rate of GPU " + std::to_string(a.index) + " unknown: " + pa.reason);
+  if (!pb.has_value())
+    return Known<double>::unknown("PCIe rate of GPU " + std::to_string(b.index) + " unknown: " + pb.reason);
   return std::min(*pa, *pb);
 }
 
@@ -101,9 +118,9 @@ std::string normalize_pci_bus_id(std::string_view text) {
   const std::string device = s.substr(last_colon + 1, dot - last_colon - 1);
   const std::string function = s.substr(dot + 1);
   auto hex = [](const std::string& part, std::size_t max_len) {
-    return !part.empty() && part.size() <= max_len &&
-           std::all_of(part.begin(), part.end(),
-                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+    return !part.empty() && part.size() <= max_len && std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    });
   };
   if (!hex(domain, 8) || !hex(bus, 2) || !hex(device, 2) || !hex(function, 1)) return "";
   const unsigned long domain_value = std::stoul(domain, nullptr, 16);
@@ -120,8 +137,7 @@ std::string format_cpu_list(const std::vector<std::uint64_t>& mask_words) {
     const bool set = cpu < total && ((mask_words[static_cast<std::size_t>(cpu / 64)] >> (cpu % 64)) & 1u);
     if (set && start < 0) start = cpu;
     if (!set && start >= 0) {
-      ranges.push_back(start == cpu - 1 ? fmt::format("{}", start)
-                                        : fmt::format("{}-{}", start, cpu - 1));
+      ranges.push_back(start == cpu - 1 ? fmt::format("{}", start) : fmt::format("{}-{}", start, cpu - 1));
       start = -1;
     }
   }
@@ -140,8 +156,7 @@ std::string format_gpu_uuid(const unsigned char (&b)[16]) {
   return fmt::format(
       "GPU-{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
       "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-      b[14], b[15]);
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 std::optional<int> nvlink_version_from_nvml(unsigned int nvml_enum) {

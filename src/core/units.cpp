@@ -49,11 +49,23 @@ struct Suffix {
 
 // Longest names first so "KiB" is not read as "K" + "iB".
 constexpr std::array<Suffix, 17> kSuffixes{{
-    {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40},
-    {"kB", 1000ull},     {"KB", 1000ull},     {"MB", 1000000ull},  {"GB", 1000000000ull},
+    {"KiB", 1ull << 10},
+    {"MiB", 1ull << 20},
+    {"GiB", 1ull << 30},
+    {"TiB", 1ull << 40},
+    {"kB", 1000ull},
+    {"KB", 1000ull},
+    {"MB", 1000000ull},
+    {"GB", 1000000000ull},
     {"TB", 1000000000000ull},
-    {"K", 1ull << 10},   {"k", 1ull << 10},   {"M", 1ull << 20},   {"G", 1ull << 30},
-    {"T", 1ull << 40},   {"B", 1},            {"b", 1},            {"", 1},
+    {"K", 1ull << 10},
+    {"k", 1ull << 10},
+    {"M", 1ull << 20},
+    {"G", 1ull << 30},
+    {"T", 1ull << 40},
+    {"B", 1},
+    {"b", 1},
+    {"", 1},
 }};
 
 std::string_view trim(std::string_view s) {
@@ -63,9 +75,8 @@ std::string_view trim(std::string_view s) {
 }
 
 [[noreturn]] void bad_size(std::string_view text, std::string_view why) {
-  throw UsageError(fmt::format(
-      "invalid size '{}': {} (examples: 4096, 4KiB, 400MB, 1.5GB, 1M; K/M/G mean KiB/MiB/GiB)",
-      text, why));
+  throw UsageError(
+      fmt::format("invalid size '{}': {} (examples: 4096, 4KiB, 400MB, 1.5GB, 1M; K/M/G mean KiB/MiB/GiB)", text, why));
 }
 
 }  // namespace
@@ -101,8 +112,7 @@ std::uint64_t parse_size(std::string_view text) {
   if (suffix == nullptr) bad_size(text, fmt::format("unknown unit '{}'", unit));
 
   const std::string_view int_part = number.substr(0, number.find('.'));
-  const std::string_view frac_part =
-      seen_dot ? number.substr(number.find('.') + 1) : std::string_view{};
+  const std::string_view frac_part = seen_dot ? number.substr(number.find('.') + 1) : std::string_view{};
   // Exact integer arithmetic: value = int_part * mult + frac_part * mult / 10^len(frac).
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t whole = 0;
@@ -154,12 +164,18 @@ double parse_duration(std::string_view text) {
   const std::string number(s.substr(0, end));
   const std::string_view unit = trim(s.substr(end));
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1;
-  else if (unit == "ms") scale = 1e-3;
-  else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e-6;
-  else if (unit == "ns") scale = 1e-9;
-  else if (unit == "m" || unit == "min") scale = 60;
-  else throw bad(fmt::format("unknown unit '{}'", unit));
+  if (unit.empty() || unit == "s")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "us" || unit == "\xC2\xB5s")
+    scale = 1e-6;
+  else if (unit == "ns")
+    scale = 1e-9;
+  else if (unit == "m" || unit == "min")
+    scale = 60;
+  else
+    throw bad(fmt::format("unknown unit '{}'", unit));
   const double value = std::strtod(number.c_str(), nullptr) * scale;  // no throw: huge -> inf, tiny -> 0
   if (!(value > 0)) throw bad("must be greater than 0");
   if (value > 86400) throw bad("longer than a day");
@@ -175,8 +191,7 @@ std::uint64_t Shape::elements() const {
 Shape parse_shape(std::string_view text) {
   const std::string_view s = trim(text);
   auto bad = [&](std::string_view why) -> UsageError {
-    return UsageError(
-        fmt::format("invalid shape '{}': {} (examples: 10000x10000, 4096, 1024x1024x8)", text, why));
+    return UsageError(fmt::format("invalid shape '{}': {} (examples: 10000x10000, 4096, 1024x1024x8)", text, why));
   };
   if (s.empty()) throw bad("empty");
   Shape shape;
@@ -210,7 +225,9 @@ Shape parse_shape(std::string_view text) {
   return shape;
 }
 
-std::string format_shape(const Shape& shape) { return fmt::format("{}", fmt::join(shape.dims, "x")); }
+std::string format_shape(const Shape& shape) {
+  return fmt::format("{}", fmt::join(shape.dims, "x"));
+}
 
 namespace {
 std::string scaled(double value, std::array<std::string_view, 7> names, double base) {
@@ -261,7 +278,9 @@ std::string format_size(std::uint64_t bytes) {
   return format_bytes_binary(bytes);
 }
 
-std::string format_gbps(double bytes_per_second) { return fmt::format("{:.1f}", bytes_per_second / 1e9); }
+std::string format_gbps(double bytes_per_second) {
+  return fmt::format("{:.1f}", bytes_per_second / 1e9);
+}
 
 std::string format_rate(double bytes_per_second) {
   if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) return "-";

@@ -109,7 +109,9 @@ Communicator& Communicator::operator=(Communicator&& other) noexcept {
   return *this;
 }
 
-Communicator::~Communicator() { reset(); }
+Communicator::~Communicator() {
+  reset();
+}
 
 void Communicator::reset() noexcept {
   if (comm_ != MPI_COMM_NULL && Environment::active()) MPI_Comm_free(&comm_);
@@ -145,7 +147,9 @@ Communicator Communicator::split(int color, int key) const {
   return out;
 }
 
-void Communicator::barrier() const { GX_MPI(MPI_Barrier(comm_)); }
+void Communicator::barrier() const {
+  GX_MPI(MPI_Barrier(comm_));
+}
 
 std::vector<std::string> Communicator::gather_strings(const std::string& mine, int root, std::size_t max_bytes,
                                                       std::size_t chunk_bytes) const {
@@ -246,8 +250,8 @@ double Communicator::exchange(int peer, double mine) const {
 
 std::uint64_t Communicator::exchange(int peer, std::uint64_t mine) const {
   std::uint64_t theirs = 0;
-  GX_MPI(MPI_Sendrecv(&mine, 1, MPI_UINT64_T, peer, kExchangeTag, &theirs, 1, MPI_UINT64_T, peer, kExchangeTag,
-                      comm_, MPI_STATUS_IGNORE));
+  GX_MPI(MPI_Sendrecv(&mine, 1, MPI_UINT64_T, peer, kExchangeTag, &theirs, 1, MPI_UINT64_T, peer, kExchangeTag, comm_,
+                      MPI_STATUS_IGNORE));
   return theirs;
 }
 

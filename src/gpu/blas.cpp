@@ -105,8 +105,7 @@ struct Types {
 Types types_of(GemmPrecision precision) {
   switch (precision) {
     case GemmPrecision::fp32: return {CUBLAS_COMPUTE_32F, CUDA_R_32F, CUDA_R_32F, Element::f32, Element::f32};
-    case GemmPrecision::tf32:
-      return {CUBLAS_COMPUTE_32F_FAST_TF32, CUDA_R_32F, CUDA_R_32F, Element::f32, Element::f32};
+    case GemmPrecision::tf32: return {CUBLAS_COMPUTE_32F_FAST_TF32, CUDA_R_32F, CUDA_R_32F, Element::f32, Element::f32};
     case GemmPrecision::bf16: return {CUBLAS_COMPUTE_32F, CUDA_R_16BF, CUDA_R_16BF, Element::bf16, Element::bf16};
     case GemmPrecision::fp16: return {CUBLAS_COMPUTE_32F, CUDA_R_16F, CUDA_R_16F, Element::f16, Element::f16};
     case GemmPrecision::fp8: return {CUBLAS_COMPUTE_32F, CUDA_R_8F_E4M3, CUDA_R_16BF, Element::e4m3, Element::bf16};
@@ -152,7 +151,7 @@ MatmulDesc make_desc(GemmPrecision precision) {
   if (precision == GemmPrecision::fp8) {
     const cublasOperation_t transposed = CUBLAS_OP_T;
     GX_CUBLAS(blas_api().cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, &transposed,
-                                             sizeof(transposed)));
+                                                        sizeof(transposed)));
   }
   return desc;
 }
@@ -236,10 +235,22 @@ std::string gemm_unsupported_reason(GemmPrecision precision, int cc_major, int c
   const char* what = "";
   switch (precision) {
     case GemmPrecision::fp32: return {};
-    case GemmPrecision::fp16: needed = 70; what = "FP16 tensor cores (Volta)"; break;
-    case GemmPrecision::tf32: needed = 80; what = "TF32 tensor cores (Ampere)"; break;
-    case GemmPrecision::bf16: needed = 80; what = "BF16 tensor cores (Ampere)"; break;
-    case GemmPrecision::fp8: needed = 89; what = "FP8 tensor cores (Ada, Hopper)"; break;
+    case GemmPrecision::fp16:
+      needed = 70;
+      what = "FP16 tensor cores (Volta)";
+      break;
+    case GemmPrecision::tf32:
+      needed = 80;
+      what = "TF32 tensor cores (Ampere)";
+      break;
+    case GemmPrecision::bf16:
+      needed = 80;
+      what = "BF16 tensor cores (Ampere)";
+      break;
+    case GemmPrecision::fp8:
+      needed = 89;
+      what = "FP8 tensor cores (Ada, Hopper)";
+      break;
   }
   if (cc_major * 10 + cc_minor >= needed) return {};
   return fmt::format("{} GEMM needs {}: compute capability {}.{} or newer, the device has {}.{}",
@@ -310,7 +321,7 @@ Gemm::Gemm(int device, GemmPrecision precision, std::int64_t n, std::uint32_t se
     blas_kernels::launch_fill_e4m3(a_.data(), elements, seed, inputs.lo, inputs.hi, stream.get());
     blas_kernels::launch_fill_e4m3(b_.data(), elements, seed + kSeedB, inputs.lo, inputs.hi, stream.get());
   } else {
-    const DType dtype = t.input_element == Element::f32 ? DType::f32
+    const DType dtype = t.input_element == Element::f32   ? DType::f32
                         : t.input_element == Element::f16 ? DType::f16
                                                           : DType::bf16;
     launch_fill_uniform(a_.data(), dtype, elements, seed, inputs.lo, inputs.hi, stream.get());
@@ -334,15 +345,15 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   MatmulPreference preference;
   const std::uint64_t workspace_bytes = workspace_.size();
   GX_CUBLAS(blas_api().cublasLtMatmulPreferenceSetAttribute(preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                                 &workspace_bytes, sizeof(workspace_bytes)));
+                                                            &workspace_bytes, sizeof(workspace_bytes)));
   std::array<cublasLtMatmulHeuristicResult_t, kCandidates> results{};
   int found = 0;
   GX_CUBLAS(blas_api().cublasLtMatmulAlgoGetHeuristic(handle_.get(), desc_.get(), a_layout_.get(), b_layout_.get(),
-                                           c_layout_.get(), c_layout_.get(), preference.get(), kCandidates,
-                                           results.data(), &found));
+                                                      c_layout_.get(), c_layout_.get(), preference.get(), kCandidates,
+                                                      results.data(), &found));
   if (found <= 0) {
-    const std::string what = fmt::format("cublasLtMatmulAlgoGetHeuristic: no algorithm for {} N={}",
-                                         gemm_precision_name(precision_), n_);
+    const std::string what =
+        fmt::format("cublasLtMatmulAlgoGetHeuristic: no algorithm for {} N={}", gemm_precision_name(precision_), n_);
     throw BlasError(CUBLAS_STATUS_NOT_SUPPORTED, what.c_str(), __FILE__, __LINE__);
   }
 
@@ -350,8 +361,8 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   const float beta = 0.0f;
   const auto run_lt = [&](const cublasLtMatmulAlgo_t& algo) {
     return blas_api().cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
-                          b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(), &algo,
-                          workspace_.data(), workspace_.size(), stream.get());
+                                     b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(),
+                                     &algo, workspace_.data(), workspace_.size(), stream.get());
   };
   Event start(device_);
   Event stop(device_);
@@ -389,8 +400,8 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
     const auto first = sample(run, 1);
     if (!first) return std::nullopt;
     // Short GEMMs are timed over several runs per sample.
-    const int runs = static_cast<int>(std::clamp(std::ceil(kMinTimedSeconds / std::max(*first, 1e-7)), 1.0,
-                                                 static_cast<double>(kMaxTimedRuns)));
+    const int runs = static_cast<int>(
+        std::clamp(std::ceil(kMinTimedSeconds / std::max(*first, 1e-7)), 1.0, static_cast<double>(kMaxTimedRuns)));
     double seconds = *first;
     for (int k = 1; k < kTimedSamples; ++k) {
       const auto more = sample(run, runs);
@@ -431,8 +442,8 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   selected_seconds_ = best_seconds;
   use_cublas_ = best == kCublas;
   if (use_cublas_) {
-    description_ = fmt::format("cuBLAS cublasGemmEx default algorithm (PyTorch's path), fastest of {} candidates",
-                               tried);
+    description_ =
+        fmt::format("cuBLAS cublasGemmEx default algorithm (PyTorch's path), fastest of {} candidates", tried);
     return;
   }
   algo_ = results[best].algo;
@@ -441,14 +452,16 @@ void Gemm::choose_algorithm(const Stream& stream, double timeout_seconds) {
   std::uint32_t tile = 0;
   std::int32_t splits = 1;
   std::size_t written = 0;
-  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof(id), &written));
-  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_TILE_ID, &tile, sizeof(tile), &written));
   GX_CUBLAS(
-      blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits, sizeof(splits), &written));
-  description_ = fmt::format("cublasLt algo {}, tile {}, {} split{}, ws {:.1f} MiB, fastest of {} candidate{}", id,
-                             tile_name(tile), splits, splits == 1 ? "" : "s",
-                             static_cast<double>(results[best].workspaceSize) / (1024.0 * 1024.0), tried,
-                             tried == 1 ? "" : "s");
+      blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof(id), &written));
+  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_TILE_ID, &tile, sizeof(tile),
+                                                            &written));
+  GX_CUBLAS(blas_api().cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, &splits,
+                                                            sizeof(splits), &written));
+  description_ =
+      fmt::format("cublasLt algo {}, tile {}, {} split{}, ws {:.1f} MiB, fastest of {} candidate{}", id,
+                  tile_name(tile), splits, splits == 1 ? "" : "s",
+                  static_cast<double>(results[best].workspaceSize) / (1024.0 * 1024.0), tried, tried == 1 ? "" : "s");
 }
 
 cublasStatus_t Gemm::run_cublas(const Stream& stream) {
@@ -461,8 +474,8 @@ cublasStatus_t Gemm::run_cublas(const Stream& stream) {
   const auto ld = static_cast<int>(ld_);
   // fp32: no tensor cores (PyTorch with TF32 off); the others let cuBLAS use them.
   const cublasGemmAlgo_t algo = precision_ == GemmPrecision::fp32 ? CUBLAS_GEMM_DEFAULT : CUBLAS_GEMM_DEFAULT_TENSOR_OP;
-  return blas_api().cublasGemmEx(blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a_.data(), t.input, ld, b_.data(),
-                      t.input, ld, &beta, c_.data(), t.output, ld, t.compute, algo);
+  return blas_api().cublasGemmEx(blas_.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a_.data(), t.input, ld,
+                                 b_.data(), t.input, ld, &beta, c_.data(), t.output, ld, t.compute, algo);
 }
 
 void Gemm::enqueue(const Stream& stream) {
@@ -477,8 +490,8 @@ void Gemm::enqueue(const Stream& stream) {
   const float alpha = 1.0f;
   const float beta = 0.0f;
   GX_CUBLAS(blas_api().cublasLtMatmul(handle_.get(), desc_.get(), &alpha, a_.data(), a_layout_.get(), b_.data(),
-                           b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(), &algo_,
-                           workspace_.data(), workspace_.size(), stream.get()));
+                                      b_layout_.get(), &beta, c_.data(), c_layout_.get(), c_.data(), c_layout_.get(),
+                                      &algo_, workspace_.data(), workspace_.size(), stream.get()));
 }
 
 double Gemm::max_normalized_error(const Stream& stream, int samples, double timeout_seconds) {
@@ -506,7 +519,9 @@ double Gemm::flops_per_op() const {
   return 2.0 * n * n * n;
 }
 
-std::string Gemm::algorithm_description() const { return description_; }
+std::string Gemm::algorithm_description() const {
+  return description_;
+}
 
 void Gemm::corrupt_output_for_test(const Stream& stream) {
   DeviceGuard guard(device_);

@@ -136,18 +136,17 @@ namespace blas_kernels {
 enum class Element { f32, f16, bf16, e4m3 };
 
 // E4M3 values of uniform_value(seed, i, lo, hi) (round to nearest, saturating).
-void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi,
-                      cudaStream_t stream);
+void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi, cudaStream_t stream);
 
 // errors[s] = |C_ij - sum_k A_ik B_kj| / sum_k |A_ik B_kj| for sample s (see Gemm), in double;
 // a_transposed: A is stored as op(A)^T (the fp8 "TN" layout). Matrices have leading dimension ld.
-void launch_sample_errors(Element in, Element out, bool a_transposed, const void* a, const void* b,
-                          const void* c, std::int64_t n, std::int64_t ld, std::uint32_t seed, int samples,
-                          double* errors, cudaStream_t stream);
+void launch_sample_errors(Element in, Element out, bool a_transposed, const void* a, const void* b, const void* c,
+                          std::int64_t n, std::int64_t ld, std::uint32_t seed, int samples, double* errors,
+                          cudaStream_t stream);
 
 // C(row, col) = -sign(C(row, col)) * magnitude (magnitude clamped to the largest finite value).
-void launch_corrupt_entry(Element out, void* c, std::int64_t ld, std::int64_t row, std::int64_t col,
-                          double magnitude, cudaStream_t stream);
+void launch_corrupt_entry(Element out, void* c, std::int64_t ld, std::int64_t row, std::int64_t col, double magnitude,
+                          cudaStream_t stream);
 
 }  // namespace blas_kernels
 

@@ -69,12 +69,16 @@ const Loaded& loaded() {
 }  // namespace
 
 LibrarySpec cublaslt_spec() {
-  return {"cuBLASLt", fmt::format("libcublasLt.so.{}", CUBLAS_VER_MAJOR), CUDART_VERSION / 1000,
+  return {"cuBLASLt",
+          fmt::format("libcublasLt.so.{}", CUBLAS_VER_MAJOR),
+          CUDART_VERSION / 1000,
           {"nvidia/cublas/lib", fmt::format("nvidia/cu{}/lib", CUDART_VERSION / 1000)}};
 }
 
 LibrarySpec cublas_spec() {
-  return {"cuBLAS", fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR), CUDART_VERSION / 1000,
+  return {"cuBLAS",
+          fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR),
+          CUDART_VERSION / 1000,
           {"nvidia/cublas/lib", fmt::format("nvidia/cu{}/lib", CUDART_VERSION / 1000)}};
 }
 
@@ -106,9 +110,15 @@ std::string check_cublas(void* handle, std::string& version) {
   return resolve_cublas(handle, api);
 }
 
-const LibraryStatus& cublaslt_status() { return loaded().lt.status; }
-const LibraryStatus& cublas_status() { return loaded().blas.status; }
-bool blas_available() { return loaded().complete; }
+const LibraryStatus& cublaslt_status() {
+  return loaded().lt.status;
+}
+const LibraryStatus& cublas_status() {
+  return loaded().blas.status;
+}
+bool blas_available() {
+  return loaded().complete;
+}
 
 std::string blas_unavailable_reason() {
   if (blas_available()) return {};

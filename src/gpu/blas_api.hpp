@@ -14,22 +14,22 @@
 namespace gx {
 
 // Every cuBLASLt / cuBLAS function gpuxfer calls. A copy lacking one is not usable.
-#define GX_CUBLASLT_FUNCTIONS(X)         \
-  X(cublasLtGetVersion)                  \
-  X(cublasLtGetStatusName)               \
-  X(cublasLtGetStatusString)             \
-  X(cublasLtCreate)                      \
-  X(cublasLtDestroy)                     \
-  X(cublasLtMatmul)                      \
-  X(cublasLtMatmulAlgoGetHeuristic)      \
+#define GX_CUBLASLT_FUNCTIONS(X)          \
+  X(cublasLtGetVersion)                   \
+  X(cublasLtGetStatusName)                \
+  X(cublasLtGetStatusString)              \
+  X(cublasLtCreate)                       \
+  X(cublasLtDestroy)                      \
+  X(cublasLtMatmul)                       \
+  X(cublasLtMatmulAlgoGetHeuristic)       \
   X(cublasLtMatmulAlgoConfigGetAttribute) \
-  X(cublasLtMatmulDescCreate)            \
-  X(cublasLtMatmulDescDestroy)           \
-  X(cublasLtMatmulDescSetAttribute)      \
-  X(cublasLtMatmulPreferenceCreate)      \
-  X(cublasLtMatmulPreferenceDestroy)     \
+  X(cublasLtMatmulDescCreate)             \
+  X(cublasLtMatmulDescDestroy)            \
+  X(cublasLtMatmulDescSetAttribute)       \
+  X(cublasLtMatmulPreferenceCreate)       \
+  X(cublasLtMatmulPreferenceDestroy)      \
   X(cublasLtMatmulPreferenceSetAttribute) \
-  X(cublasLtMatrixLayoutCreate)          \
+  X(cublasLtMatrixLayoutCreate)           \
   X(cublasLtMatrixLayoutDestroy)
 
 // cublas_v2.h maps cublasCreate and friends to their _v2 exports; the table names the exports.
@@ -44,9 +44,8 @@ namespace gx {
 // cublasGemmEx is overloaded in C++ (an inline wrapper takes a cudaDataType compute type): the
 // table holds the library's export, the cublasComputeType_t one.
 using CublasGemmExFn = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
-                                          const void*, const void*, cudaDataType, int, const void*, cudaDataType,
-                                          int, const void*, void*, cudaDataType, int, cublasComputeType_t,
-                                          cublasGemmAlgo_t);
+                                          const void*, const void*, cudaDataType, int, const void*, cudaDataType, int,
+                                          const void*, void*, cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);
 
 struct BlasApi {
 #define GX_BLAS_POINTER(name) decltype(&::name) name = nullptr;

@@ -39,10 +39,22 @@ __global__ void fill_e4m3_kernel(__nv_fp8_e4m3* buffer, std::size_t count, std::
 __device__ __forceinline__ void sample_entry(int s, std::int64_t n, std::uint32_t seed, std::int64_t& i,
                                              std::int64_t& j) {
   switch (s) {
-    case 0: i = n - 1; j = n - 1; return;
-    case 1: i = 0; j = 0; return;
-    case 2: i = n - 1; j = 0; return;
-    case 3: i = 0; j = n - 1; return;
+    case 0:
+      i = n - 1;
+      j = n - 1;
+      return;
+    case 1:
+      i = 0;
+      j = 0;
+      return;
+    case 2:
+      i = n - 1;
+      j = 0;
+      return;
+    case 3:
+      i = 0;
+      j = n - 1;
+      return;
     default: break;
   }
   const std::uint64_t h = uniform_hash(seed ^ 0x5A3Cu, static_cast<std::uint64_t>(s));
@@ -53,10 +65,9 @@ __device__ __forceinline__ void sample_entry(int s, std::int64_t n, std::uint32_
 
 // One block per sampled entry: the dot product over k and the sum of |products| in double,
 // reduced in shared memory.
-__global__ void __launch_bounds__(kThreads) sample_errors_kernel(Element in, Element out, bool a_transposed,
-                                                                 const void* a, const void* b, const void* c,
-                                                                 std::int64_t n, std::int64_t ld, std::uint32_t seed,
-                                                                 double* errors) {
+__global__ void __launch_bounds__(kThreads)
+    sample_errors_kernel(Element in, Element out, bool a_transposed, const void* a, const void* b, const void* c,
+                         std::int64_t n, std::int64_t ld, std::uint32_t seed, double* errors) {
   __shared__ double sums[kThreads];
   __shared__ double magnitudes[kThreads];
   std::int64_t i = 0;
@@ -118,8 +129,7 @@ __global__ void corrupt_entry_kernel(Element out, void* c, std::size_t index, do
 
 }  // namespace
 
-void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi,
-                      cudaStream_t stream) {
+void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi, cudaStream_t stream) {
   if (count == 0) return;
   const std::size_t needed = (count + kThreads - 1) / kThreads;
   const int blocks = static_cast<int>(needed < kMaxFillBlocks ? needed : kMaxFillBlocks);
@@ -127,16 +137,16 @@ void launch_fill_e4m3(void* buffer, std::size_t count, std::uint32_t seed, doubl
   GX_CUDA_LAUNCH();
 }
 
-void launch_sample_errors(Element in, Element out, bool a_transposed, const void* a, const void* b,
-                          const void* c, std::int64_t n, std::int64_t ld, std::uint32_t seed, int samples,
-                          double* errors, cudaStream_t stream) {
+void launch_sample_errors(Element in, Element out, bool a_transposed, const void* a, const void* b, const void* c,
+                          std::int64_t n, std::int64_t ld, std::uint32_t seed, int samples, double* errors,
+                          cudaStream_t stream) {
   if (samples <= 0 || n <= 0) return;
   sample_errors_kernel<<<samples, kThreads, 0, stream>>>(in, out, a_transposed, a, b, c, n, ld, seed, errors);
   GX_CUDA_LAUNCH();
 }
 
-void launch_corrupt_entry(Element out, void* c, std::int64_t ld, std::int64_t row, std::int64_t col,
-                          double magnitude, cudaStream_t stream) {
+void launch_corrupt_entry(Element out, void* c, std::int64_t ld, std::int64_t row, std::int64_t col, double magnitude,
+                          cudaStream_t stream) {
   corrupt_entry_kernel<<<1, 1, 0, stream>>>(out, c, static_cast<std::size_t>(row + col * ld), magnitude);
   GX_CUDA_LAUNCH();
 }

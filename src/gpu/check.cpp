@@ -11,8 +11,7 @@ std::string cuda_error_text(cudaError_t code) {
 }
 
 CudaError::CudaError(cudaError_t code, const char* expression, const char* file, int line)
-    : DeviceError(fmt::format("CUDA error {} in {} ({}:{})", cuda_error_text(code), expression,
-                              file, line)),
+    : DeviceError(fmt::format("CUDA error {} in {} ({}:{})", cuda_error_text(code), expression, file, line)),
       code_(code) {}
 
 bool CudaError::sticky() const noexcept {
@@ -27,10 +26,8 @@ bool CudaError::sticky() const noexcept {
     case cudaErrorLaunchTimeout:
     case cudaErrorAssert:
     case cudaErrorECCUncorrectable:
-    case cudaErrorUnknown:
-      return true;
-    default:
-      return false;
+    case cudaErrorUnknown: return true;
+    default: return false;
   }
 }
 
@@ -38,12 +35,10 @@ void cuda_check(cudaError_t code, const char* expression, const char* file, int 
   if (code != cudaSuccess) throw CudaError(code, expression, file, line);
 }
 
-void cuda_check_noexcept(cudaError_t code, const char* expression, const char* file,
-                         int line) noexcept {
+void cuda_check_noexcept(cudaError_t code, const char* expression, const char* file, int line) noexcept {
   // Destructors cannot throw; a failed release is worth a line on stderr, nothing more.
   if (code != cudaSuccess) {
-    std::fprintf(stderr, "gpuxfer: warning: %s in %s (%s:%d)\n", cuda_error_text(code).c_str(),
-                 expression, file, line);
+    std::fprintf(stderr, "gpuxfer: warning: %s in %s (%s:%d)\n", cuda_error_text(code).c_str(), expression, file, line);
   }
 }
 

@@ -22,8 +22,7 @@ class CudaError : public DeviceError {
 };
 
 void cuda_check(cudaError_t code, const char* expression, const char* file, int line);
-void cuda_check_noexcept(cudaError_t code, const char* expression, const char* file,
-                         int line) noexcept;
+void cuda_check_noexcept(cudaError_t code, const char* expression, const char* file, int line) noexcept;
 [[nodiscard]] std::string cuda_error_text(cudaError_t code);  // "cudaErrorX: message"
 
 }  // namespace gx

@@ -22,28 +22,28 @@ namespace {
     case cudaErrorInsufficientDriver: {
       void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
       if (driver == nullptr) {
-        throw CannotRunError("no NVIDIA driver found (libcuda.so.1 cannot be loaded): "
-                             "install the NVIDIA driver or run on a GPU machine");
+        throw CannotRunError(
+            "no NVIDIA driver found (libcuda.so.1 cannot be loaded): "
+            "install the NVIDIA driver or run on a GPU machine");
       }
       dlclose(driver);
       int driver_version = 0;
       (void)cudaDriverGetVersion(&driver_version);
-      throw CannotRunError(fmt::format(
-          "the NVIDIA driver supports CUDA {} but gpuxfer was built with CUDA {}: update the driver",
-          format_cuda_version(driver_version), CUDART_VERSION / 1000));
+      throw CannotRunError(
+          fmt::format("the NVIDIA driver supports CUDA {} but gpuxfer was built with CUDA {}: update the driver",
+                      format_cuda_version(driver_version), CUDART_VERSION / 1000));
     }
     case cudaErrorNoDevice:
       if (visible != nullptr) {
-        throw CannotRunError(fmt::format(
-            "no CUDA GPU visible (CUDA_VISIBLE_DEVICES='{}' hides or names no usable GPU)", visible));
+        throw CannotRunError(
+            fmt::format("no CUDA GPU visible (CUDA_VISIBLE_DEVICES='{}' hides or names no usable GPU)", visible));
       }
       throw CannotRunError("no CUDA GPU found: the driver is loaded but reports no device");
     case cudaErrorStubLibrary:
       throw CannotRunError("no NVIDIA driver: libcuda.so.1 is the CUDA toolkit's stub library");
     case cudaErrorSystemDriverMismatch:
       throw CannotRunError("the NVIDIA kernel module and user-space driver versions do not match");
-    default:
-      throw CannotRunError(fmt::format("cannot use the GPUs: {}", cuda_error_text(rc)));
+    default: throw CannotRunError(fmt::format("cannot use the GPUs: {}", cuda_error_text(rc)));
   }
 }
 
@@ -99,14 +99,12 @@ DeviceInfo describe(int device, const Nvml& nvml) {
 
   const NvmlDeviceFacts facts = nvml.device_facts(d.pci_bus_id);
   // Clocks: NVML's max clocks where available, else the CUDA attributes (also maxima, in kHz).
-  d.max_sm_clock_hz = facts.max_sm_clock_hz.has_value()
-                          ? facts.max_sm_clock_hz
-                          : Known<double>(attribute(cudaDevAttrClockRate, device) * 1e3);
+  d.max_sm_clock_hz = facts.max_sm_clock_hz.has_value() ? facts.max_sm_clock_hz
+                                                        : Known<double>(attribute(cudaDevAttrClockRate, device) * 1e3);
   d.max_memory_clock_hz = facts.max_memory_clock_hz.has_value()
                               ? facts.max_memory_clock_hz
                               : Known<double>(attribute(cudaDevAttrMemoryClockRate, device) * 1e3);
-  d.memory_bandwidth_bytes_per_s =
-      memory_bytes_per_s(*d.max_memory_clock_hz, d.memory_bus_width_bits);
+  d.memory_bandwidth_bytes_per_s = memory_bytes_per_s(*d.max_memory_clock_hz, d.memory_bus_width_bits);
   d.ecc_enabled = facts.ecc_enabled.has_value() ? facts.ecc_enabled : Known<bool>(prop.ECCEnabled != 0);
   d.numa_node = facts.numa_node;
   d.cpu_affinity = facts.cpu_affinity;

@@ -65,12 +65,24 @@ struct Elem<double> {
 
 // Round-to-nearest intrinsics: IEEE results whatever the build's fast-math flags, so the
 // verification tolerances hold.
-__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
-__device__ __forceinline__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
-__device__ __forceinline__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
-__device__ __forceinline__ float fma_rn(float a, float b, float c) { return __fmaf_rn(a, b, c); }
-__device__ __forceinline__ double fma_rn(double a, double b, double c) { return __fma_rn(a, b, c); }
+__device__ __forceinline__ float mul_rn(float a, float b) {
+  return __fmul_rn(a, b);
+}
+__device__ __forceinline__ double mul_rn(double a, double b) {
+  return __dmul_rn(a, b);
+}
+__device__ __forceinline__ float sqrt_rn(float a) {
+  return __fsqrt_rn(a);
+}
+__device__ __forceinline__ double sqrt_rn(double a) {
+  return __dsqrt_rn(a);
+}
+__device__ __forceinline__ float fma_rn(float a, float b, float c) {
+  return __fmaf_rn(a, b, c);
+}
+__device__ __forceinline__ double fma_rn(double a, double b, double c) {
+  return __fma_rn(a, b, c);
+}
 
 template <ElementwiseOp Op>
 constexpr bool kReadsY = Op == ElementwiseOp::axpy || Op == ElementwiseOp::triad;
@@ -117,7 +129,9 @@ __device__ __forceinline__ void unpack(const uint4& v, unsigned (&l)[4]) {
   l[2] = v.z;
   l[3] = v.w;
 }
-__device__ __forceinline__ uint4 pack(const unsigned (&l)[4]) { return make_uint4(l[0], l[1], l[2], l[3]); }
+__device__ __forceinline__ uint4 pack(const unsigned (&l)[4]) {
+  return make_uint4(l[0], l[1], l[2], l[3]);
+}
 __device__ __forceinline__ void unpack(const uint4& v, unsigned long long (&l)[2]) {
   l[0] = static_cast<unsigned long long>(v.x) | (static_cast<unsigned long long>(v.y) << 32);
   l[1] = static_cast<unsigned long long>(v.z) | (static_cast<unsigned long long>(v.w) << 32);
@@ -228,8 +242,8 @@ __global__ void __launch_bounds__(kMaxThreads)
 }
 
 template <class T>
-__global__ void fill_uniform_kernel(typename Elem<T>::Bits* buffer, std::size_t count, std::uint32_t seed,
-                                    double lo, double hi) {
+__global__ void fill_uniform_kernel(typename Elem<T>::Bits* buffer, std::size_t count, std::uint32_t seed, double lo,
+                                    double hi) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += stride) {
     buffer[i] = Elem<T>::from_double(uniform_value(seed, i, lo, hi));
@@ -299,8 +313,8 @@ void launch_typed(void* out, const void* x, const void* y, std::size_t count, do
   const int threads = std::clamp(config.threads / 32 * 32, 32, kMaxThreads);
   const std::size_t per_block = static_cast<std::size_t>(threads) * kUnroll;
   const std::size_t needed = std::max<std::size_t>((work + per_block - 1) / per_block, 1);
-  const std::size_t resident = static_cast<std::size_t>(std::max(sm_count, 1)) *
-                               static_cast<std::size_t>(std::max(config.blocks_per_sm, 1));
+  const std::size_t resident =
+      static_cast<std::size_t>(std::max(sm_count, 1)) * static_cast<std::size_t>(std::max(config.blocks_per_sm, 1));
   const std::size_t grid = config.blocks_per_sm <= 0 ? needed : std::min(needed, resident);
   const int blocks = static_cast<int>(std::min<std::size_t>(grid, 0x7fffffff));
   const auto ca = static_cast<typename Elem<T>::Compute>(a);
@@ -318,22 +332,30 @@ void launch_typed(void* out, const void* x, const void* y, std::size_t count, do
 
 template <class T>
 void launch_op(ElementwiseOp op, void* out, const void* x, const void* y, std::size_t count, double a,
-               const ElementwiseConfig& config,
-               int sm_count, cudaStream_t stream) {
+               const ElementwiseConfig& config, int sm_count, cudaStream_t stream) {
   switch (op) {
-    case ElementwiseOp::scale: launch_typed<T, ElementwiseOp::scale>(out, x, y, count, a, sm_count, stream, config); break;
-    case ElementwiseOp::sqrt: launch_typed<T, ElementwiseOp::sqrt>(out, x, y, count, a, sm_count, stream, config); break;
-    case ElementwiseOp::axpy: launch_typed<T, ElementwiseOp::axpy>(out, x, y, count, a, sm_count, stream, config); break;
-    case ElementwiseOp::triad: launch_typed<T, ElementwiseOp::triad>(out, x, y, count, a, sm_count, stream, config); break;
-    case ElementwiseOp::copy: launch_typed<T, ElementwiseOp::copy>(out, x, y, count, a, sm_count, stream, config); break;
+    case ElementwiseOp::scale:
+      launch_typed<T, ElementwiseOp::scale>(out, x, y, count, a, sm_count, stream, config);
+      break;
+    case ElementwiseOp::sqrt:
+      launch_typed<T, ElementwiseOp::sqrt>(out, x, y, count, a, sm_count, stream, config);
+      break;
+    case ElementwiseOp::axpy:
+      launch_typed<T, ElementwiseOp::axpy>(out, x, y, count, a, sm_count, stream, config);
+      break;
+    case ElementwiseOp::triad:
+      launch_typed<T, ElementwiseOp::triad>(out, x, y, count, a, sm_count, stream, config);
+      break;
+    case ElementwiseOp::copy:
+      launch_typed<T, ElementwiseOp::copy>(out, x, y, count, a, sm_count, stream, config);
+      break;
   }
 }
 
 template <class T>
-void launch_fill_typed(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi,
-                       cudaStream_t stream) {
-  fill_uniform_kernel<T><<<fill_grid(count), kFillThreads, 0, stream>>>(
-      static_cast<typename Elem<T>::Bits*>(buffer), count, seed, lo, hi);
+void launch_fill_typed(void* buffer, std::size_t count, std::uint32_t seed, double lo, double hi, cudaStream_t stream) {
+  fill_uniform_kernel<T><<<fill_grid(count), kFillThreads, 0, stream>>>(static_cast<typename Elem<T>::Bits*>(buffer),
+                                                                        count, seed, lo, hi);
   GX_CUDA_LAUNCH();
 }
 
@@ -346,9 +368,9 @@ void launch_count_typed(const void* out, std::size_t count, std::uint32_t seed_x
 }
 
 template <class T>
-void launch_count_op(ElementwiseOp op, const void* out, std::size_t count, std::uint32_t seed_x,
-                     std::uint32_t seed_y, double lo, double hi, double a, double tolerance,
-                     unsigned long long* counter, cudaStream_t stream) {
+void launch_count_op(ElementwiseOp op, const void* out, std::size_t count, std::uint32_t seed_x, std::uint32_t seed_y,
+                     double lo, double hi, double a, double tolerance, unsigned long long* counter,
+                     cudaStream_t stream) {
   switch (op) {
     case ElementwiseOp::scale:
       launch_count_typed<T, ElementwiseOp::scale>(out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream);
@@ -385,7 +407,9 @@ std::string_view elementwise_op_name(ElementwiseOp op) {
   return "unknown";
 }
 
-bool elementwise_reads_y(ElementwiseOp op) { return op == ElementwiseOp::axpy || op == ElementwiseOp::triad; }
+bool elementwise_reads_y(ElementwiseOp op) {
+  return op == ElementwiseOp::axpy || op == ElementwiseOp::triad;
+}
 
 double elementwise_tolerance(ElementwiseOp op, DType dtype) {
   if (op == ElementwiseOp::scale || op == ElementwiseOp::copy) return 0.0;
@@ -398,9 +422,8 @@ double elementwise_tolerance(ElementwiseOp op, DType dtype) {
   return 0.0;
 }
 
-void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y,
-                        std::size_t count, double a, int sm_count, cudaStream_t stream,
-                        const ElementwiseConfig& config) {
+void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
+                        double a, int sm_count, cudaStream_t stream, const ElementwiseConfig& config) {
   if (count == 0) return;
   switch (dtype) {
     case DType::f32: launch_op<float>(op, out, x, y, count, a, config, sm_count, stream); break;
@@ -410,8 +433,8 @@ void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x,
   }
 }
 
-void launch_fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo,
-                         double hi, cudaStream_t stream) {
+void launch_fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo, double hi,
+                         cudaStream_t stream) {
   if (count == 0) return;
   switch (dtype) {
     case DType::f32: launch_fill_typed<float>(buffer, count, seed, lo, hi, stream); break;
@@ -422,17 +445,23 @@ void launch_fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint
 }
 
 void launch_count_elementwise_errors(ElementwiseOp op, DType dtype, const void* out, std::size_t count,
-                                     std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi,
-                                     double a, unsigned long long* counter, cudaStream_t stream) {
+                                     std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi, double a,
+                                     unsigned long long* counter, cudaStream_t stream) {
   if (count == 0) return;
   const double tolerance = elementwise_tolerance(op, dtype);
   switch (dtype) {
-    case DType::f32: launch_count_op<float>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream); break;
-    case DType::f16: launch_count_op<__half>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream); break;
+    case DType::f32:
+      launch_count_op<float>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream);
+      break;
+    case DType::f16:
+      launch_count_op<__half>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream);
+      break;
     case DType::bf16:
       launch_count_op<__nv_bfloat16>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream);
       break;
-    case DType::f64: launch_count_op<double>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream); break;
+    case DType::f64:
+      launch_count_op<double>(op, out, count, seed_x, seed_y, lo, hi, a, tolerance, counter, stream);
+      break;
   }
 }
 

@@ -42,23 +42,23 @@ struct ElementwiseConfig {
   int blocks_per_sm = 0;
   bool streaming = true;
 };
-void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y,
-                        std::size_t count, double a, int sm_count, cudaStream_t stream,
+void launch_elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
+                        double a, int sm_count, cudaStream_t stream,
                         const ElementwiseConfig& config = ElementwiseConfig{});
 
 // Seeded uniform values in [lo, hi) from a counter-based hash of (seed, index), rounded to nearest
 // in `dtype` (rounding may reach hi itself). Deterministic, so the verifier regenerates the inputs
 // instead of keeping a copy. Callers choose ranges without zero for elementwise inputs ([0.5, 2)).
-void launch_fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo,
-                         double hi, cudaStream_t stream);
+void launch_fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t seed, double lo, double hi,
+                         cudaStream_t stream);
 
 // Adds to *counter (device memory) the number of elements of `out` that differ from an analytic
 // reference computed in double from the regenerated inputs (x from seed_x, y from seed_y, both in
 // [lo, hi); the same `a` as the launch). Tolerances: see elementwise_tolerance. NaN always counts.
 // sqrt needs lo >= 0.
 void launch_count_elementwise_errors(ElementwiseOp op, DType dtype, const void* out, std::size_t count,
-                                     std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi,
-                                     double a, unsigned long long* counter, cudaStream_t stream);
+                                     std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi, double a,
+                                     unsigned long long* counter, cudaStream_t stream);
 
 // The relative tolerance of the verification above, in units of the reference's magnitude:
 //   scale, copy: 0 (exact in every dtype: doubling and copying never round).

@@ -42,7 +42,9 @@ void read_health_after(std::vector<GpuHealth>& health, XidWatch& xids) {
   }
 }
 
-std::vector<GpuHealth> read_health_now(const SystemInfo& system) { return read_health_before(system); }
+std::vector<GpuHealth> read_health_now(const SystemInfo& system) {
+  return read_health_before(system);
+}
 
 std::vector<GpuHealth> read_health_nvml_only() {
   const Nvml& nvml = Nvml::instance();

@@ -18,7 +18,9 @@ std::string export_ipc_handle(int device, const void* allocation_base) {
   return std::string(reinterpret_cast<const char*>(&handle), sizeof handle);
 }
 
-std::size_t ipc_handle_size() noexcept { return sizeof(cudaIpcMemHandle_t); }
+std::size_t ipc_handle_size() noexcept {
+  return sizeof(cudaIpcMemHandle_t);
+}
 
 IpcMapping::IpcMapping(int device, const std::string& handle) : device_(device) {
   if (handle.size() != sizeof(cudaIpcMemHandle_t)) {
@@ -31,7 +33,9 @@ IpcMapping::IpcMapping(int device, const std::string& handle) : device_(device) 
   GX_CUDA(cudaIpcOpenMemHandle(&data_, h, cudaIpcMemLazyEnablePeerAccess));
 }
 
-IpcMapping::~IpcMapping() { reset(); }
+IpcMapping::~IpcMapping() {
+  reset();
+}
 
 IpcMapping::IpcMapping(IpcMapping&& other) noexcept
     : device_(other.device_), data_(std::exchange(other.data_, nullptr)) {}

@@ -31,8 +31,8 @@ __global__ void gate_kernel(const volatile int* flag, std::uint64_t timeout_ns, 
 }
 
 template <int Unroll>
-__global__ void __launch_bounds__(1024) sm_copy_kernel(int4* __restrict__ dst, const int4* __restrict__ src,
-                                                       std::size_t vectors) {
+__global__ void __launch_bounds__(1024)
+    sm_copy_kernel(int4* __restrict__ dst, const int4* __restrict__ src, std::size_t vectors) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   // Main loop: Unroll loads issued before any store keeps Unroll × 16 B in flight per thread,
@@ -54,8 +54,8 @@ __global__ void __launch_bounds__(1024) sm_copy_kernel(int4* __restrict__ dst, c
 // One thread per block streams its chunks through `stages` shared-memory buffers with the
 // bulk-copy engine: loads complete on an mbarrier, stores are tracked as bulk groups. Up to
 // stages-1 loads and 2 stores of each block are in flight at once.
-__global__ void __launch_bounds__(32) bulk_copy_kernel(unsigned char* dst, const unsigned char* src,
-                                                       std::size_t chunks, unsigned chunk, int stages) {
+__global__ void __launch_bounds__(32)
+    bulk_copy_kernel(unsigned char* dst, const unsigned char* src, std::size_t chunks, unsigned chunk, int stages) {
 #if defined(GX_HAS_BULK_COPY) && defined(__CUDA_ARCH__)
   extern __shared__ __align__(128) unsigned char buffers[];
   __shared__ __align__(8) std::uint64_t barriers[kBulkCopyMaxStages];  // launch_bulk_copy checks stages
@@ -72,11 +72,10 @@ __global__ void __launch_bounds__(32) bulk_copy_kernel(unsigned char* dst, const
     const std::size_t c = blockIdx.x + j * gridDim.x;
     asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem(&barriers[s])), "r"(chunk)
                  : "memory");
-    asm volatile(
-        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-            smem(buffers + static_cast<std::size_t>(s) * chunk)),
-        "l"(src + c * chunk), "r"(chunk), "r"(smem(&barriers[s]))
-        : "memory");
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
+                     smem(buffers + static_cast<std::size_t>(s) * chunk)),
+                 "l"(src + c * chunk), "r"(chunk), "r"(smem(&barriers[s]))
+                 : "memory");
   };
   for (std::size_t j = 0; j < mine && j < static_cast<std::size_t>(stages - 1); ++j) load(j);
   for (std::size_t j = 0; j < mine; ++j) {
@@ -84,11 +83,10 @@ __global__ void __launch_bounds__(32) bulk_copy_kernel(unsigned char* dst, const
     const unsigned parity = static_cast<unsigned>((j / stages) & 1);
     unsigned done = 0;
     while (!done) {
-      asm volatile(
-          "{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
-          : "=r"(done)
-          : "r"(smem(&barriers[s])), "r"(parity)
-          : "memory");
+      asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+                   : "=r"(done)
+                   : "r"(smem(&barriers[s])), "r"(parity)
+                   : "memory");
     }
     const std::size_t c = blockIdx.x + j * gridDim.x;
     asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;" ::"l"(dst + c * chunk),
@@ -124,8 +122,8 @@ __global__ void fill_kernel(unsigned char* buffer, std::size_t bytes, std::uint3
   }
 }
 
-__global__ void count_kernel(const unsigned char* buffer, std::size_t bytes, std::uint32_t seed,
-                             std::size_t offset, unsigned long long* counter) {
+__global__ void count_kernel(const unsigned char* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
+                             unsigned long long* counter) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   const std::size_t start = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   unsigned long long bad = 0;
@@ -134,7 +132,8 @@ __global__ void count_kernel(const unsigned char* buffer, std::size_t bytes, std
     const std::size_t n = bytes / 4;
     for (std::size_t w = start; w < n; w += stride) {
       const std::uint32_t diff = words[w] ^ pattern_word(seed, offset / 4 + w);
-      if (diff != 0) bad += ((diff & 0xffu) != 0) + ((diff & 0xff00u) != 0) + ((diff & 0xff0000u) != 0) + ((diff >> 24) != 0);
+      if (diff != 0)
+        bad += ((diff & 0xffu) != 0) + ((diff & 0xff00u) != 0) + ((diff & 0xff0000u) != 0) + ((diff >> 24) != 0);
     }
     for (std::size_t b = n * 4 + start; b < bytes; b += stride) bad += buffer[b] != pattern_byte(seed, offset + b);
   } else {
@@ -166,8 +165,7 @@ int grid_for(std::size_t items, int threads) {
 
 }  // namespace
 
-void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile int* timed_out,
-                 cudaStream_t stream) {
+void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile int* timed_out, cudaStream_t stream) {
   gate_kernel<<<1, 1, 0, stream>>>(flag, timeout_ns, timed_out);
   GX_CUDA_LAUNCH();
 }
@@ -225,8 +223,8 @@ std::size_t max_block_shared_bytes(int device) {
   return known[device] = static_cast<std::size_t>(bytes);
 }
 
-void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
-                      const SmCopyConfig& config, cudaStream_t stream) {
+void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_count, const SmCopyConfig& config,
+                      cudaStream_t stream) {
   int device = 0;
   GX_CUDA(cudaGetDevice(&device));
   if (const std::string problem = bulk_copy_config_problem(config, device); !problem.empty()) {
@@ -236,22 +234,21 @@ void launch_bulk_copy(void* dst, const void* src, std::size_t bytes, int sm_coun
   const std::size_t chunks = bytes / chunk;
   const std::size_t shared = static_cast<std::size_t>(config.stages) * chunk;
   if (chunks > 0) {
-    GX_CUDA(cudaFuncSetAttribute(bulk_copy_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 static_cast<int>(shared)));
+    GX_CUDA(
+        cudaFuncSetAttribute(bulk_copy_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared)));
     const std::size_t wanted =
         wanted_blocks(config, sm_count, reinterpret_cast<const void*>(bulk_copy_kernel), 32, shared);
     const int blocks = static_cast<int>(std::min(wanted, chunks));
-    bulk_copy_kernel<<<blocks, 32, shared, stream>>>(static_cast<unsigned char*>(dst),
-                                                     static_cast<const unsigned char*>(src), chunks, chunk,
-                                                     config.stages);
+    bulk_copy_kernel<<<blocks, 32, shared, stream>>>(
+        static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), chunks, chunk, config.stages);
     GX_CUDA_LAUNCH();
   }
   const std::size_t done = chunks * chunk;
   if (done < bytes) {
     SmCopyConfig rest = config;
     rest.bulk = false;
-    launch_sm_copy(static_cast<unsigned char*>(dst) + done, static_cast<const unsigned char*>(src) + done,
-                   bytes - done, sm_count, rest, stream);
+    launch_sm_copy(static_cast<unsigned char*>(dst) + done, static_cast<const unsigned char*>(src) + done, bytes - done,
+                   sm_count, rest, stream);
   }
 }
 
@@ -272,15 +269,15 @@ std::string bulk_copy_config_problem(const SmCopyConfig& config, int device) {
   const std::size_t shared = static_cast<std::size_t>(config.stages) * static_cast<std::size_t>(config.bulk_chunk);
   const std::size_t limit = max_block_shared_bytes(device);
   if (shared > limit) {
-    return std::to_string(config.stages) + " stages x " + std::to_string(config.bulk_chunk) + " bytes = " +
-           std::to_string(shared) + " bytes of shared memory; GPU " + std::to_string(device) + " grants one block " +
-           std::to_string(limit) + " bytes";
+    return std::to_string(config.stages) + " stages x " + std::to_string(config.bulk_chunk) +
+           " bytes = " + std::to_string(shared) + " bytes of shared memory; GPU " + std::to_string(device) +
+           " grants one block " + std::to_string(limit) + " bytes";
   }
   return "";
 }
 
-void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
-                    const SmCopyConfig& config, cudaStream_t stream) {
+void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count, const SmCopyConfig& config,
+                    cudaStream_t stream) {
   if (config.share > 1 && (config.bulk || config.unroll != 1)) {
     // Copies sharing a GPU: the vector kernel with one load in flight per thread. It needs few
     // registers, so four 512-thread blocks fit on an SM and each copy gets more resident
@@ -321,23 +318,23 @@ void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
   }
 }
 
-void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
-                         cudaStream_t stream) {
+void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset, cudaStream_t stream) {
   if (bytes == 0) return;
-  fill_kernel<<<grid_for(bytes / 4 + 1, 256), 256, 0, stream>>>(static_cast<unsigned char*>(buffer), bytes, seed, offset);
+  fill_kernel<<<grid_for(bytes / 4 + 1, 256), 256, 0, stream>>>(static_cast<unsigned char*>(buffer), bytes, seed,
+                                                                offset);
   GX_CUDA_LAUNCH();
 }
 
-void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed,
-                             std::size_t offset, unsigned long long* counter, cudaStream_t stream) {
+void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
+                             unsigned long long* counter, cudaStream_t stream) {
   if (bytes == 0) return;
-  count_kernel<<<grid_for(bytes / 4 + 1, 256), 256, 0, stream>>>(static_cast<const unsigned char*>(buffer), bytes,
-                                                                 seed, offset, counter);
+  count_kernel<<<grid_for(bytes / 4 + 1, 256), 256, 0, stream>>>(static_cast<const unsigned char*>(buffer), bytes, seed,
+                                                                 offset, counter);
   GX_CUDA_LAUNCH();
 }
 
-void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor,
-                          std::uint64_t* sink, cudaStream_t stream) {
+void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor, std::uint64_t* sink,
+                          cudaStream_t stream) {
   chase_kernel<<<1, 1, 0, stream>>>(chain, steps, cursor, sink);
   GX_CUDA_LAUNCH();
 }

@@ -10,8 +10,7 @@
 namespace gx::kernels {
 
 // Spins until *flag != 0 (host-mapped memory) or timeout_ns pass; on timeout sets *timed_out.
-void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile int* timed_out,
-                 cudaStream_t stream);
+void launch_gate(const volatile int* flag, std::uint64_t timeout_ns, volatile int* timed_out, cudaStream_t stream);
 
 // Device-side copy by SMs, 16-byte vectors, `unroll` independent loads in flight per thread
 // before their stores; streaming cache hints (the data is touched once).
@@ -33,8 +32,8 @@ struct SmCopyConfig {
 // Enqueues the copy; throws UsageError for a config the kernels cannot run (an unroll without an
 // instantiation, bulk stages or chunk out of range, more shared memory than the device grants
 // one block) rather than running another shape than asked.
-void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count,
-                    const SmCopyConfig& config, cudaStream_t stream);
+void launch_sm_copy(void* dst, const void* src, std::size_t bytes, int sm_count, const SmCopyConfig& config,
+                    cudaStream_t stream);
 
 // The vector kernel's instantiations (`unroll`).
 [[nodiscard]] bool is_sm_copy_unroll(int unroll);
@@ -47,17 +46,16 @@ inline constexpr int kBulkCopyMaxStages = 8;
 
 // Seeded pattern: byte b of a buffer is byte (b & 3) of hash(seed, offset/4 + b/4), so any shift,
 // truncation or stale byte is caught. `offset` = index of the first byte within the pattern.
-void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
-                         cudaStream_t stream);
+void launch_fill_pattern(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset, cudaStream_t stream);
 // Adds the number of bytes differing from the pattern to *counter (device memory).
-void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed,
-                             std::size_t offset, unsigned long long* counter, cudaStream_t stream);
+void launch_count_mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
+                             unsigned long long* counter, cudaStream_t stream);
 
 // One thread follows `steps` links of a chain of 64-bit word indices (dependent loads, L1
 // bypassed), starting at the index in *cursor (device memory), and stores the index it ends at
 // to *cursor, for the next operation to start from, and to *sink (any memory the host reads).
-void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor,
-                          std::uint64_t* sink, cudaStream_t stream);
+void launch_pointer_chase(const std::uint64_t* chain, std::uint64_t steps, std::uint64_t* cursor, std::uint64_t* sink,
+                          cudaStream_t stream);
 
 // Busy-waits ns nanoseconds of GPU time (globaltimer): a kernel of known length for tests.
 void launch_sleep(std::uint64_t ns, cudaStream_t stream);

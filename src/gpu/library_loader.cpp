@@ -149,15 +149,16 @@ std::vector<SearchPlace> search_places(const LibrarySpec& spec, const SearchCont
   return places;
 }
 
-std::string missing_symbol_reason(const char* symbol) { return fmt::format("lacks {}", symbol); }
+std::string missing_symbol_reason(const char* symbol) {
+  return fmt::format("lacks {}", symbol);
+}
 
 std::string version_from_code(long long code) {
   if (code < 0) return fmt::format("{}", code);
   return fmt::format("{}.{}.{}", code / 10000, code / 100 % 100, code % 100);
 }
 
-LoadedLibrary load_library(const LibrarySpec& spec, const std::vector<SearchPlace>& places,
-                           const LibraryCheck& check) {
+LoadedLibrary load_library(const LibrarySpec& spec, const std::vector<SearchPlace>& places, const LibraryCheck& check) {
   LoadedLibrary out;
   LibraryStatus& s = out.status;
   s.name = spec.name;

@@ -86,8 +86,7 @@ void Gate::close(const Stream& stream, double timeout_seconds) {
   flags[1] = 0;
   std::atomic_thread_fence(std::memory_order_seq_cst);
   DeviceGuard guard(stream.device());
-  kernels::launch_gate(flags, static_cast<std::uint64_t>(timeout_seconds * 1e9), flags + 1,
-                       stream.get());
+  kernels::launch_gate(flags, static_cast<std::uint64_t>(timeout_seconds * 1e9), flags + 1, stream.get());
 }
 
 void Gate::open() {
@@ -96,7 +95,9 @@ void Gate::open() {
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
-bool Gate::timed_out() const { return static_cast<const volatile int*>(flags_.data())[1] != 0; }
+bool Gate::timed_out() const {
+  return static_cast<const volatile int*>(flags_.data())[1] != 0;
+}
 
 Gate& Gates::of(int device) {
   for (auto& g : gates_) {
@@ -169,9 +170,8 @@ Measurement measure_device(Gates& gates, const std::vector<const Stream*>& strea
     if (settings.use_gate) gate.open();
     wait_for_event(stop.get(), settings.timeout_seconds, "a timed sample");
     if (settings.use_gate && gate.timed_out()) {
-      throw TimeoutError(fmt::format(
-          "the spin gate timed out after {:.0f} s while {} operations were enqueued",
-          settings.timeout_seconds, ops));
+      throw TimeoutError(fmt::format("the spin gate timed out after {:.0f} s while {} operations were enqueued",
+                                     settings.timeout_seconds, ops));
     }
     for (std::size_t i = 0; i < streams.size() && streams.size() > 1; ++i) {
       window[i] = elapsed_seconds(stream_starts[i], stream_ends[i]) / static_cast<double>(ops);

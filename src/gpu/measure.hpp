@@ -29,12 +29,12 @@ struct MeasureSettings {
   // Ops per sample are calibrated so a sample lasts at least this (core/calibrate), unless
   // max_ops_per_sample is reached first (then Measurement::ops_capped).
   double min_sample_seconds = 1e-3;
-  int max_ops_per_sample = 256;      // device mode: bounded so enqueueing never fills the launch queue
+  int max_ops_per_sample = 256;  // device mode: bounded so enqueueing never fills the launch queue
   // At least this many ops per sample, however long one op is: an engine's start after the gate
   // (a copy engine's or a copy kernel's first bytes, ~5-8 µs on H200) is paid once per sample,
   // so with one op per sample it would be part of a 1 ms copy's time.
   int min_ops_per_sample = 1;
-  double timeout_seconds = 60.0;     // any single device wait longer than this is a hang
+  double timeout_seconds = 60.0;  // any single device wait longer than this is a hang
   // Off only for tools that serialize kernel launches (compute-sanitizer initcheck, racecheck):
   // the gate kernel would then wait for an open() that cannot come. Timing then includes the
   // enqueue overhead, so figures of such runs are not results.
@@ -104,11 +104,10 @@ struct SampleSync {
 // `enqueue` enqueues ONE operation on any of `streams`; streams[0] is where timing starts/ends.
 // `sync`: set when another process measures the same operation (see SampleSync).
 [[nodiscard]] Measurement measure_device(Gates& gates, const std::vector<const Stream*>& streams,
-                                         const std::function<void()>& enqueue,
-                                         const MeasureSettings& settings, const SampleSync* sync = nullptr);
+                                         const std::function<void()>& enqueue, const MeasureSettings& settings,
+                                         const SampleSync* sync = nullptr);
 
 // `operation` performs one operation and waits for it.
-[[nodiscard]] Measurement measure_host(const std::function<void()>& operation,
-                                       const MeasureSettings& settings);
+[[nodiscard]] Measurement measure_host(const std::function<void()>& operation, const MeasureSettings& settings);
 
 }  // namespace gx

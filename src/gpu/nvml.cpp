@@ -16,53 +16,53 @@ namespace gx {
 
 // The NVML functions gpuxfer uses. Optional ones may be missing from an older driver: the
 // fields they fill are then unknown with that reason.
-#define GX_NVML_FUNCTIONS(X)                 \
-  X(nvmlInit_v2)                             \
-  X(nvmlShutdown)                            \
-  X(nvmlErrorString)                         \
-  X(nvmlSystemGetDriverVersion)              \
-  X(nvmlSystemGetNVMLVersion)                \
-  X(nvmlDeviceGetHandleByPciBusId_v2)        \
-  X(nvmlDeviceGetMaxClockInfo)               \
-  X(nvmlDeviceGetEccMode)                    \
-  X(nvmlDeviceGetNumaNodeId)                 \
-  X(nvmlDeviceGetCpuAffinity)                \
-  X(nvmlDeviceGetMemoryAffinity)             \
-  X(nvmlDeviceGetCurrPcieLinkGeneration)     \
-  X(nvmlDeviceGetCurrPcieLinkWidth)          \
-  X(nvmlDeviceGetMaxPcieLinkGeneration)      \
-  X(nvmlDeviceGetMaxPcieLinkWidth)           \
-  X(nvmlDeviceGetNvLinkState)                \
-  X(nvmlDeviceGetNvLinkVersion)              \
-  X(nvmlDeviceGetNvLinkRemotePciInfo_v2)     \
-  X(nvmlDeviceGetNvLinkRemoteDeviceType)     \
-  X(nvmlDeviceGetFieldValues)                \
-  X(nvmlDeviceGetTopologyCommonAncestor)     \
-  X(nvmlDeviceGetP2PStatus)                  \
-  X(nvmlDeviceGetCount_v2)                   \
-  X(nvmlDeviceGetHandleByIndex_v2)           \
-  X(nvmlDeviceGetPciInfo_v3)                 \
-  X(nvmlDeviceGetName)                       \
-  X(nvmlDeviceGetUUID)                       \
-  X(nvmlDeviceGetTotalEccErrors)             \
-  X(nvmlDeviceGetMemoryErrorCounter)         \
-  X(nvmlDeviceGetRemappedRows)               \
-  X(nvmlDeviceGetRowRemapperHistogram)       \
-  X(nvmlDeviceGetRetiredPages)               \
-  X(nvmlDeviceGetRetiredPagesPendingStatus)  \
-  X(nvmlDeviceGetNvLinkErrorCounter)         \
-  X(nvmlDeviceGetPcieReplayCounter)          \
-  X(nvmlDeviceGetPersistenceMode)            \
-  X(nvmlDeviceGetEnforcedPowerLimit)         \
+#define GX_NVML_FUNCTIONS(X)                  \
+  X(nvmlInit_v2)                              \
+  X(nvmlShutdown)                             \
+  X(nvmlErrorString)                          \
+  X(nvmlSystemGetDriverVersion)               \
+  X(nvmlSystemGetNVMLVersion)                 \
+  X(nvmlDeviceGetHandleByPciBusId_v2)         \
+  X(nvmlDeviceGetMaxClockInfo)                \
+  X(nvmlDeviceGetEccMode)                     \
+  X(nvmlDeviceGetNumaNodeId)                  \
+  X(nvmlDeviceGetCpuAffinity)                 \
+  X(nvmlDeviceGetMemoryAffinity)              \
+  X(nvmlDeviceGetCurrPcieLinkGeneration)      \
+  X(nvmlDeviceGetCurrPcieLinkWidth)           \
+  X(nvmlDeviceGetMaxPcieLinkGeneration)       \
+  X(nvmlDeviceGetMaxPcieLinkWidth)            \
+  X(nvmlDeviceGetNvLinkState)                 \
+  X(nvmlDeviceGetNvLinkVersion)               \
+  X(nvmlDeviceGetNvLinkRemotePciInfo_v2)      \
+  X(nvmlDeviceGetNvLinkRemoteDeviceType)      \
+  X(nvmlDeviceGetFieldValues)                 \
+  X(nvmlDeviceGetTopologyCommonAncestor)      \
+  X(nvmlDeviceGetP2PStatus)                   \
+  X(nvmlDeviceGetCount_v2)                    \
+  X(nvmlDeviceGetHandleByIndex_v2)            \
+  X(nvmlDeviceGetPciInfo_v3)                  \
+  X(nvmlDeviceGetName)                        \
+  X(nvmlDeviceGetUUID)                        \
+  X(nvmlDeviceGetTotalEccErrors)              \
+  X(nvmlDeviceGetMemoryErrorCounter)          \
+  X(nvmlDeviceGetRemappedRows)                \
+  X(nvmlDeviceGetRowRemapperHistogram)        \
+  X(nvmlDeviceGetRetiredPages)                \
+  X(nvmlDeviceGetRetiredPagesPendingStatus)   \
+  X(nvmlDeviceGetNvLinkErrorCounter)          \
+  X(nvmlDeviceGetPcieReplayCounter)           \
+  X(nvmlDeviceGetPersistenceMode)             \
+  X(nvmlDeviceGetEnforcedPowerLimit)          \
   X(nvmlDeviceGetPowerManagementDefaultLimit) \
-  X(nvmlDeviceGetClock)                      \
-  X(nvmlDeviceGetApplicationsClock)          \
-  X(nvmlDeviceGetMigMode)                    \
-  X(nvmlDeviceGetVbiosVersion)               \
-  X(nvmlDeviceGetInforomImageVersion)        \
-  X(nvmlEventSetCreate)                      \
-  X(nvmlDeviceRegisterEvents)                \
-  X(nvmlEventSetWait_v2)                     \
+  X(nvmlDeviceGetClock)                       \
+  X(nvmlDeviceGetApplicationsClock)           \
+  X(nvmlDeviceGetMigMode)                     \
+  X(nvmlDeviceGetVbiosVersion)                \
+  X(nvmlDeviceGetInforomImageVersion)         \
+  X(nvmlEventSetCreate)                       \
+  X(nvmlDeviceRegisterEvents)                 \
+  X(nvmlEventSetWait_v2)                      \
   X(nvmlEventSetFree)
 
 // nvmlDeviceGetApplicationsClock is deprecated in NVML 13 but is what older drivers have.
@@ -80,8 +80,7 @@ struct Nvml::Impl {
     if (nvmlErrorString != nullptr) return fmt::format("NVML: {}", nvmlErrorString(rc));
     return fmt::format("NVML error {}", static_cast<int>(rc));
   }
-  [[nodiscard]] std::optional<nvmlDevice_t> handle(const std::string& bus_id,
-                                                   std::string* why) const {
+  [[nodiscard]] std::optional<nvmlDevice_t> handle(const std::string& bus_id, std::string* why) const {
     if (!initialized) {
       *why = reason;
       return std::nullopt;
@@ -146,8 +145,12 @@ Nvml::~Nvml() {
   if (impl_->library != nullptr) dlclose(impl_->library);
 }
 
-bool Nvml::available() const { return impl_->initialized; }
-const std::string& Nvml::unavailable_reason() const { return impl_->reason; }
+bool Nvml::available() const {
+  return impl_->initialized;
+}
+const std::string& Nvml::unavailable_reason() const {
+  return impl_->reason;
+}
 
 namespace {
 
@@ -168,8 +171,8 @@ Known<int> numa_node(const Nvml::Impl& n, nvmlDevice_t d, const std::string& pci
   std::string why = "NVML: nvmlDeviceGetMemoryAffinity not in this driver";
   if (n.nvmlDeviceGetMemoryAffinity != nullptr) {
     std::vector<unsigned long> nodes(4, 0);
-    const nvmlReturn_t rc = n.nvmlDeviceGetMemoryAffinity(d, static_cast<unsigned>(nodes.size()),
-                                                          nodes.data(), NVML_AFFINITY_SCOPE_NODE);
+    const nvmlReturn_t rc =
+        n.nvmlDeviceGetMemoryAffinity(d, static_cast<unsigned>(nodes.size()), nodes.data(), NVML_AFFINITY_SCOPE_NODE);
     if (rc == NVML_SUCCESS) {
       for (std::size_t w = 0; w < nodes.size(); ++w) {
         for (unsigned bit = 0; bit < 8 * sizeof(unsigned long); ++bit) {
@@ -229,8 +232,8 @@ Known<double> nvlink_speed(const Nvml::Impl& n, nvmlDevice_t d, const std::vecto
   if (rc == NVML_SUCCESS && common.nvmlReturn == NVML_SUCCESS && value_of(common) > 0) {
     return value_of(common) * 1e6;
   }
-  return Known<double>::unknown(fmt::format("per-link speed: {}; common speed: {}", why,
-                                            n.error(rc != NVML_SUCCESS ? rc : common.nvmlReturn)));
+  return Known<double>::unknown(
+      fmt::format("per-link speed: {}; common speed: {}", why, n.error(rc != NVML_SUCCESS ? rc : common.nvmlReturn)));
 }
 
 }  // namespace
@@ -286,8 +289,7 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
     f.ecc_enabled = Known<bool>::unknown(why);
     f.numa_node = Known<int>::unknown(why);
     f.cpu_affinity = Known<std::string>::unknown(why);
-    f.pcie.current_gen = f.pcie.current_width = f.pcie.max_gen = f.pcie.max_width =
-        Known<int>::unknown(why);
+    f.pcie.current_gen = f.pcie.current_width = f.pcie.max_gen = f.pcie.max_width = Known<int>::unknown(why);
     f.nvlink.links_supported = f.nvlink.links_up = f.nvlink.version = Known<int>::unknown(why);
     f.nvlink.per_link_bytes_per_s = Known<double>::unknown(why);
     return f;
@@ -295,8 +297,7 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
   const nvmlDevice_t d = *device;
 
   auto clock = [&](nvmlClockType_t type) -> Known<double> {
-    const auto mhz = read<unsigned>(n, n.nvmlDeviceGetMaxClockInfo != nullptr,
-                                    "nvmlDeviceGetMaxClockInfo",
+    const auto mhz = read<unsigned>(n, n.nvmlDeviceGetMaxClockInfo != nullptr, "nvmlDeviceGetMaxClockInfo",
                                     [&](unsigned* v) { return n.nvmlDeviceGetMaxClockInfo(d, type, v); });
     if (!mhz.has_value()) return Known<double>::unknown(mhz.reason);
     return *mhz * 1e6;
@@ -309,18 +310,15 @@ NvmlDeviceFacts Nvml::device_facts(const std::string& pci_bus_id) const {
                                              nvmlEnableState_t pending{};
                                              return n.nvmlDeviceGetEccMode(d, current, &pending);
                                            });
-  f.ecc_enabled = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED)
-                                  : Known<bool>::unknown(ecc.reason);
+  f.ecc_enabled = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED) : Known<bool>::unknown(ecc.reason);
 
   f.numa_node = numa_node(n, d, pci_bus_id);
 
   // 1024 CPUs is far beyond any host gpuxfer runs on; NVML truncates silently beyond the buffer.
   std::vector<unsigned long> cpuset(1024 / (8 * sizeof(unsigned long)), 0);
-  const auto affinity = read<int>(n, n.nvmlDeviceGetCpuAffinity != nullptr, "nvmlDeviceGetCpuAffinity",
-                                  [&](int*) {
-                                    return n.nvmlDeviceGetCpuAffinity(
-                                        d, static_cast<unsigned>(cpuset.size()), cpuset.data());
-                                  });
+  const auto affinity = read<int>(n, n.nvmlDeviceGetCpuAffinity != nullptr, "nvmlDeviceGetCpuAffinity", [&](int*) {
+    return n.nvmlDeviceGetCpuAffinity(d, static_cast<unsigned>(cpuset.size()), cpuset.data());
+  });
   if (affinity.has_value()) {
     std::vector<std::uint64_t> words(cpuset.begin(), cpuset.end());
     f.cpu_affinity = format_cpu_list(words);
@@ -499,7 +497,9 @@ HealthSnapshot unknown_snapshot(const std::string& why) {
   return s;
 }
 
-std::string missing(const char* name) { return fmt::format("NVML: {} not in this driver", name); }
+std::string missing(const char* name) {
+  return fmt::format("NVML: {} not in this driver", name);
+}
 
 }  // namespace
 
@@ -524,27 +524,32 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
   s.ecc_mode = ecc.has_value() ? Known<bool>(*ecc == NVML_FEATURE_ENABLED) : Known<bool>::unknown(ecc.reason);
 
   auto total = [&](nvmlMemoryErrorType_t type, nvmlEccCounterType_t counter) {
-    return read<unsigned long long>(n, n.nvmlDeviceGetTotalEccErrors != nullptr, "nvmlDeviceGetTotalEccErrors",
-                                    [&](unsigned long long* v) { return n.nvmlDeviceGetTotalEccErrors(d, type, counter, v); });
+    return read<unsigned long long>(
+        n, n.nvmlDeviceGetTotalEccErrors != nullptr, "nvmlDeviceGetTotalEccErrors",
+        [&](unsigned long long* v) { return n.nvmlDeviceGetTotalEccErrors(d, type, counter, v); });
   };
   auto located = [&](nvmlMemoryErrorType_t type, nvmlEccCounterType_t counter, nvmlMemoryLocation_t where) {
-    return read<unsigned long long>(n, n.nvmlDeviceGetMemoryErrorCounter != nullptr, "nvmlDeviceGetMemoryErrorCounter",
-                                    [&](unsigned long long* v) {
-                                      return n.nvmlDeviceGetMemoryErrorCounter(d, type, counter, where, v);
-                                    });
+    return read<unsigned long long>(
+        n, n.nvmlDeviceGetMemoryErrorCounter != nullptr, "nvmlDeviceGetMemoryErrorCounter",
+        [&](unsigned long long* v) { return n.nvmlDeviceGetMemoryErrorCounter(d, type, counter, where, v); });
   };
   auto as_count = [](const Known<unsigned long long>& k) {
     return k.has_value() ? Count(static_cast<std::uint64_t>(*k)) : Count::unknown(k.reason);
   };
   auto counts = [&](auto get) {
-    return EccCounts{as_count(get(NVML_MEMORY_ERROR_TYPE_CORRECTED)), as_count(get(NVML_MEMORY_ERROR_TYPE_UNCORRECTED))};
+    return EccCounts{as_count(get(NVML_MEMORY_ERROR_TYPE_CORRECTED)),
+                     as_count(get(NVML_MEMORY_ERROR_TYPE_UNCORRECTED))};
   };
   s.ecc.volatile_total = counts([&](nvmlMemoryErrorType_t t) { return total(t, NVML_VOLATILE_ECC); });
   s.ecc.aggregate_total = counts([&](nvmlMemoryErrorType_t t) { return total(t, NVML_AGGREGATE_ECC); });
-  s.ecc.volatile_sram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_SRAM); });
-  s.ecc.aggregate_sram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_SRAM); });
-  s.ecc.volatile_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_DRAM); });
-  s.ecc.aggregate_dram = counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_DRAM); });
+  s.ecc.volatile_sram =
+      counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_SRAM); });
+  s.ecc.aggregate_sram =
+      counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_SRAM); });
+  s.ecc.volatile_dram =
+      counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_VOLATILE_ECC, NVML_MEMORY_LOCATION_DRAM); });
+  s.ecc.aggregate_dram =
+      counts([&](nvmlMemoryErrorType_t t) { return located(t, NVML_AGGREGATE_ECC, NVML_MEMORY_LOCATION_DRAM); });
 
   // Row remapping: a single NVML query answers all four values, or none.
   {
@@ -559,7 +564,8 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
       r.pending = pending != 0;
       r.failure = failure != 0;
     } else {
-      const std::string reason = n.nvmlDeviceGetRemappedRows == nullptr ? missing("nvmlDeviceGetRemappedRows") : n.error(rc);
+      const std::string reason =
+          n.nvmlDeviceGetRemappedRows == nullptr ? missing("nvmlDeviceGetRemappedRows") : n.error(rc);
       r.corrected = r.uncorrected = Count::unknown(reason);
       r.pending = r.failure = Known<bool>::unknown(reason);
     }
@@ -576,7 +582,8 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
     } else {
       const std::string reason =
           n.nvmlDeviceGetRowRemapperHistogram == nullptr ? missing("nvmlDeviceGetRowRemapperHistogram") : n.error(hrc);
-      r.histogram_max = r.histogram_high = r.histogram_partial = r.histogram_low = r.histogram_none = Count::unknown(reason);
+      r.histogram_max = r.histogram_high = r.histogram_partial = r.histogram_low = r.histogram_none =
+          Count::unknown(reason);
     }
   }
 
@@ -599,8 +606,8 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
   // NVLink error counters of every link that exists (up or not: a link that went down mid-run
   // is exactly the one whose counters matter).
   if (n.nvmlDeviceGetNvLinkState == nullptr || n.nvmlDeviceGetNvLinkErrorCounter == nullptr) {
-    s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(
-        missing(n.nvmlDeviceGetNvLinkState == nullptr ? "nvmlDeviceGetNvLinkState" : "nvmlDeviceGetNvLinkErrorCounter"));
+    s.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown(missing(
+        n.nvmlDeviceGetNvLinkState == nullptr ? "nvmlDeviceGetNvLinkState" : "nvmlDeviceGetNvLinkErrorCounter"));
   } else {
     std::vector<NvlinkErrorCounters> links;
     const std::string first_error = for_each_nvlink(n, d, [&](unsigned link, bool /*up*/) {
@@ -628,21 +635,21 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
                                      [&](unsigned* v) { return n.nvmlDeviceGetPcieReplayCounter(d, v); });
   s.pcie_replay = replay.has_value() ? Count(*replay) : Count::unknown(replay.reason);
 
-  const auto persistence = read<nvmlEnableState_t>(n, n.nvmlDeviceGetPersistenceMode != nullptr,
-                                                   "nvmlDeviceGetPersistenceMode",
-                                                   [&](nvmlEnableState_t* v) { return n.nvmlDeviceGetPersistenceMode(d, v); });
+  const auto persistence =
+      read<nvmlEnableState_t>(n, n.nvmlDeviceGetPersistenceMode != nullptr, "nvmlDeviceGetPersistenceMode",
+                              [&](nvmlEnableState_t* v) { return n.nvmlDeviceGetPersistenceMode(d, v); });
   s.persistence_mode = persistence.has_value() ? Known<bool>(*persistence == NVML_FEATURE_ENABLED)
                                                : Known<bool>::unknown(persistence.reason);
 
   auto watts = [](const Known<unsigned>& mw) {
     return mw.has_value() ? Known<double>(*mw / 1000.0) : Known<double>::unknown(mw.reason);
   };
-  s.power_limit_w = watts(read<unsigned>(n, n.nvmlDeviceGetEnforcedPowerLimit != nullptr, "nvmlDeviceGetEnforcedPowerLimit",
-                                         [&](unsigned* v) { return n.nvmlDeviceGetEnforcedPowerLimit(d, v); }));
-  s.default_power_limit_w =
-      watts(read<unsigned>(n, n.nvmlDeviceGetPowerManagementDefaultLimit != nullptr,
-                           "nvmlDeviceGetPowerManagementDefaultLimit",
-                           [&](unsigned* v) { return n.nvmlDeviceGetPowerManagementDefaultLimit(d, v); }));
+  s.power_limit_w =
+      watts(read<unsigned>(n, n.nvmlDeviceGetEnforcedPowerLimit != nullptr, "nvmlDeviceGetEnforcedPowerLimit",
+                           [&](unsigned* v) { return n.nvmlDeviceGetEnforcedPowerLimit(d, v); }));
+  s.default_power_limit_w = watts(read<unsigned>(
+      n, n.nvmlDeviceGetPowerManagementDefaultLimit != nullptr, "nvmlDeviceGetPowerManagementDefaultLimit",
+      [&](unsigned* v) { return n.nvmlDeviceGetPowerManagementDefaultLimit(d, v); }));
 
   auto hz = [](const Known<unsigned>& mhz) {
     return mhz.has_value() ? Known<double>(*mhz * 1e6) : Known<double>::unknown(mhz.reason);
@@ -711,9 +718,10 @@ HealthSnapshot Nvml::read_health(const std::string& pci_bus_id) const {
     if (rc != NVML_SUCCESS) return Known<std::string>::unknown(n.error(rc));
     return std::string(buffer.data());
   };
-  s.vbios_version = text(n.nvmlDeviceGetVbiosVersion, "nvmlDeviceGetVbiosVersion", NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
-  s.inforom_image_version =
-      text(n.nvmlDeviceGetInforomImageVersion, "nvmlDeviceGetInforomImageVersion", NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
+  s.vbios_version =
+      text(n.nvmlDeviceGetVbiosVersion, "nvmlDeviceGetVbiosVersion", NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
+  s.inforom_image_version = text(n.nvmlDeviceGetInforomImageVersion, "nvmlDeviceGetInforomImageVersion",
+                                 NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
   return s;
 }
 
@@ -732,8 +740,8 @@ XidWatch::XidWatch(const std::vector<std::string>& pci_bus_ids) : state_(std::ma
   std::string why;
   if (!n.initialized) {
     why = n.reason;
-  } else if (n.nvmlEventSetCreate == nullptr || n.nvmlDeviceRegisterEvents == nullptr || n.nvmlEventSetWait_v2 == nullptr ||
-             n.nvmlEventSetFree == nullptr) {
+  } else if (n.nvmlEventSetCreate == nullptr || n.nvmlDeviceRegisterEvents == nullptr ||
+             n.nvmlEventSetWait_v2 == nullptr || n.nvmlEventSetFree == nullptr) {
     why = missing("nvmlEventSetCreate");
   } else if (const nvmlReturn_t rc = n.nvmlEventSetCreate(&st.set); rc != NVML_SUCCESS) {
     why = n.error(rc);
@@ -811,8 +819,8 @@ using GetClockInfo = nvmlReturn_t (*)(nvmlDevice_t, nvmlClockType_t, unsigned*);
 using GetUnsigned = nvmlReturn_t (*)(nvmlDevice_t, unsigned*);
 using GetTemperature = nvmlReturn_t (*)(nvmlDevice_t, nvmlTemperatureSensors_t, unsigned*);
 using GetReasons = nvmlReturn_t (*)(nvmlDevice_t, unsigned long long*);
-using GetSamples = nvmlReturn_t (*)(nvmlDevice_t, nvmlSamplingType_t, unsigned long long, nvmlValueType_t*,
-                                    unsigned*, nvmlSample_t*);
+using GetSamples = nvmlReturn_t (*)(nvmlDevice_t, nvmlSamplingType_t, unsigned long long, nvmlValueType_t*, unsigned*,
+                                    nvmlSample_t*);
 using GetFieldValues = nvmlReturn_t (*)(nvmlDevice_t, int, nvmlFieldValue_t*);
 
 struct TelemetrySymbols {
@@ -862,11 +870,15 @@ double sample_number(nvmlValueType_t type, const nvmlValue_t& v) {
   }
 }
 
-const Nvml::Impl& impl_of(const NvmlTelemetryProbe& p) { return *static_cast<const Nvml::Impl*>(p.impl); }
+const Nvml::Impl& impl_of(const NvmlTelemetryProbe& p) {
+  return *static_cast<const Nvml::Impl*>(p.impl);
+}
 const TelemetrySymbols& symbols_of(const NvmlTelemetryProbe& p) {
   return *static_cast<const TelemetrySymbols*>(p.symbols);
 }
-nvmlDevice_t device_of(const NvmlTelemetryProbe& p) { return static_cast<nvmlDevice_t>(p.device); }
+nvmlDevice_t device_of(const NvmlTelemetryProbe& p) {
+  return static_cast<nvmlDevice_t>(p.device);
+}
 
 // Keeps the first reason a field failed with (the one assignment that may allocate).
 void note(std::string& slot, const Nvml::Impl& n, const char* what, nvmlReturn_t rc) {
@@ -878,8 +890,7 @@ void note_missing(std::string& slot, const char* function) {
 
 }  // namespace
 
-std::optional<NvmlTelemetryProbe> Nvml::telemetry_probe(const std::string& pci_bus_id,
-                                                        std::string* reason) const {
+std::optional<NvmlTelemetryProbe> Nvml::telemetry_probe(const std::string& pci_bus_id, std::string* reason) const {
   const Impl& n = *impl_;
   const auto device = n.handle(pci_bus_id, reason);
   if (!device) return std::nullopt;
@@ -917,21 +928,33 @@ void NvmlTelemetryProbe::poll(TelemetryPoll& p, TelemetryFieldReasons& why) cons
     note_missing(why.mem_clock, "nvmlDeviceGetClockInfo");
   } else {
     nvmlReturn_t rc = s.clock_info(d, NVML_CLOCK_SM, &v);
-    if (rc == NVML_SUCCESS) p.sm_clock_mhz = v; else note(why.sm_clock, n, "SM clock", rc);
+    if (rc == NVML_SUCCESS)
+      p.sm_clock_mhz = v;
+    else
+      note(why.sm_clock, n, "SM clock", rc);
     rc = s.clock_info(d, NVML_CLOCK_MEM, &v);
-    if (rc == NVML_SUCCESS) p.mem_clock_mhz = v; else note(why.mem_clock, n, "memory clock", rc);
+    if (rc == NVML_SUCCESS)
+      p.mem_clock_mhz = v;
+    else
+      note(why.mem_clock, n, "memory clock", rc);
   }
   if (s.power_usage == nullptr) {
     note_missing(why.power, "nvmlDeviceGetPowerUsage");
   } else {
     const nvmlReturn_t rc = s.power_usage(d, &v);
-    if (rc == NVML_SUCCESS) p.power_w = v * 1e-3; else note(why.power, n, "power", rc);
+    if (rc == NVML_SUCCESS)
+      p.power_w = v * 1e-3;
+    else
+      note(why.power, n, "power", rc);
   }
   if (s.temperature == nullptr) {
     note_missing(why.gpu_temp, "nvmlDeviceGetTemperature");
   } else {
     const nvmlReturn_t rc = s.temperature(d, NVML_TEMPERATURE_GPU, &v);
-    if (rc == NVML_SUCCESS) p.gpu_temp_c = v; else note(why.gpu_temp, n, "GPU temperature", rc);
+    if (rc == NVML_SUCCESS)
+      p.gpu_temp_c = v;
+    else
+      note(why.gpu_temp, n, "GPU temperature", rc);
   }
   if (s.field_values == nullptr) {
     note_missing(why.mem_temp, "nvmlDeviceGetFieldValues");
@@ -940,7 +963,10 @@ void NvmlTelemetryProbe::poll(TelemetryPoll& p, TelemetryFieldReasons& why) cons
     f.fieldId = kMemoryTempField;
     nvmlReturn_t rc = s.field_values(d, 1, &f);
     if (rc == NVML_SUCCESS) rc = f.nvmlReturn;
-    if (rc == NVML_SUCCESS) p.mem_temp_c = field_number(f); else note(why.mem_temp, n, "memory temperature", rc);
+    if (rc == NVML_SUCCESS)
+      p.mem_temp_c = field_number(f);
+    else
+      note(why.mem_temp, n, "memory temperature", rc);
   }
   if (s.reasons == nullptr) {
     note_missing(why.reasons, "nvmlDeviceGetCurrentClocksEventReasons");
@@ -958,9 +984,15 @@ void NvmlTelemetryProbe::poll(TelemetryPoll& p, TelemetryFieldReasons& why) cons
     note_missing(why.pcie, "nvmlDeviceGetCurrPcieLinkGeneration");
   } else {
     nvmlReturn_t rc = s.pcie_gen(d, &v);
-    if (rc == NVML_SUCCESS) p.pcie_gen = static_cast<int>(v); else note(why.pcie, n, "PCIe generation", rc);
+    if (rc == NVML_SUCCESS)
+      p.pcie_gen = static_cast<int>(v);
+    else
+      note(why.pcie, n, "PCIe generation", rc);
     rc = s.pcie_width(d, &v);
-    if (rc == NVML_SUCCESS) p.pcie_width = static_cast<int>(v); else note(why.pcie, n, "PCIe width", rc);
+    if (rc == NVML_SUCCESS)
+      p.pcie_width = static_cast<int>(v);
+    else
+      note(why.pcie, n, "PCIe width", rc);
   }
 }
 

@@ -36,9 +36,9 @@ class NvmlTelemetryProbe {
   bool driver_samples(DriverSamples kind, unsigned long long* last_seen_us, unsigned long long until_us,
                       std::vector<double>& values, std::string* why) const;
 
-  const void* impl = nullptr;    // Nvml::Impl
-  void* device = nullptr;        // nvmlDevice_t
-  const void* symbols = nullptr; // the telemetry entry points (nvml.cpp)
+  const void* impl = nullptr;     // Nvml::Impl
+  void* device = nullptr;         // nvmlDevice_t
+  const void* symbols = nullptr;  // the telemetry entry points (nvml.cpp)
 };
 // ===== telemetry (end) ===============================================================
 
@@ -72,8 +72,7 @@ class Nvml {
   [[nodiscard]] Known<std::string> version() const;
   [[nodiscard]] NvmlDeviceFacts device_facts(const std::string& pci_bus_id) const;
   // PCIe path between two GPUs; nullopt with *reason set when NVML cannot tell.
-  [[nodiscard]] std::optional<PciPath> common_ancestor(const std::string& bus_a,
-                                                       const std::string& bus_b,
+  [[nodiscard]] std::optional<PciPath> common_ancestor(const std::string& bus_a, const std::string& bus_b,
                                                        std::string* reason) const;
   // Why P2P reads between two GPUs are unsupported, as NVML words it ("" when NVML says OK).
   [[nodiscard]] std::string p2p_status(const std::string& bus_a, const std::string& bus_b) const;

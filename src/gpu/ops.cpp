@@ -4,8 +4,7 @@
 
 namespace gx {
 
-void copy_peer(void* dst, int dst_device, const void* src, int src_device, std::size_t bytes,
-               const Stream& stream) {
+void copy_peer(void* dst, int dst_device, const void* src, int src_device, std::size_t bytes, const Stream& stream) {
   GX_CUDA(cudaMemcpyPeerAsync(dst, dst_device, src, src_device, bytes, stream.get()));
 }
 
@@ -33,8 +32,8 @@ void set_peer_access(int device, int peer, bool enable) {
   GX_CUDA(rc);
 }
 
-void elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count,
-                 double a, int sm_count, const ElementwiseConfig& config, const Stream& stream) {
+void elementwise(ElementwiseOp op, DType dtype, void* out, const void* x, const void* y, std::size_t count, double a,
+                 int sm_count, const ElementwiseConfig& config, const Stream& stream) {
   DeviceGuard guard(stream.device());
   launch_elementwise(op, dtype, out, x, y, count, a, sm_count, stream.get(), config);
 }
@@ -48,14 +47,13 @@ void fill_uniform(void* buffer, DType dtype, std::size_t count, std::uint32_t se
 Verifier::Verifier(int device)
     : device_(device), counter_(device, sizeof(unsigned long long)), result_(sizeof(unsigned long long)) {}
 
-void Verifier::fill(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
-                    const Stream& stream) {
+void Verifier::fill(void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset, const Stream& stream) {
   DeviceGuard guard(stream.device());
   kernels::launch_fill_pattern(buffer, bytes, seed, offset, stream.get());
 }
 
-std::uint64_t Verifier::mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed,
-                                   std::size_t offset, const Stream& stream, double timeout_seconds) {
+std::uint64_t Verifier::mismatches(const void* buffer, std::size_t bytes, std::uint32_t seed, std::size_t offset,
+                                   const Stream& stream, double timeout_seconds) {
   DeviceGuard guard(stream.device());
   auto* counter = static_cast<unsigned long long*>(counter_.data());
   GX_CUDA(cudaMemsetAsync(counter, 0, sizeof(*counter), stream.get()));
@@ -66,8 +64,8 @@ std::uint64_t Verifier::mismatches(const void* buffer, std::size_t bytes, std::u
 }
 
 std::uint64_t Verifier::elementwise_errors(ElementwiseOp op, DType dtype, const void* out, std::size_t count,
-                                           std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi,
-                                           double a, const Stream& stream, double timeout_seconds) {
+                                           std::uint32_t seed_x, std::uint32_t seed_y, double lo, double hi, double a,
+                                           const Stream& stream, double timeout_seconds) {
   DeviceGuard guard(stream.device());
   auto* counter = static_cast<unsigned long long*>(counter_.data());
   GX_CUDA(cudaMemsetAsync(counter, 0, sizeof(*counter), stream.get()));

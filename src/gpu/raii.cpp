@@ -11,7 +11,9 @@
 
 namespace gx {
 
-void HostMemoryTraits::release(void* p) noexcept { std::free(p); }
+void HostMemoryTraits::release(void* p) noexcept {
+  std::free(p);
+}
 
 Stream::Stream(int device) : device_(device) {
   DeviceGuard guard(device);
@@ -27,7 +29,9 @@ Event::Event(int device, bool timing) : device_(device) {
   handle_ = Owner<cudaEvent_t, EventTraits>(e);
 }
 
-void Event::record(const Stream& stream) { GX_CUDA(cudaEventRecord(get(), stream.get())); }
+void Event::record(const Stream& stream) {
+  GX_CUDA(cudaEventRecord(get(), stream.get()));
+}
 
 double elapsed_seconds(const Event& start, const Event& stop) {
   float ms = 0;
@@ -35,7 +39,9 @@ double elapsed_seconds(const Event& start, const Event& stop) {
   return static_cast<double>(ms) * 1e-3;
 }
 
-void clear_cuda_error() noexcept { (void)cudaGetLastError(); }
+void clear_cuda_error() noexcept {
+  (void)cudaGetLastError();
+}
 
 DeviceBuffer::DeviceBuffer(int device, std::size_t bytes) : device_(device), bytes_(bytes) {
   DeviceGuard guard(device);
@@ -58,8 +64,12 @@ PageableBuffer::PageableBuffer(std::size_t bytes) : bytes_(bytes) {
   handle_ = Owner<void*, HostMemoryTraits>(p);
 }
 
-void BlasLtHandleTraits::release(cublasLtHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasLtDestroy(h)); }
-void MatmulDescTraits::release(cublasLtMatmulDesc_t d) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatmulDescDestroy(d)); }
+void BlasLtHandleTraits::release(cublasLtHandle_t h) noexcept {
+  GX_CUBLAS_NOEXCEPT(blas_api().cublasLtDestroy(h));
+}
+void MatmulDescTraits::release(cublasLtMatmulDesc_t d) noexcept {
+  GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatmulDescDestroy(d));
+}
 void MatrixLayoutTraits::release(cublasLtMatrixLayout_t l) noexcept {
   GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatrixLayoutDestroy(l));
 }
@@ -67,7 +77,9 @@ void MatmulPreferenceTraits::release(cublasLtMatmulPreference_t p) noexcept {
   GX_CUBLAS_NOEXCEPT(blas_api().cublasLtMatmulPreferenceDestroy(p));
 }
 
-void BlasHandleTraits::release(cublasHandle_t h) noexcept { GX_CUBLAS_NOEXCEPT(blas_api().cublasDestroy(h)); }
+void BlasHandleTraits::release(cublasHandle_t h) noexcept {
+  GX_CUBLAS_NOEXCEPT(blas_api().cublasDestroy(h));
+}
 
 BlasHandle::BlasHandle(int device) {
   DeviceGuard guard(device);

@@ -14,8 +14,7 @@ unsigned long long wall_us() {
 
 }  // namespace
 
-TelemetrySampler::TelemetrySampler(std::vector<TelemetryGpu> gpus, std::chrono::nanoseconds period)
-    : period_(period) {
+TelemetrySampler::TelemetrySampler(std::vector<TelemetryGpu> gpus, std::chrono::nanoseconds period) : period_(period) {
   const Nvml& nvml = Nvml::instance();
   gpus_.reserve(gpus.size());
   for (const auto& g : gpus) {

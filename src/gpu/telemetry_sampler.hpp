@@ -81,10 +81,10 @@ class TelemetrySampler final : public SampleWindows {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool open_ = false;         // guarded by mutex_
-  unsigned generation_ = 0;   // windows begun; guarded by mutex_
-  bool quit_ = false;         // guarded by mutex_
-  std::thread thread_;        // last: starts after every member above exists
+  bool open_ = false;        // guarded by mutex_
+  unsigned generation_ = 0;  // windows begun; guarded by mutex_
+  bool quit_ = false;        // guarded by mutex_
+  std::thread thread_;       // last: starts after every member above exists
 };
 
 }  // namespace gx

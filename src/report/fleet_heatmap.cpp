@@ -42,8 +42,8 @@ bool is_fleet_document(const Json& doc) {
 std::string render_fleet_heatmap(const Json& doc, const std::string& path, const std::string& title) {
   try {
     if (doc.at("schema_version").at("major").get<int>() != 1) {
-      throw InputError(fmt::format("{}: gpuxfer.fleet major version {} is not 1", path,
-                                   doc["schema_version"]["major"].dump()));
+      throw InputError(
+          fmt::format("{}: gpuxfer.fleet major version {} is not 1", path, doc["schema_version"]["major"].dump()));
     }
     const double threshold = doc.at("settings").at("threshold").get<double>();
     const Json& summary = doc.at("summary");
@@ -90,9 +90,10 @@ std::string render_fleet_heatmap(const Json& doc, const std::string& path, const
             continue;
           }
           const Json& c = it->second;
-          html += fmt::format("<td style=\"{}\" title=\"{} {}\">{}</td>", cell_style(c, threshold),
-                              html_escape(c.at("entity").get<std::string>()), html_escape(c.at("verdict").get<std::string>()),
-                              html_escape(c.at("verdict") == "failed" ? std::string("failed") : percent(c["deviation"])));
+          html += fmt::format(
+              "<td style=\"{}\" title=\"{} {}\">{}</td>", cell_style(c, threshold),
+              html_escape(c.at("entity").get<std::string>()), html_escape(c.at("verdict").get<std::string>()),
+              html_escape(c.at("verdict") == "failed" ? std::string("failed") : percent(c["deviation"])));
         }
         html += "</tr>\n";
       }
@@ -101,17 +102,20 @@ std::string render_fleet_heatmap(const Json& doc, const std::string& path, const
     std::string findings;
     for (const Json& node : doc.at("nodes")) {
       for (const Json& f : node.at("findings")) {
-        findings += fmt::format("<tr><td class=\"h\">{}</td><td class=\"h\">{}</td><td class=\"h\">{}</td><td>{}</td>"
-                                "<td class=\"h\">{}</td><td class=\"h\">{}</td></tr>\n",
-                                html_escape(node.at("host").get<std::string>()), html_escape(f.at("metric").get<std::string>()),
-                                html_escape(f.at("entity").get<std::string>()), html_escape(percent(f["deviation"])),
-                                html_escape(f.at("verdict").get<std::string>()),
-                                html_escape(f["telemetry"].is_string() ? f["telemetry"].get<std::string>() : ""));
+        findings += fmt::format(
+            "<tr><td class=\"h\">{}</td><td class=\"h\">{}</td><td class=\"h\">{}</td><td>{}</td>"
+            "<td class=\"h\">{}</td><td class=\"h\">{}</td></tr>\n",
+            html_escape(node.at("host").get<std::string>()), html_escape(f.at("metric").get<std::string>()),
+            html_escape(f.at("entity").get<std::string>()), html_escape(percent(f["deviation"])),
+            html_escape(f.at("verdict").get<std::string>()),
+            html_escape(f["telemetry"].is_string() ? f["telemetry"].get<std::string>() : ""));
       }
     }
     if (!findings.empty()) {
-      html += "<h2>Findings</h2>\n<table><tr><th>node</th><th>metric</th><th>GPU or link</th><th>vs median</th>"
-              "<th>verdict</th><th>telemetry</th></tr>\n" + findings + "</table>\n";
+      html +=
+          "<h2>Findings</h2>\n<table><tr><th>node</th><th>metric</th><th>GPU or link</th><th>vs median</th>"
+          "<th>verdict</th><th>telemetry</th></tr>\n" +
+          findings + "</table>\n";
     }
     if (!doc.at("unreadable").empty()) {
       html += "<h2>Unreadable files (the fleet is incomplete)</h2>\n<ul>\n";

@@ -29,8 +29,7 @@ std::string html_table(const Table& table, std::string_view css_class) {
   const auto align_class = [&](std::size_t column) -> std::string_view {
     return column < table.align.size() && table.align[column] == Align::right ? " class=\"r\"" : "";
   };
-  std::string out = css_class.empty() ? "<table>\n"
-                                      : fmt::format("<table class=\"{}\">\n", html_escape(css_class));
+  std::string out = css_class.empty() ? "<table>\n" : fmt::format("<table class=\"{}\">\n", html_escape(css_class));
   if (!table.title.empty()) out += "<caption>" + html_escape(table.title) + "</caption>\n";
   if (!table.header.empty()) {
     out += "<thead><tr>";

@@ -17,7 +17,6 @@ namespace gx::report {
 [[nodiscard]] std::string html_table(const Table& table, std::string_view css_class = "");
 
 // <tag class="css_class">escaped text</tag>
-[[nodiscard]] std::string html_element(std::string_view tag, std::string_view text,
-                                       std::string_view css_class = "");
+[[nodiscard]] std::string html_element(std::string_view tag, std::string_view text, std::string_view css_class = "");
 
 }  // namespace gx::report

@@ -22,7 +22,9 @@ namespace {
 // ---- record classification (as the text view groups them) -----------------------------------
 
 // Suites drawn as per-GPU bar charts in the Compute section (overlap is a table there).
-bool is_compute_suite(Suite s) { return s == Suite::elementwise || s == Suite::gemm; }
+bool is_compute_suite(Suite s) {
+  return s == Suite::elementwise || s == Suite::gemm;
+}
 
 // Where a compute record ran: one GPU, or every listed GPU at once.
 std::string compute_label(const Case& c) {
@@ -47,9 +49,13 @@ std::string where(const Case& c) {
   return fmt::format("{} \u2192 {}", gpu_label(c.src), gpu_label(c.dst));
 }
 
-std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
+std::string percent(double fraction) {
+  return fmt::format("{:.0f}%", fraction * 100);
+}
 
-std::string reason_of(const Record& r) { return r.reason.empty() ? r.test.skip_reason : r.reason; }
+std::string reason_of(const Record& r) {
+  return r.reason.empty() ? r.test.skip_reason : r.reason;
+}
 
 // "skip", "FAIL", "timeout", "error" for a record that has no value.
 std::string status_word(Status s) {
@@ -98,10 +104,13 @@ std::string clock_note(const Record& r) {
 }
 
 // Rate of a record as drawn: median B/s of a measured bandwidth record.
-std::optional<double> rate_of(const Record& r) { return r.status == Status::ok ? median_rate(r) : std::nullopt; }
+std::optional<double> rate_of(const Record& r) {
+  return r.status == Status::ok ? median_rate(r) : std::nullopt;
+}
 
 std::string rate_tooltip(const std::string& prefix, const Record& r) {
-  std::string tip = fmt::format("{}{} {}, {}", prefix, to_string(r.test.method), where(r.test), byte_label(r.test.bytes));
+  std::string tip =
+      fmt::format("{}{} {}, {}", prefix, to_string(r.test.method), where(r.test), byte_label(r.test.bytes));
   if (r.status != Status::ok) return tip + ": " + std::string(to_string(r.status)) + " (" + reason_of(r) + ")";
   if (const auto rate = median_rate(r)) tip += ": " + format_rate(*rate);
   if (const auto e = efficiency(r)) {
@@ -160,8 +169,8 @@ struct SweepGroup {
 std::vector<SweepGroup> sweep_groups(const std::vector<Record>& records, Suite suite, bool with_latency = false) {
   const Records candidates = select(records, [&](const Record& r) {
     const Case& c = r.test;
-    const bool timed = metric_of(c.method) == Metric::bandwidth ||
-                       (with_latency && c.suite == Suite::latency && !is_chase(c.method));
+    const bool timed =
+        metric_of(c.method) == Metric::bandwidth || (with_latency && c.suite == Suite::latency && !is_chase(c.method));
     return c.suite == suite && timed && !is_suite_skip(c) && !is_concurrent(c) && !is_tuning_case(c);
   });
   std::vector<SweepGroup> groups;
@@ -177,9 +186,9 @@ std::vector<SweepGroup> sweep_groups(const std::vector<Record>& records, Suite s
     it->records.push_back(r);
   }
   // Only real sweeps: a headline-only pair is in the heatmap already.
-  groups.erase(std::remove_if(groups.begin(), groups.end(),
-                              [](const SweepGroup& g) { return by_bytes(g.records).size() < 2; }),
-               groups.end());
+  groups.erase(
+      std::remove_if(groups.begin(), groups.end(), [](const SweepGroup& g) { return by_bytes(g.records).size() < 2; }),
+      groups.end());
   return groups;
 }
 
@@ -240,7 +249,9 @@ ul.notes{color:#555;font-size:12px;margin:0 0 12px;padding-left:18px}
 footer{margin-top:36px;color:#777;font-size:12px}
 )";
 
-std::string figure(const std::string& svg) { return "<figure>\n" + svg + "</figure>\n"; }
+std::string figure(const std::string& svg) {
+  return "<figure>\n" + svg + "</figure>\n";
+}
 
 std::string subheading(const std::vector<ReportSource>& sources, const ReportSource& s) {
   return sources.size() > 1 ? "<h3>" + html_escape(source_caption(s)) + "</h3>\n" : "";
@@ -248,12 +259,14 @@ std::string subheading(const std::vector<ReportSource>& sources, const ReportSou
 
 // ---- system section ------------------------------------------------------------------------------
 
-std::string gib(std::uint64_t bytes) { return fmt::format("{:.0f} GiB", static_cast<double>(bytes) / (1ull << 30)); }
+std::string gib(std::uint64_t bytes) {
+  return fmt::format("{:.0f} GiB", static_cast<double>(bytes) / (1ull << 30));
+}
 
 std::string pcie_text(const PcieLink& p) {
   if (!p.current_gen.has_value()) return "unknown";
-  std::string t = fmt::format("Gen{} x{}", *p.current_gen,
-                              p.current_width.has_value() ? std::to_string(*p.current_width) : "?");
+  std::string t =
+      fmt::format("Gen{} x{}", *p.current_gen, p.current_width.has_value() ? std::to_string(*p.current_width) : "?");
   if (p.max_gen.has_value() && p.max_width.has_value() &&
       (*p.max_gen != *p.current_gen || !p.current_width.has_value() || *p.max_width != *p.current_width)) {
     t += fmt::format(" (max Gen{} x{})", *p.max_gen, *p.max_width);
@@ -301,16 +314,18 @@ std::string kv_row(std::string_view key, const std::string& escaped_value) {
 std::string system_card(const ReportSource& source) {
   const LoadedReport& rep = source.report;
   const SystemInfo& sys = rep.system;
-  std::string out = "<div class=\"card\">\n<h3>" + html_escape(source.label) + "</h3>\n<div class=\"row\">\n<table class=\"kv\">\n";
+  std::string out =
+      "<div class=\"card\">\n<h3>" + html_escape(source.label) + "</h3>\n<div class=\"row\">\n<table class=\"kv\">\n";
   out += kv_row("host", html_escape(sys.hostname.empty() ? rep.run.hostname : sys.hostname) +
                             (sys.cpu_model.empty() ? "" : " \u00b7 " + html_escape(sys.cpu_model)));
   out += kv_row("GPUs", html_escape(gpu_summary(sys)));
-  out += kv_row("driver",
-                html_escape(fmt::format(
-                    "NVIDIA {} \u00b7 CUDA driver {} \u00b7 CUDA runtime {} \u00b7 NVML {}", known_string(sys.driver_release),
-                    known_text<int>(sys.cuda_driver_version, [](const int& v) { return format_cuda_version(v); }),
-                    known_text<int>(sys.cuda_runtime_version, [](const int& v) { return format_cuda_version(v); }),
-                    known_string(sys.nvml_version))));
+  out += kv_row(
+      "driver",
+      html_escape(fmt::format(
+          "NVIDIA {} \u00b7 CUDA driver {} \u00b7 CUDA runtime {} \u00b7 NVML {}", known_string(sys.driver_release),
+          known_text<int>(sys.cuda_driver_version, [](const int& v) { return format_cuda_version(v); }),
+          known_text<int>(sys.cuda_runtime_version, [](const int& v) { return format_cuda_version(v); }),
+          known_string(sys.nvml_version))));
   out += kv_row("link classes", html_escape(link_classes_text(sys)));
   const std::string version = json_text(rep.tool, "version");
   if (!version.empty()) {
@@ -360,10 +375,11 @@ std::string system_card(const ReportSource& source) {
     gpus.align = {Align::left, Align::left, Align::right, Align::right, Align::right,
                   Align::left, Align::left, Align::right, Align::left};
     for (const auto& d : sys.devices) {
-      gpus.rows.push_back({gpu_label(d.index), d.name, gib(d.memory_total_bytes), std::to_string(d.sm_count),
-                           d.memory_bandwidth_bytes_per_s.has_value() ? format_rate(*d.memory_bandwidth_bytes_per_s) : "?",
-                           pcie_text(d.pcie), nvlink_text(d.nvlink),
-                           d.numa_node.has_value() ? std::to_string(*d.numa_node) : "?", d.pci_bus_id});
+      gpus.rows.push_back(
+          {gpu_label(d.index), d.name, gib(d.memory_total_bytes), std::to_string(d.sm_count),
+           d.memory_bandwidth_bytes_per_s.has_value() ? format_rate(*d.memory_bandwidth_bytes_per_s) : "?",
+           pcie_text(d.pcie), nvlink_text(d.nvlink), d.numa_node.has_value() ? std::to_string(*d.numa_node) : "?",
+           d.pci_bus_id});
     }
     out += html_table(gpus);
   }
@@ -442,7 +458,10 @@ std::string json_cell(const Json& v) {
 
 std::string check_cell(const Json& v, std::string_view tag) {
   const std::string t = json_cell(v);
-  const char* cls = check_is_bad(t) ? " class=\"bad\"" : check_is_good(t) ? " class=\"good\"" : v.is_number() ? " class=\"r\"" : "";
+  const char* cls = check_is_bad(t)    ? " class=\"bad\""
+                    : check_is_good(t) ? " class=\"good\""
+                    : v.is_number()    ? " class=\"r\""
+                                       : "";
   return fmt::format("<{0}{1}>{2}</{0}>", tag, cls, html_escape(t));
 }
 
@@ -573,14 +592,16 @@ Records of_method_by_size(const SweepGroup& g, Method m) {
   for (const Record* r : g.records) {
     if (r->test.method == m) points.push_back(r);
   }
-  std::stable_sort(points.begin(), points.end(), [](const Record* a, const Record* b) { return a->test.bytes < b->test.bytes; });
+  std::stable_sort(points.begin(), points.end(),
+                   [](const Record* a, const Record* b) { return a->test.bytes < b->test.bytes; });
   return points;
 }
 
 // Title and legend of a chart over several files' groups `keys` (file, representative pair).
 void name_chart(LineChart& chart, const std::vector<ReportSource>& sources, const LinkSweeps& ls,
                 const std::vector<std::pair<std::size_t, std::string>>& keys, std::string_view what) {
-  const bool same_key = std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.second == keys.front().second; });
+  const bool same_key =
+      std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.second == keys.front().second; });
   if (sources.size() > 1) {
     for (const auto& [i, key] : keys) {
       chart.axes.style_labels.push_back(
@@ -588,8 +609,8 @@ void name_chart(LineChart& chart, const std::vector<ReportSource>& sources, cons
     }
   }
   const std::string link_text = ls.link.empty() ? "" : " (" + ls.link + ")";
-  chart.axes.title = fmt::format("{}: {}{}{}", to_string(ls.suite), same_key ? keys.front().second : "representative pair",
-                                 link_text, what);
+  chart.axes.title = fmt::format("{}: {}{}{}", to_string(ls.suite),
+                                 same_key ? keys.front().second : "representative pair", link_text, what);
   chart.axes.width = 640;
 }
 
@@ -781,7 +802,8 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
       return r.test.suite == suite && !is_suite_skip(r.test) && r.test.headline;
     });
     if (records.empty()) {
-      records = select(report.records, [&](const Record& r) { return r.test.suite == suite && !is_suite_skip(r.test); });
+      records =
+          select(report.records, [&](const Record& r) { return r.test.suite == suite && !is_suite_skip(r.test); });
     }
     // GEMMs of one N share a chart (their operand bytes differ by precision); elementwise one per size.
     std::map<std::uint64_t, Records> groups;
@@ -790,10 +812,9 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
       const auto methods = methods_in(group);
       const MetricScale scale = metric_scale(metric_of(methods.front()));
       BarChartSpec chart;
-      chart.title = suite == Suite::gemm
-                        ? fmt::format("gemm, N = {}: {} (% of peak)", size, scale.unit)
-                        : fmt::format("{}, {}: {} (% of theoretical memory bandwidth)", to_string(suite),
-                                      byte_label(size), scale.unit);
+      chart.title = suite == Suite::gemm ? fmt::format("gemm, N = {}: {} (% of peak)", size, scale.unit)
+                                         : fmt::format("{}, {}: {} (% of theoretical memory bandwidth)",
+                                                       to_string(suite), byte_label(size), scale.unit);
       chart.y_label = scale.unit;
       for (const Method m : methods) chart.series.emplace_back(to_string(m));
       std::vector<std::string> order;
@@ -819,10 +840,10 @@ std::vector<BarChartSpec> compute_bar_charts(const LoadedReport& report) {
           std::string sub = in_cache ? "L2" : fraction ? percent(*fraction) : "";
           const double value = *rate / scale.divisor;
           std::string tip = fmt::format("{} {}: {:.2f} {}{}", to_string(m), g.label, value, scale.unit,
-                                        in_cache       ? fmt::format(", cache-resident: the {} working set fits in "
-                                                                     "the {} L2, not a memory-bandwidth figure",
-                                                                     byte_label(working_set_bytes(it->second->test)),
-                                                                     byte_label(it->second->test.l2_bytes))
+                                        in_cache      ? fmt::format(", cache-resident: the {} working set fits in "
+                                                                         "the {} L2, not a memory-bandwidth figure",
+                                                                    byte_label(working_set_bytes(it->second->test)),
+                                                                    byte_label(it->second->test.l2_bytes))
                                         : sub.empty() ? ""
                                                       : ", " + sub + " of peak");
           // The median SM clock beside the rate: a rate is only comparable at a known clock.
@@ -878,7 +899,8 @@ std::vector<Table> latency_tables(const LoadedReport& report) {
     for (const auto& [m, w] : endpoints) t.notes.push_back(fmt::format("{}: {}", to_string(m), w));
     out.push_back(std::move(t));
   }
-  const Records chases = select(report.records, [](const Record& r) { return is_chase(r.test.method) && !is_suite_skip(r.test); });
+  const Records chases =
+      select(report.records, [](const Record& r) { return is_chase(r.test.method) && !is_suite_skip(r.test); });
   if (!chases.empty()) {
     Table t;
     t.title = "pointer chase, ns per dependent load (median)";
@@ -889,13 +911,11 @@ std::vector<Table> latency_tables(const LoadedReport& report) {
       const bool ok = r->status == Status::ok && r->time.has_value();
       const bool in_cache = cache_resident(r->test);
       any_in_cache = any_in_cache || in_cache;
-      t.rows.push_back({std::string(to_string(r->test.method)), where(r->test),
-                        byte_label(r->test.bytes) + (in_cache ? " L2" : ""),
-                        ok ? fmt::format("{:.1f}", r->time->median * 1e9) : status_word(r->status),
-                        ok ? fmt::format("{:.1f}", r->time->min * 1e9) : "",
-                        ok && r->chase ? fmt::format("{} ({:.2f} cycles)", r->chase->loads_timed,
-                                                     r->chase->passes_timed())
-                                       : ""});
+      t.rows.push_back(
+          {std::string(to_string(r->test.method)), where(r->test), byte_label(r->test.bytes) + (in_cache ? " L2" : ""),
+           ok ? fmt::format("{:.1f}", r->time->median * 1e9) : status_word(r->status),
+           ok ? fmt::format("{:.1f}", r->time->min * 1e9) : "",
+           ok && r->chase ? fmt::format("{} ({:.2f} cycles)", r->chase->loads_timed, r->chase->passes_timed()) : ""});
     }
     if (any_in_cache) {
       t.notes.push_back("L2: the working set fits in the L2 of the GPU holding it: cache latency, not memory latency");
@@ -919,7 +939,8 @@ std::vector<Table> concurrent_tables(const LoadedReport& report) {
     const auto e = efficiency(*r);
     std::vector<std::string> dirs;
     if (r->status == Status::ok) {
-      for (const auto& d : r->directions) dirs.push_back(fmt::format("{} {}", d.name, format_gbps(d.median_bytes_per_s)));
+      for (const auto& d : r->directions)
+        dirs.push_back(fmt::format("{} {}", d.name, format_gbps(d.median_bytes_per_s)));
     }
     std::string gpus = r->test.method == Method::split_ce
                            ? fmt::format("{} \u2192 {}, {} streams", r->test.src, r->test.dst, r->test.streams)
@@ -974,12 +995,14 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
     std::string body;
     for (const auto& chart : sweep_charts(sources)) body += figure(svg_line_chart(chart.series, chart.axes));
     if (!body.empty()) {
-      std::string hint = "Median GB/s (1 GB = 10<sup>9</sup> B) of each method on the representative pair of each link "
-                         "class, on log axes so the small sizes are readable; the shaded band is the interquartile "
-                         "range of the samples";
+      std::string hint =
+          "Median GB/s (1 GB = 10<sup>9</sup> B) of each method on the representative pair of each link "
+          "class, on log axes so the small sizes are readable; the shaded band is the interquartile "
+          "range of the samples";
       hint += sources.size() > 1 ? "; one dash style and marker shape per file, named in each legend." : ".";
       hint += " Hover a marker for the exact value.";
-      sections.push_back({"sweeps", "Bandwidth vs transfer size", "<p class=\"hint\">" + hint + "</p>\n<div class=\"charts\">\n" + body + "</div>\n"});
+      sections.push_back({"sweeps", "Bandwidth vs transfer size",
+                          "<p class=\"hint\">" + hint + "</p>\n<div class=\"charts\">\n" + body + "</div>\n"});
     }
   }
   {
@@ -1015,11 +1038,12 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
       if (!maps.empty()) body += subheading(sources, s) + "<div class=\"charts\">\n" + maps + "</div>\n";
     }
     if (!body.empty()) {
-      sections.push_back({"heatmaps", "GPU \u00d7 GPU at the headline size",
-                          "<p class=\"hint\">Median GB/s and % of the link's theoretical rate; rows send, columns receive; "
-                          "* marks a noisy cell (cv &gt; 5 %), gray cells have no theoretical rate or no value.</p>\n"
-                          "<div class=\"charts\">\n" + figure(svg_color_scale("color = % of theoretical")) +
-                              "</div>\n" + body});
+      sections.push_back(
+          {"heatmaps", "GPU \u00d7 GPU at the headline size",
+           "<p class=\"hint\">Median GB/s and % of the link's theoretical rate; rows send, columns receive; "
+           "* marks a noisy cell (cv &gt; 5 %), gray cells have no theoretical rate or no value.</p>\n"
+           "<div class=\"charts\">\n" +
+               figure(svg_color_scale("color = % of theoretical")) + "</div>\n" + body});
     }
   }
   {
@@ -1112,8 +1136,9 @@ std::string render_html_report(const std::vector<ReportSource>& sources, const H
   }
   const auto& b = build_info();
   out += "<footer>Made by " +
-         html_escape(fmt::format("gpuxfer {} (git {}{}). GB/s = 1e9 bytes per second; sizes in KiB/MiB/GiB = 1024-based units.",
-                                 b.version, b.git_sha, b.git_dirty.value_or(false) ? ", uncommitted changes" : "")) +
+         html_escape(
+             fmt::format("gpuxfer {} (git {}{}). GB/s = 1e9 bytes per second; sizes in KiB/MiB/GiB = 1024-based units.",
+                         b.version, b.git_sha, b.git_dirty.value_or(false) ? ", uncommitted changes" : "")) +
          "</footer>\n</body>\n</html>\n";
   return out;
 }

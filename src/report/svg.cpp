@@ -48,8 +48,8 @@ std::string text(double x, double y, std::string_view content, std::string_view 
 }
 
 std::string line(double x1, double y1, double x2, double y2, std::string_view stroke, double stroke_width = 1) {
-  return fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>\n",
-                     num(x1), num(y1), num(x2), num(y2), stroke, num(stroke_width));
+  return fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>\n", num(x1),
+                     num(y1), num(x2), num(y2), stroke, num(stroke_width));
 }
 
 std::string title_element(std::string_view tooltip) {
@@ -62,19 +62,18 @@ std::string marker(int style, double x, double y, std::string_view fill, std::st
   const std::string close = title_element(tooltip);
   switch (((style % 4) + 4) % 4) {
     case 0:
-      return fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\">{}</circle>\n", num(x), num(y),
-                         num(r), fill, close);
+      return fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\">{}</circle>\n", num(x), num(y), num(r), fill,
+                         close);
     case 1:
-      return fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\">{}</rect>\n",
-                         num(x - r), num(y - r), num(2 * r), num(2 * r), fill, close);
+      return fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\">{}</rect>\n", num(x - r),
+                         num(y - r), num(2 * r), num(2 * r), fill, close);
     case 2:
       return fmt::format("<polygon points=\"{},{} {},{} {},{} {},{}\" fill=\"{}\">{}</polygon>\n", num(x),
-                         num(y - r - 1), num(x + r + 1), num(y), num(x), num(y + r + 1), num(x - r - 1),
-                         num(y), fill, close);
-    default:
-      return fmt::format("<polygon points=\"{},{} {},{} {},{}\" fill=\"{}\">{}</polygon>\n", num(x),
-                         num(y - r - 1), num(x + r + 1), num(y + r), num(x - r - 1), num(y + r), fill,
+                         num(y - r - 1), num(x + r + 1), num(y), num(x), num(y + r + 1), num(x - r - 1), num(y), fill,
                          close);
+    default:
+      return fmt::format("<polygon points=\"{},{} {},{} {},{}\" fill=\"{}\">{}</polygon>\n", num(x), num(y - r - 1),
+                         num(x + r + 1), num(y + r), num(x - r - 1), num(y + r), fill, close);
   }
 }
 
@@ -117,8 +116,7 @@ struct LegendItem {
   bool new_row = false;  // start a new legend row with this item
 };
 
-std::string legend(const std::vector<LegendItem>& items, double left, double right, double top,
-                   int& rows_used) {
+std::string legend(const std::vector<LegendItem>& items, double left, double right, double top, int& rows_used) {
   std::string out;
   double x = left;
   double y = top;
@@ -141,7 +139,9 @@ std::string legend(const std::vector<LegendItem>& items, double left, double rig
 
 // ---- axes ----------------------------------------------------------------------------------------
 
-std::string byte_label(std::uint64_t bytes) { return format_size(bytes); }
+std::string byte_label(std::uint64_t bytes) {
+  return format_size(bytes);
+}
 
 std::vector<Tick> log2_byte_ticks(double lo, double hi, double min_octaves_apart) {
   lo = std::max(lo, 1.0);
@@ -167,9 +167,8 @@ std::vector<Tick> log2_byte_ticks(double lo, double hi, double min_octaves_apart
   }
   const auto far_from_all = [&](double bytes) {
     const double e = std::log2(bytes);
-    return std::all_of(ticks.begin(), ticks.end(), [&](const Tick& t) {
-      return std::abs(std::log2(t.value) - e) >= min_octaves_apart;
-    });
+    return std::all_of(ticks.begin(), ticks.end(),
+                       [&](const Tick& t) { return std::abs(std::log2(t.value) - e) >= min_octaves_apart; });
   };
   const bool lo_is_power = std::abs(elo - std::round(elo)) < 1e-9;
   const bool hi_is_power = std::abs(ehi - std::round(ehi)) < 1e-9;
@@ -198,8 +197,8 @@ NiceStep nice_step(double raw) {
     step = m * magnitude;
     if (step >= raw * (1 - 1e-9)) break;
   }
-  const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9))) +
-                       (multiple == 2.5 && step < 10 ? 1 : 0);
+  const int decimals =
+      std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9))) + (multiple == 2.5 && step < 10 ? 1 : 0);
   return {step, decimals};
 }
 
@@ -278,9 +277,8 @@ std::vector<Tick> log10_ticks(double lo, double hi) {
 // ---- colors and styles ---------------------------------------------------------------------------
 
 std::string palette_color(int index) {
-  static constexpr std::array<const char*, 10> kPalette{"#4e79a7", "#f28e2b", "#59a14f", "#e15759",
-                                                        "#b07aa1", "#9c755f", "#ff9da7", "#76b7b2",
-                                                        "#b6992d", "#79706e"};
+  static constexpr std::array<const char*, 10> kPalette{"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
+                                                        "#9c755f", "#ff9da7", "#76b7b2", "#b6992d", "#79706e"};
   const auto n = static_cast<int>(kPalette.size());
   return kPalette[static_cast<std::size_t>(((index % n) + n) % n)];
 }
@@ -292,8 +290,8 @@ std::string dash_pattern(int style) {
 
 std::string scale_color(double fraction) {
   const Rgb c = scale_rgb(fraction);
-  return fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(std::lround(c.r)),
-                     static_cast<int>(std::lround(c.g)), static_cast<int>(std::lround(c.b)));
+  return fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(std::lround(c.r)), static_cast<int>(std::lround(c.g)),
+                     static_cast<int>(std::lround(c.b)));
 }
 
 bool dark_text_on(double fraction) {
@@ -361,14 +359,14 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
     seen.push_back(key);
     const std::string color = palette_color(s.color);
-    items.push_back({fmt::format("<line x1=\"0\" y1=\"0\" x2=\"22\" y2=\"0\" stroke=\"{}\" stroke-width=\"2.5\"/>",
-                                 color),
-                     22, s.label});
+    items.push_back(
+        {fmt::format("<line x1=\"0\" y1=\"0\" x2=\"22\" y2=\"0\" stroke=\"{}\" stroke-width=\"2.5\"/>", color), 22,
+         s.label});
   }
   for (const auto& entry : axes.style_labels) {
-    std::string swatch = fmt::format(
-        "<line x1=\"0\" y1=\"0\" x2=\"34\" y2=\"0\" stroke=\"#444\" stroke-width=\"1.8\"{}/>",
-        dash_attribute(entry.style));
+    std::string swatch =
+        fmt::format("<line x1=\"0\" y1=\"0\" x2=\"34\" y2=\"0\" stroke=\"#444\" stroke-width=\"1.8\"{}/>",
+                    dash_attribute(entry.style));
     swatch += marker(entry.style, 17, 0, "#444", "");
     items.push_back({std::move(swatch), 34, entry.label, &entry == &axes.style_labels.front()});
   }
@@ -383,8 +381,8 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
 
   std::string out = svg_open(width, height);
   out += text(ml, 20, axes.title, "start", fmt::format("font-size=\"14\" font-weight=\"bold\" fill=\"{}\"", kText));
-  out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"{}\"/>\n",
-                     num(ml), num(mt), num(pw), num(ph), kGrid);
+  out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"{}\"/>\n", num(ml),
+                     num(mt), num(pw), num(ph), kGrid);
 
   // The y axis: ticks and the fraction of the plot height a value sits at.
   std::vector<Tick> y_ticks;
@@ -436,7 +434,8 @@ std::string svg_line_chart(const std::vector<Series>& series, const LineChartAxe
           "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" stroke-width=\"1.2\" stroke-dasharray=\"5 3\"/>\n",
           num(ml), num(y), num(ml + pw), num(y));
       if (!axes.reference_label.empty()) {
-        out += text(ml + pw - 4, y - 5, axes.reference_label, "end", fmt::format("font-size=\"11\" fill=\"{}\"", kMuted));
+        out +=
+            text(ml + pw - 4, y - 5, axes.reference_label, "end", fmt::format("font-size=\"11\" fill=\"{}\"", kMuted));
       }
     }
     // Bands first, under every line: the upper edge left to right, the lower edge back.
@@ -576,8 +575,8 @@ std::string svg_color_scale(std::string_view label) {
   out += text(0, 15, caption, "start", fmt::format("fill=\"{}\"", kText));
   for (int i = 0; i < steps; ++i) {
     const double f = (i + 0.5) / steps;
-    out += fmt::format("<rect x=\"{}\" y=\"4\" width=\"{}\" height=\"14\" fill=\"{}\"/>\n",
-                       num(left + i * step_w), num(step_w + 0.5), scale_color(f));
+    out += fmt::format("<rect x=\"{}\" y=\"4\" width=\"{}\" height=\"14\" fill=\"{}\"/>\n", num(left + i * step_w),
+                       num(step_w + 0.5), scale_color(f));
   }
   out += fmt::format("<rect x=\"{}\" y=\"4\" width=\"{}\" height=\"14\" fill=\"none\" stroke=\"{}\"/>\n", num(left),
                      num(steps * step_w), kAxis);
@@ -599,8 +598,8 @@ std::string svg_bar_chart(const BarChartSpec& chart) {
   const auto n_series = std::max<std::size_t>(chart.series.size(), 1);
   const auto n_groups = std::max<std::size_t>(chart.groups.size(), 1);
   const double available = std::max(chart.max_width, 300) - ml - mr;
-  const double bar_w = std::clamp((available / static_cast<double>(n_groups) - group_gap) /
-                                      static_cast<double>(n_series), 10.0, 46.0);
+  const double bar_w =
+      std::clamp((available / static_cast<double>(n_groups) - group_gap) / static_cast<double>(n_series), 10.0, 46.0);
   const double group_w = bar_w * static_cast<double>(n_series) + group_gap;
   const double pw = group_w * static_cast<double>(n_groups);
   double width = std::max(ml + pw + mr, text_width(chart.title, 14) + ml);
@@ -656,9 +655,9 @@ std::string svg_bar_chart(const BarChartSpec& chart) {
       const Bar& bar = *group.bars[i];
       const double x = gx + static_cast<double>(i) * bar_w;
       const double y = y_of(bar.value);
-      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\">{}</rect>\n",
-                         num(x + 1), num(y), num(bar_w - 2), num(mt + ph - y), palette_color(static_cast<int>(i)),
-                         title_element(bar.tooltip));
+      out +=
+          fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\">{}</rect>\n", num(x + 1), num(y),
+                      num(bar_w - 2), num(mt + ph - y), palette_color(static_cast<int>(i)), title_element(bar.tooltip));
       const double cx = x + bar_w / 2;
       if (rotated) {
         const std::string label = bar.text + (bar.sub.empty() ? "" : "  " + bar.sub);

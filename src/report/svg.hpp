@@ -52,8 +52,8 @@ struct Tick {
 // ---- line chart ----------------------------------------------------------------------------------
 
 struct Point {
-  double x = 0;  // bytes
-  double y = 0;  // in the y axis' unit
+  double x = 0;         // bytes
+  double y = 0;         // in the y axis' unit
   std::string tooltip;  // shown on hover (<title>); empty: none
   // The spread drawn as a band around the line (the interquartile range of the samples, in the
   // y axis' unit); a series gets a band where at least two points have both.
@@ -62,9 +62,9 @@ struct Point {
 };
 
 struct Series {
-  std::string label;  // legend name of the variant (method); series of one color share it
-  int color = 0;      // palette index: one per variant
-  int style = 0;      // dash pattern and marker shape: one per input file
+  std::string label;          // legend name of the variant (method); series of one color share it
+  int color = 0;              // palette index: one per variant
+  int style = 0;              // dash pattern and marker shape: one per input file
   std::vector<Point> points;  // drawn in order; x ascending
 };
 
@@ -75,9 +75,9 @@ struct StyleLabel {
 };
 
 enum class YScale {
-  linear,       // 0 .. a nice maximum
-  linear_range, // a nice range around the data (ratios near 1)
-  log,          // log-10 decades
+  linear,        // 0 .. a nice maximum
+  linear_range,  // a nice range around the data (ratios near 1)
+  log,           // log-10 decades
 };
 
 struct LineChartAxes {
@@ -104,8 +104,8 @@ struct LineChartAxes {
 // ---- heatmap -------------------------------------------------------------------------------------
 
 struct HeatCell {
-  std::string text;  // main value ("391.9"), or a status ("skip", "FAIL"), or "" (empty cell)
-  std::string sub;   // second line ("82%"), may be empty
+  std::string text;                // main value ("391.9"), or a status ("skip", "FAIL"), or "" (empty cell)
+  std::string sub;                 // second line ("82%"), may be empty
   std::optional<double> fraction;  // colors the cell; none: neutral gray
   std::string tooltip;
   bool diagonal = false;  // a GPU with itself: drawn hatched-gray, no text
@@ -129,9 +129,9 @@ struct HeatmapMatrix {
 // ---- grouped bar chart ---------------------------------------------------------------------------
 
 struct Bar {
-  double value = 0;   // in the y axis' unit
-  std::string text;   // value label above the bar ("55.0")
-  std::string sub;    // second label ("87%"), may be empty
+  double value = 0;  // in the y axis' unit
+  std::string text;  // value label above the bar ("55.0")
+  std::string sub;   // second label ("87%"), may be empty
   std::string tooltip;
 };
 

@@ -12,8 +12,8 @@
 namespace gx {
 namespace {
 
-Transfer peer_transfer(Context& ctx, int src, int dst, int receive_slot, std::size_t bytes,
-                       int stream_index, Engine engine) {
+Transfer peer_transfer(Context& ctx, int src, int dst, int receive_slot, std::size_t bytes, int stream_index,
+                       Engine engine) {
   Transfer t;
   t.name = fmt::format("{}->{}", src, dst);
   t.src = ctx.device_region(src, slot::send, bytes);
@@ -52,10 +52,8 @@ Record run_async(Context& ctx, const Case& c) {
       for (int src : c.devices) {
         for (int dst : c.devices) {
           if (src == dst) continue;
-          set.transfers.push_back(peer_transfer(ctx, src, dst,
-                                                slot::receive + index_among_others(c.devices, dst, src),
-                                                c.bytes, index_among_others(c.devices, src, dst),
-                                                Engine::copy_peer));
+          set.transfers.push_back(peer_transfer(ctx, src, dst, slot::receive + index_among_others(c.devices, dst, src),
+                                                c.bytes, index_among_others(c.devices, src, dst), Engine::copy_peer));
         }
       }
       break;
@@ -94,8 +92,7 @@ Record run_async(Context& ctx, const Case& c) {
       const int hub = c.devices.front();
       for (int src : c.devices) {
         if (src == hub) continue;
-        set.transfers.push_back(peer_transfer(ctx, src, hub,
-                                              slot::receive + index_among_others(c.devices, hub, src),
+        set.transfers.push_back(peer_transfer(ctx, src, hub, slot::receive + index_among_others(c.devices, hub, src),
                                               c.bytes, 0, Engine::copy_peer));
       }
       break;
@@ -118,8 +115,7 @@ Record run_async(Context& ctx, const Case& c) {
       }
       break;
     }
-    default:
-      throw std::logic_error("run_async: not an async method");
+    default: throw std::logic_error("run_async: not an async method");
   }
   return run_transfer_set(ctx, c, set);
 }

@@ -19,8 +19,8 @@ GemmPrecision gemm_precision(Method m) {
   }
 }
 
-std::vector<DirectionRate> per_device_rates(const std::vector<int>& devices, const Measurement& m,
-                                            double bytes_per_gpu, double flops_per_gpu) {
+std::vector<DirectionRate> per_device_rates(const std::vector<int>& devices, const Measurement& m, double bytes_per_gpu,
+                                            double flops_per_gpu) {
   std::vector<DirectionRate> out;
   if (devices.size() < 2 || m.stream_seconds_per_op.size() != devices.size()) return out;
   for (std::size_t i = 0; i < devices.size(); ++i) {

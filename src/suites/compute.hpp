@@ -17,8 +17,7 @@ namespace gx {
 
 // One DirectionRate per stream ("GPU 2") from each stream's own busy window, for cases that ran
 // on several GPUs at once; bytes and FLOP are per GPU per op.
-[[nodiscard]] std::vector<DirectionRate> per_device_rates(const std::vector<int>& devices,
-                                                          const Measurement& m, double bytes_per_gpu,
-                                                          double flops_per_gpu);
+[[nodiscard]] std::vector<DirectionRate> per_device_rates(const std::vector<int>& devices, const Measurement& m,
+                                                          double bytes_per_gpu, double flops_per_gpu);
 
 }  // namespace gx

@@ -6,8 +6,7 @@
 
 namespace gx {
 
-Context::Context(const SystemInfo& system, RunSettings settings)
-    : system_(system), settings_(std::move(settings)) {
+Context::Context(const SystemInfo& system, RunSettings settings) : system_(system), settings_(std::move(settings)) {
   if (settings_.telemetry) settings_.measure.windows = &window_relay_;
 }
 
@@ -71,8 +70,8 @@ Gemm& Context::gemm(int device, GemmPrecision precision, std::int64_t n, const S
   GemmSlot& slot = gemms_[device];
   if (!slot.gemm || slot.precision != precision || slot.n != n) {
     slot.gemm.reset();  // free the old matrices before allocating the new ones
-    slot.gemm = std::make_unique<Gemm>(device, precision, n, next_seed(), stream,
-                                       settings_.measure.timeout_seconds, settings_.gemm_inputs);
+    slot.gemm = std::make_unique<Gemm>(device, precision, n, next_seed(), stream, settings_.measure.timeout_seconds,
+                                       settings_.gemm_inputs);
     slot.precision = precision;
     slot.n = n;
   }

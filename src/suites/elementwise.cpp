@@ -78,16 +78,16 @@ Record run_elementwise(Context& ctx, const Case& c) {
     fill_uniform(t.y, c.dtype, count, seed_y, kLow, kHigh, *streams[i]);
     if (!ctx.settings().verify) continue;
     launch(t, *streams[i]);
-    bad += ctx.verifier(t.device).elementwise_errors(op, c.dtype, t.out, count, seed_x, seed_y, kLow, kHigh,
-                                                     kAlpha, *streams[i], timeout);
+    bad += ctx.verifier(t.device).elementwise_errors(op, c.dtype, t.out, count, seed_x, seed_y, kLow, kHigh, kAlpha,
+                                                     *streams[i], timeout);
   }
   for (const Stream* s : streams) wait_for(*s, timeout);
   record.verified = ctx.settings().verify;
   record.mismatches = bad;
   if (bad != 0) {
     record.status = Status::failed;
-    record.reason = fmt::format("verification failed: {} of {} elements differ from the reference", bad,
-                                count * tensors.size());
+    record.reason =
+        fmt::format("verification failed: {} of {} elements differ from the reference", bad, count * tensors.size());
     return record;
   }
 
@@ -101,11 +101,11 @@ Record run_elementwise(Context& ctx, const Case& c) {
   fill_measurement(record, m, bytes_per_gpu * static_cast<double>(devices.size()));
   record.directions = per_device_rates(devices, m, bytes_per_gpu, 0);
   const ElementwiseConfig& shape = ctx.settings().elementwise;
-  record.implementation = fmt::format("gpuxfer kernel, {} threads x {}, 4 x 16-byte vectors per thread, {} loads/stores",
-                                      shape.threads,
-                                      shape.blocks_per_sm > 0 ? fmt::format("{} blocks per SM, grid-stride", shape.blocks_per_sm)
-                                                              : std::string("one pass over the tensor"),
-                                      shape.streaming ? "streaming" : "default");
+  record.implementation =
+      fmt::format("gpuxfer kernel, {} threads x {}, 4 x 16-byte vectors per thread, {} loads/stores", shape.threads,
+                  shape.blocks_per_sm > 0 ? fmt::format("{} blocks per SM, grid-stride", shape.blocks_per_sm)
+                                          : std::string("one pass over the tensor"),
+                  shape.streaming ? "streaming" : "default");
   record.status = Status::ok;
   return record;
 }

@@ -62,8 +62,7 @@ Record run_host(Context& ctx, const Case& c) {
                                                             : to_host(ctx, device, c.bytes, true, 0));
       }
       break;
-    default:
-      throw std::logic_error("run_host: not a host method");
+    default: throw std::logic_error("run_host: not a host method");
   }
   return run_transfer_set(ctx, c, set);
 }

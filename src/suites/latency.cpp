@@ -23,9 +23,9 @@ Record run_chase(Context& ctx, const Case& c) {
   const std::vector<std::uint64_t> next = chase_cycle(lines, ctx.next_seed());
   const double timeout = ctx.settings().measure.timeout_seconds;
   // Chain in the memory under test; the cursor and the host-visible end index beside the runner.
-  Region memory = c.method == Method::chase_host ? ctx.pinned_region(slot::chase, chain_bytes)
-                                                 : ctx.device_region(c.method == Method::chase_peer ? c.dst : runner,
-                                                                     slot::chase, chain_bytes);
+  Region memory = c.method == Method::chase_host
+                      ? ctx.pinned_region(slot::chase, chain_bytes)
+                      : ctx.device_region(c.method == Method::chase_peer ? c.dst : runner, slot::chase, chain_bytes);
   const Stream& stream = ctx.stream(runner);
   auto* chain = reinterpret_cast<std::uint64_t*>(memory.data);
   if (memory.kind == MemoryKind::pinned) {
@@ -50,8 +50,8 @@ Record run_chase(Context& ctx, const Case& c) {
   }
   auto enqueue_chase = [&] {
     DeviceGuard guard(runner);
-    kernels::launch_pointer_chase(chain, kChaseSteps, reinterpret_cast<std::uint64_t*>(cursor.data),
-                                  result, stream.get());
+    kernels::launch_pointer_chase(chain, kChaseSteps, reinterpret_cast<std::uint64_t*>(cursor.data), result,
+                                  stream.get());
     walk.advance();
   };
 
@@ -129,8 +129,7 @@ Record run_small_copy(Context& ctx, const Case& c) {
       t.stream = &ctx.stream(gpu);
       break;
     }
-    default:
-      throw std::logic_error("run_small_copy: not a small-copy method");
+    default: throw std::logic_error("run_small_copy: not a small-copy method");
   }
   TransferSet set;
   set.transfers.push_back(t);
@@ -143,10 +142,8 @@ Record run_latency(Context& ctx, const Case& c) {
   switch (c.method) {
     case Method::chase_peer:
     case Method::chase_host:
-    case Method::chase_local:
-      return run_chase(ctx, c);
-    default:
-      return run_small_copy(ctx, c);
+    case Method::chase_local: return run_chase(ctx, c);
+    default: return run_small_copy(ctx, c);
   }
 }
 

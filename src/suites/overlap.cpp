@@ -17,7 +17,9 @@ namespace {
 constexpr int kCheckedEntries = 256;
 
 // 0 for a measurement that took no samples (a copy that did not run).
-double median_or_zero(const std::vector<double>& v) { return v.empty() ? 0.0 : median_of(v); }
+double median_or_zero(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : median_of(v);
+}
 
 }  // namespace
 
@@ -74,8 +76,8 @@ Record run_overlap(Context& ctx, const Case& c) {
     accuracy.samples = kCheckedEntries * static_cast<int>(gemms.size());
     compute();
     for (std::size_t i = 0; i < gemms.size(); ++i) {
-      accuracy.max_error = std::max(accuracy.max_error,
-                                    gemms[i]->max_normalized_error(*gemm_streams[i], kCheckedEntries, timeout));
+      accuracy.max_error =
+          std::max(accuracy.max_error, gemms[i]->max_normalized_error(*gemm_streams[i], kCheckedEntries, timeout));
     }
     record.verified = true;
     record.accuracy = accuracy;

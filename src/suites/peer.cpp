@@ -38,8 +38,8 @@ Record run_peer(Context& ctx, const Case& c) {
   t.src = ctx.device_region(c.src, slot::send, c.bytes);
   t.dst = ctx.device_region(c.dst, slot::receive, c.bytes);
   t.bytes = c.bytes;
-  const bool issued_by_source = c.method == Method::ce_write || c.method == Method::sm_push ||
-                                c.method == Method::ce_no_p2p;
+  const bool issued_by_source =
+      c.method == Method::ce_write || c.method == Method::sm_push || c.method == Method::ce_no_p2p;
   t.stream = &ctx.stream(issued_by_source ? c.src : c.dst);
   t.engine = (c.method == Method::sm_push || c.method == Method::sm_pull) ? Engine::sm : Engine::copy_peer;
   TransferSet set;

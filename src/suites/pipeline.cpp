@@ -4,8 +4,8 @@
 
 namespace gx {
 
-StagingPipeline::StagingPipeline(const Region& staging, std::size_t chunk_bytes, int ring_depth,
-                                 const Stream& down, const Stream& up)
+StagingPipeline::StagingPipeline(const Region& staging, std::size_t chunk_bytes, int ring_depth, const Stream& down,
+                                 const Stream& up)
     : staging_(staging), chunk_(chunk_bytes), ring_(ring_depth), down_(down), up_(up) {
   for (int k = 0; k < ring_; ++k) {
     copied_down_.emplace_back(down.device(), false);

@@ -11,8 +11,7 @@ namespace gx {
 class StagingPipeline {
  public:
   // `staging` holds ring_depth chunks; `down` belongs to the source GPU, `up` to the destination.
-  StagingPipeline(const Region& staging, std::size_t chunk_bytes, int ring_depth, const Stream& down,
-                  const Stream& up);
+  StagingPipeline(const Region& staging, std::size_t chunk_bytes, int ring_depth, const Stream& down, const Stream& up);
   // Enqueues one whole copy src -> dst (no waiting). Safe to call repeatedly: a buffer is reused
   // only after the H2D that read it, across calls too.
   void enqueue(unsigned char* dst, const unsigned char* src, std::size_t bytes);

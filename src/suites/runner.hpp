@@ -25,8 +25,8 @@ using ProgressFn = std::function<void(std::size_t done, std::size_t total, const
 // `stop_requested` (may be null) is polled between cases (signals). `registry` maps each suite
 // to its run function: suite_registry() in the product; tests pass their own to inject faults
 // (a kernel that never ends, an illegal address) and check how the run ends.
-[[nodiscard]] RunOutcome run_cases(Context& context, const std::vector<Case>& cases,
-                                   const ProgressFn& progress, const std::atomic<int>* stop_requested,
+[[nodiscard]] RunOutcome run_cases(Context& context, const std::vector<Case>& cases, const ProgressFn& progress,
+                                   const std::atomic<int>* stop_requested,
                                    const std::vector<SuiteEntry>& registry = suite_registry());
 
 }  // namespace gx

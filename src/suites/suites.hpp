@@ -24,9 +24,9 @@ struct SuiteEntry {
 
 // Buffer slots in Context's pools, named so suites do not collide.
 namespace slot {
-inline constexpr int send = 0;      // a GPU's source buffer
-inline constexpr int receive = 1;   // first destination buffer; receive + k for the k-th peer
-inline constexpr int chase = 40;    // pointer-chase chain
+inline constexpr int send = 0;          // a GPU's source buffer
+inline constexpr int receive = 1;       // first destination buffer; receive + k for the k-th peer
+inline constexpr int chase = 40;        // pointer-chase chain
 inline constexpr int host_send = 0;     // pinned/pageable: host source (per GPU: + 2 * gpu)
 inline constexpr int host_receive = 1;  // host destination (per GPU: + 2 * gpu)
 inline constexpr int staging = 100;     // staged copies' pinned ring / bounce buffer

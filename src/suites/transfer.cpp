@@ -16,8 +16,8 @@ int worker_device(const Region& region, const Transfer& t) {
   return region.kind == MemoryKind::device ? region.device : t.stream->device();
 }
 
-void fill(Context& ctx, const Region& r, const Transfer& t, unsigned char* start, std::size_t bytes,
-          std::uint32_t seed, std::size_t offset) {
+void fill(Context& ctx, const Region& r, const Transfer& t, unsigned char* start, std::size_t bytes, std::uint32_t seed,
+          std::size_t offset) {
   if (r.kind == MemoryKind::pageable) {
     fill_pattern_host(start, bytes, seed, offset);
     return;
@@ -26,8 +26,8 @@ void fill(Context& ctx, const Region& r, const Transfer& t, unsigned char* start
   ctx.verifier(device).fill(start, bytes, seed, offset, ctx.stream(device));
 }
 
-std::uint64_t check(Context& ctx, const Region& r, const Transfer& t, const unsigned char* start,
-                    std::size_t bytes, std::uint32_t seed, std::size_t offset) {
+std::uint64_t check(Context& ctx, const Region& r, const Transfer& t, const unsigned char* start, std::size_t bytes,
+                    std::uint32_t seed, std::size_t offset) {
   if (r.kind == MemoryKind::pageable) return count_mismatches_host(start, bytes, seed, offset);
   const int device = worker_device(r, t);
   return ctx.verifier(device).mismatches(start, bytes, seed, offset, ctx.stream(device),
@@ -56,7 +56,8 @@ MeasureSettings settings_for(const Context& ctx, const Case& c, const std::vecto
   if (is_tuning_case(c)) s.samples = std::min(s.samples, 5);
   // Copies issued back to back as an application does: each enqueued while earlier ones run.
   // Behind a gate they would queue up first, and a deep queue costs the copy engine extra time
-  // per small copy: a different measurement (peer_b2b's). The host's issue time per copy is recorded next to the figure.
+  // per small copy: a different measurement (peer_b2b's). The host's issue time per copy is recorded next to the
+  // figure.
   if (c.method == Method::peer_b2b_issued) s.use_gate = false;
   return s;
 }
@@ -69,12 +70,8 @@ void wait_all(const std::vector<const Stream*>& streams, double timeout) {
 
 void enqueue(Context& context, const Transfer& t) {
   switch (t.engine) {
-    case Engine::copy_peer:
-      copy_peer(t.dst.data, t.dst.device, t.src.data, t.src.device, t.bytes, *t.stream);
-      break;
-    case Engine::copy_default:
-      copy_async(t.dst.data, t.src.data, t.bytes, *t.stream);
-      break;
+    case Engine::copy_peer: copy_peer(t.dst.data, t.dst.device, t.src.data, t.src.device, t.bytes, *t.stream); break;
+    case Engine::copy_default: copy_async(t.dst.data, t.src.data, t.bytes, *t.stream); break;
     case Engine::sm: {
       kernels::SmCopyConfig config = context.settings().sm;
       config.share = std::max(1, t.sm_share);
@@ -182,8 +179,9 @@ Record run_transfer_set(Context& ctx, const Case& c, const TransferSet& set) {
     record.implementation = fmt::format(
         "no spin gate: copies issued back to back; the host took {:.2f} µs per cudaMemcpyPeerAsync call, so the "
         "figure is {}",
-        issue * 1e6, issue >= 0.9 * window ? "bound by the host's issue rate (the GPU kept pace)"
-                                           : "bound by the GPU (the host issued faster)");
+        issue * 1e6,
+        issue >= 0.9 * window ? "bound by the host's issue rate (the GPU kept pace)"
+                              : "bound by the GPU (the host issued faster)");
   }
   // Per-direction rates of concurrent cases, from each stream's own busy window.
   if (!m.stream_seconds_per_op.empty() && set.transfers.size() > 1) {

@@ -25,10 +25,9 @@ inline std::string slurp(const std::string& path) {
 // `env` is a prefix like "CUDA_VISIBLE_DEVICES= NO_COLOR=1".
 inline CliResult run_gpuxfer(const std::string& args, const std::string& env = "") {
   static int counter = 0;
-  const std::string base = "/tmp/gpuxfer_cli_test_" + std::to_string(::getpid()) + "_" +
-                           std::to_string(counter++);
-  const std::string command = "env " + env + " " + GPUXFER_BINARY + " " + args + " >" + base +
-                              ".out 2>" + base + ".err </dev/null";
+  const std::string base = "/tmp/gpuxfer_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string command =
+      "env " + env + " " + GPUXFER_BINARY + " " + args + " >" + base + ".out 2>" + base + ".err </dev/null";
   const int status = std::system(command.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -169,8 +169,8 @@ class CliBadInputs : public ::testing::Test {
       problems += std::to_string(count_lines(r.err)) + " line(s) on stderr, expected 1; ";
     }
     if (r.err.find(mention) == std::string::npos) problems += "stderr lacks '" + mention + "'; ";
-    for (const char* crash : {"terminate", "Assertion", "Segmentation", "internal error", "AddressSanitizer",
-                              "runtime error"}) {
+    for (const char* crash :
+         {"terminate", "Assertion", "Segmentation", "internal error", "AddressSanitizer", "runtime error"}) {
       if (r.err.find(crash) != std::string::npos) problems += std::string("stderr has '") + crash + "'; ";
     }
     return problems;
@@ -186,7 +186,8 @@ std::string CliBadInputs::tmp_;
 // flags have none, or "Excludes: ...". A subcommand's help repeats the global options under
 // "Global options:" at its end; they are the top level's, checked there.
 std::vector<std::vector<std::string>> value_flags(const std::string& help) {
-  static const std::regex option(R"(^\s+((?:-[A-Za-z0-9],)*)(--[A-Za-z0-9][A-Za-z0-9-]*)\s+([A-Z][A-Z0-9_:]*)(?=[\s:=]|$))");
+  static const std::regex option(
+      R"(^\s+((?:-[A-Za-z0-9],)*)(--[A-Za-z0-9][A-Za-z0-9-]*)\s+([A-Z][A-Z0-9_:]*)(?=[\s:=]|$))");
   std::vector<std::vector<std::string>> flags;
   std::istringstream in(help);
   for (std::string line; std::getline(in, line);) {

@@ -29,7 +29,9 @@ void expect_usage_error(const std::string& args, const std::string& mention) {
   EXPECT_EQ(r.err.find("terminate"), std::string::npos);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -54,8 +56,7 @@ TEST(CliBasics, VersionNamesBuildAndCuda) {
   EXPECT_NE(r.out.find("built with CUDA 13"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("git "), std::string::npos);
   // Either the driver versions or a plain statement that there is no driver.
-  EXPECT_TRUE(r.out.find("CUDA driver") != std::string::npos ||
-              r.out.find("no NVIDIA driver") != std::string::npos)
+  EXPECT_TRUE(r.out.find("CUDA driver") != std::string::npos || r.out.find("no NVIDIA driver") != std::string::npos)
       << r.out;
 }
 
@@ -87,8 +88,7 @@ TEST(CliBasics, VersionJsonStatesTheFactsOfTheText) {
     EXPECT_EQ(sha.find_first_not_of("0123456789abcdef"), std::string::npos) << sha;
   }
   if (dirty.is_boolean()) {
-    EXPECT_TRUE(contains(text.out, sha + (dirty.get<bool>() ? ", uncommitted changes," : ", clean,")))
-        << text.out;
+    EXPECT_TRUE(contains(text.out, sha + (dirty.get<bool>() ? ", uncommitted changes," : ", clean,"))) << text.out;
   } else {
     ASSERT_TRUE(dirty.is_null()) << dirty;
     EXPECT_TRUE(doc.at("unknown").at("git_dirty").is_string());
@@ -176,8 +176,7 @@ TEST(CliBasics, NoGpuIsExit3WithPlainCause) {
   const auto r = run_gpuxfer("list", "CUDA_VISIBLE_DEVICES=");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
-  EXPECT_TRUE(r.err.find("no NVIDIA driver") != std::string::npos ||
-              r.err.find("no CUDA GPU") != std::string::npos)
+  EXPECT_TRUE(r.err.find("no NVIDIA driver") != std::string::npos || r.err.find("no CUDA GPU") != std::string::npos)
       << r.err;
   EXPECT_EQ(r.out, "");
 }

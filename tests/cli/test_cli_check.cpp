@@ -21,7 +21,9 @@ namespace {
 std::string runs_file(const std::string& name) {
   return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name;
 }
-std::string data_file(const std::string& name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name; }
+std::string data_file(const std::string& name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name;
+}
 const std::string kFour = runs_file("h200x4-nvswitch-2026-11-26-26b4d5b7/bench-run1.json");
 const std::string kTwo = runs_file("h200x2-nvswitch-2026-11-26-b1ce9020/bench.json");
 
@@ -240,8 +242,10 @@ TEST(CliCheck, JunitAndPrometheusFiles) {
   const std::string text = slurp(prom);
   EXPECT_NE(text.find("# TYPE gpuxfer_peer_bandwidth_bytes_per_second gauge"), std::string::npos);
   // Labels: the host, the GPU's index and UUID as the report names them.
-  const std::string host = "{host=\"" + nlohmann::json::parse(slurp(cut))["system"]["hostname"].get<std::string>() + "\"";
-  EXPECT_NE(text.find("gpuxfer_peer_bandwidth_bytes_per_second" + host + ",src=\"2\",src_uuid=\"GPU-"), std::string::npos)
+  const std::string host =
+      "{host=\"" + nlohmann::json::parse(slurp(cut))["system"]["hostname"].get<std::string>() + "\"";
+  EXPECT_NE(text.find("gpuxfer_peer_bandwidth_bytes_per_second" + host + ",src=\"2\",src_uuid=\"GPU-"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("suite=\"peer\",method=\"ce_write\",link=\"NV18\"} 3135"), std::string::npos) << text;
   EXPECT_NE(text.find("gpuxfer_host_bandwidth_bytes_per_second" + host + ",gpu=\"0\",uuid=\"GPU-"), std::string::npos);

@@ -44,7 +44,9 @@ std::string derived(const std::string& name, double time_factor) {
   return path;
 }
 
-nlohmann::json parse_json(const std::string& text) { return nlohmann::json::parse(text); }
+nlohmann::json parse_json(const std::string& text) {
+  return nlohmann::json::parse(text);
+}
 
 void expect_input_error(const std::string& args, const std::string& mention) {
   SCOPED_TRACE(args);
@@ -114,8 +116,7 @@ TEST(CliCompare, TwentyPercentSlowerFailsOnSlower) {
 TEST(CliCompare, SeveralNewReportsAreEachComparedWithBase) {
   const std::string same = derived("same.json", 1.0);
   const std::string slower = derived("slower3.json", 1.25);
-  const auto r =
-      run_gpuxfer("compare " + kTwo + " " + same + " " + slower + " --format json --fail-on slower");
+  const auto r = run_gpuxfer("compare " + kTwo + " " + same + " " + slower + " --format json --fail-on slower");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto doc = parse_json(r.out);
   ASSERT_EQ(doc.at("comparisons").size(), 2u);

@@ -14,8 +14,12 @@ using gx::test::slurp;
 
 namespace {
 
-std::string check_file(const std::string& name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name; }
-std::string nvml_script(const std::string& name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/nvml/" + name; }
+std::string check_file(const std::string& name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name;
+}
+std::string nvml_script(const std::string& name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/nvml/" + name;
+}
 std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_health_" + std::to_string(::getpid()) + "_" + name;
 }
@@ -65,7 +69,8 @@ TEST(CliHealth, FaultsFailAndSettingsWarn) {
 TEST(CliHealth, SmallGrowthAndOtherXidsWarn) {
   const auto r = run_gpuxfer("check " + check_file("health-warnings.json"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* rule : {"xid_critical", "nvlink_errors", "pcie_replay", "power_limit", "app_clocks", "persistence_mode"}) {
+  for (const char* rule :
+       {"xid_critical", "nvlink_errors", "pcie_replay", "power_limit", "app_clocks", "persistence_mode"}) {
     EXPECT_EQ(verdict_of(r.out, rule), "WARN") << rule << "\n" << r.out;
   }
 }
@@ -93,7 +98,8 @@ TEST(CliHealth, JunitAndPrometheusCarryTheHealthFindings) {
   const auto r = run_gpuxfer("check " + check_file("health-faults.json") + " --junit " + junit + " --prom " + prom);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const std::string xml = slurp(junit), text = slurp(prom);
-  EXPECT_NE(xml.find("gpuxfer.check.vm.remap_pending\" name=\"GPU 3 row remapping\">\n      <failure"), std::string::npos)
+  EXPECT_NE(xml.find("gpuxfer.check.vm.remap_pending\" name=\"GPU 3 row remapping\">\n      <failure"),
+            std::string::npos)
       << xml;
   EXPECT_NE(xml.find("type=\"WARN\""), std::string::npos);
   const std::string gpu = "host=\"vm\",gpu=\"3\",uuid=\"GPU-1472f18e-8252-1f6c-7439-df6e4164416d\"";
@@ -102,7 +108,8 @@ TEST(CliHealth, JunitAndPrometheusCarryTheHealthFindings) {
   EXPECT_NE(text.find("# TYPE gpuxfer_gpu_ecc_errors_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("gpuxfer_gpu_ecc_errors_total{" + gpu + ",type=\"uncorrected\",counter=\"volatile\"} 2\n"),
             std::string::npos);
-  EXPECT_NE(text.find("gpuxfer_gpu_nvlink_errors_total{" + gpu + ",link=\"0\",counter=\"replay\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("gpuxfer_gpu_nvlink_errors_total{" + gpu + ",link=\"0\",counter=\"replay\"} 5\n"),
+            std::string::npos);
   EXPECT_NE(text.find("gpuxfer_gpu_pcie_replays_total{" + gpu + "} 100\n"), std::string::npos);
   EXPECT_NE(text.find("gpuxfer_gpu_xid_events{" + gpu + ",xid=\"79\"} 1\n"), std::string::npos);
   std::remove(junit.c_str());

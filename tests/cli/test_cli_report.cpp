@@ -22,7 +22,9 @@ std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_report_" + std::to_string(::getpid()) + "_" + name;
 }
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 void expect_html(const std::string& html) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u) << html.substr(0, 200);
@@ -157,9 +159,18 @@ TEST(CliReport, FleetDocumentIsAHeatmap) {
       cell["verdict"] = "outlier";
     }
   }
-  node["findings"].push_back({{"metric", "gemm.gemm_bf16"}, {"entity", "GPU0"}, {"gpu", 0}, {"uuid", nullptr},
-                              {"status", "ok"}, {"reason", nullptr}, {"value", 6.5e14}, {"deviation", -0.12},
-                              {"z", -9.0}, {"cv", 0.01}, {"noisy", false}, {"verdict", "outlier"},
+  node["findings"].push_back({{"metric", "gemm.gemm_bf16"},
+                              {"entity", "GPU0"},
+                              {"gpu", 0},
+                              {"uuid", nullptr},
+                              {"status", "ok"},
+                              {"reason", nullptr},
+                              {"value", 6.5e14},
+                              {"deviation", -0.12},
+                              {"z", -9.0},
+                              {"cv", 0.01},
+                              {"noisy", false},
+                              {"verdict", "outlier"},
                               {"telemetry", "SM 1500 MHz, SW power cap 88 %"}});
   doc["unreadable"].push_back({{"path", "node-x.json"}, {"reason", "truncated <JSON>"}});
   const std::string path = temp_path("fleet.json");

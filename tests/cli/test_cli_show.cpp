@@ -23,7 +23,9 @@ std::string temp_path(const std::string& name) {
   return "/tmp/gpuxfer_cli_show_" + std::to_string(::getpid()) + "_" + name;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -35,8 +37,8 @@ TEST(CliShow, SummaryFirstThenCompactTables) {
   // The summary ends at the first blank line, within one screen.
   const std::string summary = r.out.substr(0, r.out.find("\n\n") + 1);
   EXPECT_LE(count_lines(summary), 50) << summary;
-  for (const char* row : {"peer NV18    ce_write", "host PCIe    h2d_pinned", "latency      peer_b2b", "elementwise  copy",
-                          "gemm         bf16"}) {
+  for (const char* row : {"peer NV18    ce_write", "host PCIe    h2d_pinned", "latency      peer_b2b",
+                          "elementwise  copy", "gemm         bf16"}) {
     EXPECT_NE(summary.find(row), std::string::npos) << row;
   }
   // Compact sweeps: one row per method, µs columns for the latency-bound sizes.
@@ -63,7 +65,8 @@ TEST(CliShow, DetailLevels) {
   EXPECT_EQ(compact.out.rfind(summary.out.substr(0, summary.out.size() - 1), 0), 0u) << "compact starts with it";
   EXPECT_GT(count_lines(full.out), count_lines(compact.out) + 60) << "every elementwise row";
   EXPECT_NE(full.out.find("size     shape        unit  h2d_pinned"), std::string::npos) << "a unit per row";
-  EXPECT_NE(full.out.find("    4 B            1  \u00b5s          2.24"), std::string::npos) << full.out.substr(0, 3000);
+  EXPECT_NE(full.out.find("    4 B            1  \u00b5s          2.24"), std::string::npos)
+      << full.out.substr(0, 3000);
   EXPECT_NE(full.out.find(" 64 KiB      128x128  GB/s        17.3"), std::string::npos);
 }
 
@@ -148,8 +151,8 @@ TEST(CliHelp, GlobalOptionsDefaultsAndGroups) {
     ASSERT_EQ(r.exit_code, 0);
     const auto globals = r.out.find("\nGlobal options:\n");
     ASSERT_NE(globals, std::string::npos) << r.out;
-    for (const char* opt : {"--format FORMAT=table", "-o,--output FILE", "-d,--devices LIST=all", "-q,--quiet",
-                            "-v,--verbose"}) {
+    for (const char* opt :
+         {"--format FORMAT=table", "-o,--output FILE", "-d,--devices LIST=all", "-q,--quiet", "-v,--verbose"}) {
       EXPECT_NE(r.out.find(opt, globals), std::string::npos) << opt;
     }
     EXPECT_EQ(r.out.find("--version", globals), std::string::npos) << "--version only precedes a subcommand";
@@ -157,8 +160,8 @@ TEST(CliHelp, GlobalOptionsDefaultsAndGroups) {
   }
   const auto bench = run_gpuxfer("bench --help");
   std::size_t last = 0;
-  for (const char* group : {"\nWhat to run:\n", "\nHow to sample:\n", "\nKernel shape:\n", "\nOutput:\n",
-                            "\nGlobal options:\n"}) {
+  for (const char* group :
+       {"\nWhat to run:\n", "\nHow to sample:\n", "\nKernel shape:\n", "\nOutput:\n", "\nGlobal options:\n"}) {
     const auto at = bench.out.find(group);
     ASSERT_NE(at, std::string::npos) << group;
     EXPECT_GT(at, last) << group << " in order";

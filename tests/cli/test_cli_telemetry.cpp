@@ -13,7 +13,9 @@ using gx::test::run_gpuxfer;
 
 namespace {
 
-std::string data_file(const std::string& name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name; }
+std::string data_file(const std::string& name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/check/" + name;
+}
 const std::string kCalm = data_file("telemetry-calm.json");
 const std::string kThrottled = data_file("telemetry-throttled.json");
 
@@ -82,7 +84,8 @@ TEST(CliTelemetry, ThrottledGpuWarnsAndItsLowRateSaysWhy) {
 }
 
 TEST(CliTelemetry, ResultWithoutTelemetryAddsNoTelemetryFinding) {
-  const std::string old = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json";
+  const std::string old =
+      std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x4-nvswitch-2026-11-27-1398c7f4/bench-compute.json";
   const auto r = run_gpuxfer("check " + old + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(findings_of(r.out, "throttling").empty());

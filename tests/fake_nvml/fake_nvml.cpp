@@ -69,8 +69,7 @@ State& state() {
   return s;
 }
 
-bool parse_bus_id(const std::string& text, unsigned* domain, unsigned* bus, unsigned* dev,
-                  unsigned* fn) {
+bool parse_bus_id(const std::string& text, unsigned* domain, unsigned* bus, unsigned* dev, unsigned* fn) {
   unsigned d = 0, b = 0, v = 0, f = 0;
   if (std::sscanf(text.c_str(), "%x:%x:%x.%x", &d, &b, &v, &f) == 4) {
     *domain = d, *bus = b, *dev = v, *fn = f;
@@ -126,8 +125,7 @@ double elapsed_ms(const State& s) {
 }
 
 long long epoch_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -303,7 +301,9 @@ const char* ecc_counter_name(nvmlEccCounterType_t type) {
   return type == NVML_VOLATILE_ECC ? "volatile" : "aggregate";
 }
 
-std::string link_key(unsigned link) { return std::to_string(link); }
+std::string link_key(unsigned link) {
+  return std::to_string(link);
+}
 
 // Where a field id is not scripted under "field_values", the value it stands for elsewhere in the
 // script: {path, value type}. Empty path: not known to the fake (NOT_SUPPORTED).
@@ -325,7 +325,8 @@ FieldSource field_source(unsigned id, unsigned scope) {
     case NVML_FI_DEV_MEMORY_TEMP: return {V{"temperature_c", "memory"}, NVML_VALUE_TYPE_UNSIGNED_INT};
     case NVML_FI_DEV_PCIE_REPLAY_COUNTER: return {V{"pcie", "replay_counter"}};
     case NVML_FI_DEV_NVLINK_SPEED_MBPS_COMMON: return {V{"nvlink_common_speed_mbps"}, NVML_VALUE_TYPE_UNSIGNED_INT};
-    case NVML_FI_DEV_NVLINK_GET_SPEED: return {V{"nvlink", link_key(scope), "speed_mbps"}, NVML_VALUE_TYPE_UNSIGNED_INT};
+    case NVML_FI_DEV_NVLINK_GET_SPEED:
+      return {V{"nvlink", link_key(scope), "speed_mbps"}, NVML_VALUE_TYPE_UNSIGNED_INT};
     case NVML_FI_DEV_REMAPPED_COR: return {V{"remapped_rows", "corrected"}, NVML_VALUE_TYPE_UNSIGNED_INT};
     case NVML_FI_DEV_REMAPPED_UNC: return {V{"remapped_rows", "uncorrected"}, NVML_VALUE_TYPE_UNSIGNED_INT};
     case NVML_FI_DEV_REMAPPED_PENDING: return {V{"remapped_rows", "pending"}, NVML_VALUE_TYPE_UNSIGNED_INT};
@@ -333,10 +334,8 @@ FieldSource field_source(unsigned id, unsigned scope) {
     case NVML_FI_DEV_GET_GPU_RECOVERY_ACTION: return {V{"recovery_action"}, NVML_VALUE_TYPE_UNSIGNED_INT};
     case NVML_FI_DEV_CLOCKS_EVENT_REASON_SW_POWER_CAP: return {V{"clocks_event_reason_ns", "sw_power_cap"}};
     case NVML_FI_DEV_CLOCKS_EVENT_REASON_SYNC_BOOST: return {V{"clocks_event_reason_ns", "sync_boost"}};
-    case NVML_FI_DEV_CLOCKS_EVENT_REASON_SW_THERM_SLOWDOWN:
-      return {V{"clocks_event_reason_ns", "sw_thermal_slowdown"}};
-    case NVML_FI_DEV_CLOCKS_EVENT_REASON_HW_THERM_SLOWDOWN:
-      return {V{"clocks_event_reason_ns", "hw_thermal_slowdown"}};
+    case NVML_FI_DEV_CLOCKS_EVENT_REASON_SW_THERM_SLOWDOWN: return {V{"clocks_event_reason_ns", "sw_thermal_slowdown"}};
+    case NVML_FI_DEV_CLOCKS_EVENT_REASON_HW_THERM_SLOWDOWN: return {V{"clocks_event_reason_ns", "hw_thermal_slowdown"}};
     case NVML_FI_DEV_CLOCKS_EVENT_REASON_HW_POWER_BRAKE_SLOWDOWN:
       return {V{"clocks_event_reason_ns", "hw_power_brake_slowdown"}};
     default: return {};
@@ -376,12 +375,11 @@ extern "C" __attribute__((visibility("hidden"))) void* gx_fake_nvml_resolve(cons
   return s.omitted.count(name) != 0 ? nullptr : impl;
 }
 
-#define FAKE(name)                                                                              \
-  static decltype(::name) impl_##name;                                                          \
-  extern "C" __attribute__((visibility("hidden"))) decltype(&::name) resolve_##name() {         \
-    return reinterpret_cast<decltype(&::name)>(                                                 \
-        gx_fake_nvml_resolve(#name, reinterpret_cast<void*>(&impl_##name)));                    \
-  }                                                                                             \
+#define FAKE(name)                                                                                                  \
+  static decltype(::name) impl_##name;                                                                              \
+  extern "C" __attribute__((visibility("hidden"))) decltype(&::name) resolve_##name() {                             \
+    return reinterpret_cast<decltype(&::name)>(gx_fake_nvml_resolve(#name, reinterpret_cast<void*>(&impl_##name))); \
+  }                                                                                                                 \
   extern "C" decltype(::name) name __attribute__((ifunc("resolve_" #name), visibility("default")));
 
 #define LOCK std::lock_guard<std::mutex> lock(g_mutex)
@@ -525,34 +523,39 @@ static nvmlReturn_t impl_nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid, unsi
 FAKE(nvmlDeviceGetMaxClockInfo)
 static nvmlReturn_t impl_nvmlDeviceGetMaxClockInfo(nvmlDevice_t device, nvmlClockType_t type, unsigned* clock) {
   LOCK;
-  return number(begin("nvmlDeviceGetMaxClockInfo", device, clock_name(type)), {"clocks_mhz", clock_name(type), "max"}, clock);
+  return number(begin("nvmlDeviceGetMaxClockInfo", device, clock_name(type)), {"clocks_mhz", clock_name(type), "max"},
+                clock);
 }
 
 FAKE(nvmlDeviceGetClockInfo)
 static nvmlReturn_t impl_nvmlDeviceGetClockInfo(nvmlDevice_t device, nvmlClockType_t type, unsigned* clock) {
   LOCK;
-  return number(begin("nvmlDeviceGetClockInfo", device, clock_name(type)), {"clocks_mhz", clock_name(type), "current"}, clock);
+  return number(begin("nvmlDeviceGetClockInfo", device, clock_name(type)), {"clocks_mhz", clock_name(type), "current"},
+                clock);
 }
 
 FAKE(nvmlDeviceGetApplicationsClock)
 static nvmlReturn_t impl_nvmlDeviceGetApplicationsClock(nvmlDevice_t device, nvmlClockType_t type, unsigned* clock) {
   LOCK;
-  return number(begin("nvmlDeviceGetApplicationsClock", device, clock_name(type)), {"clocks_mhz", clock_name(type), "app"}, clock);
+  return number(begin("nvmlDeviceGetApplicationsClock", device, clock_name(type)),
+                {"clocks_mhz", clock_name(type), "app"}, clock);
 }
 
 FAKE(nvmlDeviceGetDefaultApplicationsClock)
-static nvmlReturn_t impl_nvmlDeviceGetDefaultApplicationsClock(nvmlDevice_t device, nvmlClockType_t type, unsigned* clock) {
+static nvmlReturn_t impl_nvmlDeviceGetDefaultApplicationsClock(nvmlDevice_t device, nvmlClockType_t type,
+                                                               unsigned* clock) {
   LOCK;
   return number(begin("nvmlDeviceGetDefaultApplicationsClock", device, clock_name(type)),
                 {"clocks_mhz", clock_name(type), "default_app"}, clock);
 }
 
 FAKE(nvmlDeviceGetClock)
-static nvmlReturn_t impl_nvmlDeviceGetClock(nvmlDevice_t device, nvmlClockType_t type, nvmlClockId_t id, unsigned* clock) {
+static nvmlReturn_t impl_nvmlDeviceGetClock(nvmlDevice_t device, nvmlClockType_t type, nvmlClockId_t id,
+                                            unsigned* clock) {
   LOCK;
-  const char* which = id == NVML_CLOCK_ID_CURRENT            ? "current"
-                      : id == NVML_CLOCK_ID_APP_CLOCK_TARGET  ? "app"
-                      : id == NVML_CLOCK_ID_APP_CLOCK_DEFAULT ? "default_app"
+  const char* which = id == NVML_CLOCK_ID_CURRENT              ? "current"
+                      : id == NVML_CLOCK_ID_APP_CLOCK_TARGET   ? "app"
+                      : id == NVML_CLOCK_ID_APP_CLOCK_DEFAULT  ? "default_app"
                       : id == NVML_CLOCK_ID_CUSTOMER_BOOST_MAX ? "boost_max"
                                                                : "none";
   return number(begin("nvmlDeviceGetClock", device, std::string(clock_name(type)) + "/" + which),
@@ -649,12 +652,16 @@ static nvmlReturn_t impl_nvmlDeviceGetSamples(nvmlDevice_t device, nvmlSamplingT
 
 // ---- memory errors ------------------------------------------------------------------------------
 FAKE(nvmlDeviceGetEccMode)
-static nvmlReturn_t impl_nvmlDeviceGetEccMode(nvmlDevice_t device, nvmlEnableState_t* current, nvmlEnableState_t* pending) {
+static nvmlReturn_t impl_nvmlDeviceGetEccMode(nvmlDevice_t device, nvmlEnableState_t* current,
+                                              nvmlEnableState_t* pending) {
   LOCK;
   const Query q = begin("nvmlDeviceGetEccMode", device);
   if (current == nullptr || pending == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   const nvmlReturn_t rc = enable_state(q, {"ecc_mode"}, current);
-  if (rc == NVML_SUCCESS) *pending = q.at({"ecc_mode_pending"}) != nullptr ? (q.at({"ecc_mode_pending"})->get<bool>() ? NVML_FEATURE_ENABLED : NVML_FEATURE_DISABLED) : *current;
+  if (rc == NVML_SUCCESS)
+    *pending = q.at({"ecc_mode_pending"}) != nullptr
+                   ? (q.at({"ecc_mode_pending"})->get<bool>() ? NVML_FEATURE_ENABLED : NVML_FEATURE_DISABLED)
+                   : *current;
   return rc;
 }
 
@@ -672,7 +679,8 @@ static nvmlReturn_t impl_nvmlDeviceGetMemoryErrorCounter(nvmlDevice_t device, nv
                                                          nvmlEccCounterType_t counter, nvmlMemoryLocation_t location,
                                                          unsigned long long* count) {
   LOCK;
-  const std::string sel = std::string(location_name(location)) + "/" + ecc_counter_name(counter) + "/" + ecc_error_name(error);
+  const std::string sel =
+      std::string(location_name(location)) + "/" + ecc_counter_name(counter) + "/" + ecc_error_name(error);
   return number(begin("nvmlDeviceGetMemoryErrorCounter", device, sel),
                 {"memory_errors", location_name(location), ecc_counter_name(counter), ecc_error_name(error)}, count);
 }
@@ -779,8 +787,10 @@ FAKE(nvmlDeviceGetInforomVersion)
 static nvmlReturn_t impl_nvmlDeviceGetInforomVersion(nvmlDevice_t device, nvmlInforomObject_t object, char* version,
                                                      unsigned length) {
   LOCK;
-  const char* name = object == NVML_INFOROM_OEM ? "oem" : object == NVML_INFOROM_ECC ? "ecc"
-                     : object == NVML_INFOROM_POWER ? "power" : "none";
+  const char* name = object == NVML_INFOROM_OEM     ? "oem"
+                     : object == NVML_INFOROM_ECC   ? "ecc"
+                     : object == NVML_INFOROM_POWER ? "power"
+                                                    : "none";
   return text(begin("nvmlDeviceGetInforomVersion", device, name), {"inforom_versions", name}, version, length);
 }
 
@@ -790,7 +800,8 @@ static nvmlReturn_t impl_nvmlDeviceGetNumaNodeId(nvmlDevice_t device, unsigned* 
   return number(begin("nvmlDeviceGetNumaNodeId", device), {"numa_node"}, node);
 }
 
-static nvmlReturn_t bitset(const Query& q, std::initializer_list<std::string> path, unsigned words, unsigned long* set) {
+static nvmlReturn_t bitset(const Query& q, std::initializer_list<std::string> path, unsigned words,
+                           unsigned long* set) {
   if (q.rc != NVML_SUCCESS) return q.rc;
   if (set == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
   const json* list = q.at(path);
@@ -849,13 +860,15 @@ static nvmlReturn_t impl_nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, uns
 FAKE(nvmlDeviceGetNvLinkState)
 static nvmlReturn_t impl_nvmlDeviceGetNvLinkState(nvmlDevice_t device, unsigned link, nvmlEnableState_t* active) {
   LOCK;
-  return enable_state(begin("nvmlDeviceGetNvLinkState", device, link_key(link)), {"nvlink", link_key(link), "active"}, active);
+  return enable_state(begin("nvmlDeviceGetNvLinkState", device, link_key(link)), {"nvlink", link_key(link), "active"},
+                      active);
 }
 
 FAKE(nvmlDeviceGetNvLinkVersion)
 static nvmlReturn_t impl_nvmlDeviceGetNvLinkVersion(nvmlDevice_t device, unsigned link, unsigned* version) {
   LOCK;
-  return number(begin("nvmlDeviceGetNvLinkVersion", device, link_key(link)), {"nvlink", link_key(link), "version"}, version);
+  return number(begin("nvmlDeviceGetNvLinkVersion", device, link_key(link)), {"nvlink", link_key(link), "version"},
+                version);
 }
 
 FAKE(nvmlDeviceGetNvLinkRemotePciInfo_v2)
@@ -885,8 +898,10 @@ static nvmlReturn_t impl_nvmlDeviceGetNvLinkRemoteDeviceType(nvmlDevice_t device
   const json* remote = q.at({"nvlink", link_key(link), "remote_type"});
   if (remote == nullptr || type == nullptr) return NVML_ERROR_NOT_SUPPORTED;
   const std::string r = remote->get<std::string>();
-  *type = r == "gpu" ? NVML_NVLINK_DEVICE_TYPE_GPU : r == "switch" ? NVML_NVLINK_DEVICE_TYPE_SWITCH
-          : r == "ibmnpu" ? NVML_NVLINK_DEVICE_TYPE_IBMNPU : NVML_NVLINK_DEVICE_TYPE_UNKNOWN;
+  *type = r == "gpu"      ? NVML_NVLINK_DEVICE_TYPE_GPU
+          : r == "switch" ? NVML_NVLINK_DEVICE_TYPE_SWITCH
+          : r == "ibmnpu" ? NVML_NVLINK_DEVICE_TYPE_IBMNPU
+                          : NVML_NVLINK_DEVICE_TYPE_UNKNOWN;
   return NVML_SUCCESS;
 }
 

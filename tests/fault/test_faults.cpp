@@ -90,8 +90,7 @@ TEST(Fault, NeverEndingKernelTimesOutAndEndsTheRun) {
   Context ctx(system, settings);
   const int gpu = system.devices.front().index;
   const auto start = std::chrono::steady_clock::now();
-  const RunOutcome outcome =
-      run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(never_ending_case));
+  const RunOutcome outcome = run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(never_ending_case));
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(waited, 5.0) << "the deadline, not the kernel, must end the wait";
   EXPECT_EQ(outcome.exit, ExitCode::watchdog);
@@ -111,14 +110,12 @@ TEST(Fault, StickyErrorEndsTheRunWithTheErrorName) {
   const SystemInfo system = first_gpu();
   Context ctx(system, RunSettings{});
   const int gpu = system.devices.front().index;
-  const RunOutcome outcome =
-      run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(illegal_address_case));
+  const RunOutcome outcome = run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(illegal_address_case));
   EXPECT_EQ(outcome.exit, ExitCode::device_error);
   ASSERT_EQ(outcome.records.size(), 3u);
   EXPECT_EQ(outcome.records[0].status, Status::ok);
   EXPECT_EQ(outcome.records[1].status, Status::error);
-  EXPECT_NE(outcome.records[1].reason.find("cudaErrorIllegalAddress"), std::string::npos)
-      << outcome.records[1].reason;
+  EXPECT_NE(outcome.records[1].reason.find("cudaErrorIllegalAddress"), std::string::npos) << outcome.records[1].reason;
   EXPECT_NE(outcome.message.find("sticky"), std::string::npos);
   EXPECT_EQ(outcome.records[2].status, Status::skipped);
   EXPECT_NE(outcome.records[2].reason.find("not run: a sticky CUDA error"), std::string::npos);
@@ -128,8 +125,7 @@ TEST(Fault, NonStickyErrorFailsOnlyItsCase) {
   const SystemInfo system = first_gpu();
   Context ctx(system, RunSettings{});
   const int gpu = system.devices.front().index;
-  const RunOutcome outcome =
-      run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(invalid_value_case));
+  const RunOutcome outcome = run_cases(ctx, three_cases(gpu), nullptr, nullptr, registry_with(invalid_value_case));
   EXPECT_EQ(outcome.exit, ExitCode::ok);
   ASSERT_EQ(outcome.records.size(), 3u);
   EXPECT_EQ(outcome.records[1].status, Status::error);
@@ -206,8 +202,8 @@ std::string json_path(const std::string& tag) {
 
 // Many short cases on one GPU: a run that is surely still going when the signal comes.
 std::vector<std::string> long_bench(const std::string& json) {
-  return {"bench", "--suites", "elementwise", "--devices", "0", "--samples", "50", "--verbose",
-          "--progress", "never", "--save-json", json, "--format", "json"};
+  return {"bench",     "--suites",   "elementwise", "--devices",   "0",  "--samples", "50",
+          "--verbose", "--progress", "never",       "--save-json", json, "--format",  "json"};
 }
 
 void expect_interrupted_report(const std::string& path, int exit_code) {
@@ -231,10 +227,10 @@ TEST(FaultCli, WatchdogExit5WritesResultsSoFar) {
   // A 5 ms deadline for every GPU wait, and an FP32 GEMM of N = 10000 that takes ~40 ms: the
   // watchdog must end the run.
   const std::string json = json_path("watchdog");
-  const Child child = start({"bench", "--suites", "elementwise,gemm", "--precisions", "fp32", "--devices", "0",
-                             "--sizes", "4KiB", "--shape", "1000x1000", "--timeout", "5ms", "--save-json", json,
-                             "--format", "json", "--progress", "never"},
-                            "watchdog");
+  const Child child = start(
+      {"bench", "--suites", "elementwise,gemm", "--precisions", "fp32", "--devices", "0", "--sizes", "4KiB", "--shape",
+       "1000x1000", "--timeout", "5ms", "--save-json", json, "--format", "json", "--progress", "never"},
+      "watchdog");
   EXPECT_EQ(wait_exit(child, 300), 5) << slurp(child.err_path);
   const std::string err = slurp(child.err_path);
   EXPECT_NE(err.find("timed out"), std::string::npos) << err;
@@ -274,8 +270,8 @@ TEST(FaultCli, SigtermExit143WritesResultsMarkedInterrupted) {
 TEST(FaultCli, SecondSigintExitsAtOnce) {
   const std::string json = json_path("twice");
   // One long case: the first SIGINT waits for it to end, the second must not.
-  const Child child = start({"bench", "--suites", "gemm", "--precisions", "fp32", "--devices", "0", "--samples",
-                             "1000", "--verbose", "--progress", "never", "--save-json", json},
+  const Child child = start({"bench", "--suites", "gemm", "--precisions", "fp32", "--devices", "0", "--samples", "1000",
+                             "--verbose", "--progress", "never", "--save-json", json},
                             "twice");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (slurp(child.err_path).find("[1/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {

@@ -59,9 +59,9 @@ void run(const char* parser, F&& f) {
   }
 }
 
-// GPUs 0-2 as on a 4x H200 (NVSwitch) machine (tests/data/runs/h200x4-nvswitch-2026-11-26-81750e97/list.json); GPU 3 is made
-// up: its UUID shares "GPU-8175" with GPU 0 (so an ambiguous prefix is reachable) and its bus id
-// has a non-zero PCI domain.
+// GPUs 0-2 as on a 4x H200 (NVSwitch) machine (tests/data/runs/h200x4-nvswitch-2026-11-26-81750e97/list.json); GPU 3 is
+// made up: its UUID shares "GPU-8175" with GPU 0 (so an ambiguous prefix is reachable) and its bus id has a non-zero
+// PCI domain.
 const std::vector<gx::DeviceIdentity>& four_gpus() {
   static const std::vector<gx::DeviceIdentity> gpus{
       {0, "GPU-81750e97-43b6-e717-86f3-4f9b29931d71", "0000:00:06.0"},
@@ -96,16 +96,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!sizes.empty(), "parse_sizes", "not empty");
     check(sizes.size() <= gx::kMaxSweepSizes, "parse_sizes", "at most kMaxSweepSizes sizes");
     check(sizes.front() >= 1, "parse_sizes", "every size at least 1 byte");
-    check(std::adjacent_find(sizes.begin(), sizes.end(), [](auto a, auto b) { return a >= b; }) ==
-              sizes.end(),
+    check(std::adjacent_find(sizes.begin(), sizes.end(), [](auto a, auto b) { return a >= b; }) == sizes.end(),
           "parse_sizes", "ascending without duplicates");
   });
 
   run("parse_shape", [&] {
     const gx::Shape shape = gx::parse_shape(text);
     check(!shape.dims.empty() && shape.dims.size() <= 8, "parse_shape", "1 to 8 dimensions");
-    check(std::all_of(shape.dims.begin(), shape.dims.end(), [](auto d) { return d >= 1; }),
-          "parse_shape", "every dimension at least 1");
+    check(std::all_of(shape.dims.begin(), shape.dims.end(), [](auto d) { return d >= 1; }), "parse_shape",
+          "every dimension at least 1");
     check(gx::parse_shape(gx::format_shape(shape)) == shape, "parse_shape", "format_shape reparses");
   });
 
@@ -120,14 +119,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(spec.all == spec.items.empty(), "parse_device_spec", "all exactly when no items");
     run("resolve_devices", [&] {
       const std::vector<int> chosen = gx::resolve_devices(spec, four_gpus());
-      check(spec.all ? chosen.size() == 4 : chosen.size() == spec.items.size(), "resolve_devices",
-            "one GPU per item");
+      check(spec.all ? chosen.size() == 4 : chosen.size() == spec.items.size(), "resolve_devices", "one GPU per item");
       std::vector<int> sorted = chosen;
       std::sort(sorted.begin(), sorted.end());
-      check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "resolve_devices",
-            "no GPU twice");
-      check(std::all_of(chosen.begin(), chosen.end(), [](int i) { return i >= 0 && i < 4; }),
-            "resolve_devices", "ordinals in 0-3");
+      check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "resolve_devices", "no GPU twice");
+      check(std::all_of(chosen.begin(), chosen.end(), [](int i) { return i >= 0 && i < 4; }), "resolve_devices",
+            "ordinals in 0-3");
     });
   });
 
@@ -137,8 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::vector<gx::Suite> suites = gx::parse_suites(text);
     std::vector<gx::Suite> sorted = suites;
     std::sort(sorted.begin(), sorted.end());
-    check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "parse_suites",
-          "no suite twice");
+    check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "parse_suites", "no suite twice");
   });
 
   run("parse_gemm_precisions", [&] {

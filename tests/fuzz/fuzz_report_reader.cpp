@@ -62,13 +62,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Accepted: what gpuxfer writes from it must read back.
   std::string again;
-  run("writing back", true, [&] {
-    again = gx::make_report(report.run, report.system, gx::records_to_json(report.records)).dump();
-  });
+  run("writing back", true,
+      [&] { again = gx::make_report(report.run, report.system, gx::records_to_json(report.records)).dump(); });
   gx::LoadedReport second;
   run("reading back", true, [&] { second = gx::parse_report(again, "roundtrip.json"); });
-  if (second.records.size() != report.records.size() ||
-      second.system.devices.size() != report.system.devices.size() ||
+  if (second.records.size() != report.records.size() || second.system.devices.size() != report.system.devices.size() ||
       second.system.pairs.size() != report.system.pairs.size()) {
     die("round trip", "nothing", "the record, GPU or pair count changed");
   }

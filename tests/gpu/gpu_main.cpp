@@ -9,8 +9,7 @@ int main(int argc, char** argv) {
   int count = 0;
   const cudaError_t rc = cudaGetDeviceCount(&count);
   if (rc != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no usable GPU (%s)\n",
-                rc != cudaSuccess ? cudaGetErrorString(rc) : "no device");
+    std::printf("SKIPPED: no usable GPU (%s)\n", rc != cudaSuccess ? cudaGetErrorString(rc) : "no device");
     return 77;
   }
   return RUN_ALL_TESTS();

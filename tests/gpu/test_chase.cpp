@@ -83,10 +83,13 @@ TEST(Measure, SmallOpsFillTheMinimumSample) {
   Stream stream(0);
   MeasureSettings settings;
   settings.samples = 5;
-  const Measurement m = measure_device(gates, {&stream}, [&] {
-    DeviceGuard guard(0);
-    kernels::launch_sleep(20'000, stream.get());  // 20 µs: about 50 ops per 1 ms sample
-  }, settings);
+  const Measurement m = measure_device(
+      gates, {&stream},
+      [&] {
+        DeviceGuard guard(0);
+        kernels::launch_sleep(20'000, stream.get());  // 20 µs: about 50 ops per 1 ms sample
+      },
+      settings);
   EXPECT_FALSE(m.ops_capped);
   EXPECT_LT(m.ops_per_sample, 256u);
   EXPECT_EQ(m.min_sample_seconds, 1e-3);
@@ -99,10 +102,13 @@ TEST(Measure, OpCapBoundsTinyOpsAndSaysSo) {
   MeasureSettings settings;
   settings.samples = 3;
   settings.min_sample_seconds = 20e-3;  // 256 kernels of ~1 µs cannot fill 20 ms
-  const Measurement m = measure_device(gates, {&stream}, [&] {
-    DeviceGuard guard(0);
-    kernels::launch_sleep(1'000, stream.get());
-  }, settings);
+  const Measurement m = measure_device(
+      gates, {&stream},
+      [&] {
+        DeviceGuard guard(0);
+        kernels::launch_sleep(1'000, stream.get());
+      },
+      settings);
   EXPECT_EQ(m.ops_per_sample, 256u);
   EXPECT_TRUE(m.ops_capped);
 }

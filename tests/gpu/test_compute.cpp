@@ -62,10 +62,7 @@ class ErrorCount {
 // x, y and out buffers with room for offsets of up to 8 elements.
 struct Operands {
   explicit Operands(DType dtype)
-      : elem(dtype_bytes(dtype)),
-        x(0, (kCount + 8) * elem),
-        y(0, (kCount + 8) * elem),
-        out(0, (kCount + 8) * elem) {}
+      : elem(dtype_bytes(dtype)), x(0, (kCount + 8) * elem), y(0, (kCount + 8) * elem), out(0, (kCount + 8) * elem) {}
   std::size_t elem;
   DeviceBuffer x;
   DeviceBuffer y;
@@ -97,7 +94,9 @@ class Elementwise : public ::testing::TestWithParam<ElementwiseParam> {
   }
 };
 
-std::string dtype_name(const ::testing::TestParamInfo<DType>& info) { return std::string(to_string(info.param)); }
+std::string dtype_name(const ::testing::TestParamInfo<DType>& info) {
+  return std::string(to_string(info.param));
+}
 
 std::string elementwise_name(const ::testing::TestParamInfo<ElementwiseParam>& info) {
   return std::string(elementwise_op_name(std::get<0>(info.param))) + "_" +
@@ -106,12 +105,18 @@ std::string elementwise_name(const ::testing::TestParamInfo<ElementwiseParam>& i
 
 }  // namespace
 
-TEST_P(Elementwise, AlignedVectorsAndTailVerify) { EXPECT_EQ(run(0, 0, 0), 0u); }
+TEST_P(Elementwise, AlignedVectorsAndTailVerify) {
+  EXPECT_EQ(run(0, 0, 0), 0u);
+}
 
-TEST_P(Elementwise, EquallyMisalignedPointersPeelAndVerify) { EXPECT_EQ(run(1, 1, 1), 0u); }
+TEST_P(Elementwise, EquallyMisalignedPointersPeelAndVerify) {
+  EXPECT_EQ(run(1, 1, 1), 0u);
+}
 
 // x one element in, y and out two: x's offset within 16 bytes differs from out's in every dtype.
-TEST_P(Elementwise, DifferentlyMisalignedPointersTakeScalarPathAndVerify) { EXPECT_EQ(run(1, 2, 2), 0u); }
+TEST_P(Elementwise, DifferentlyMisalignedPointersTakeScalarPathAndVerify) {
+  EXPECT_EQ(run(1, 2, 2), 0u);
+}
 
 INSTANTIATE_TEST_SUITE_P(AllOpsAndDtypes, Elementwise,
                          ::testing::Combine(::testing::Values(ElementwiseOp::scale, ElementwiseOp::sqrt,
@@ -157,8 +162,7 @@ TEST_P(ElementwiseWrong, WrongOutputsAreCounted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllDtypes, ElementwiseWrong,
-                         ::testing::Values(DType::f32, DType::f16, DType::bf16, DType::f64),
-                         dtype_name);
+                         ::testing::Values(DType::f32, DType::f16, DType::bf16, DType::f64), dtype_name);
 
 TEST(ElementwiseLaunch, PreloadRunsEveryKernel) {
   preload_elementwise(0);
@@ -226,7 +230,8 @@ TEST(GemmPrecisions, BoundsOrderedByPrecision) {
 TEST(GemmAllocation, TooLargeIsOutOfMemoryAndLeavesNoPendingError) {
   Stream stream(0);
   try {
-    Gemm gemm(0, GemmPrecision::fp32, std::int64_t{1} << 20, 1, stream, kTimeout, Gemm::InputRange{});  // 4 TiB per matrix
+    Gemm gemm(0, GemmPrecision::fp32, std::int64_t{1} << 20, 1, stream, kTimeout,
+              Gemm::InputRange{});  // 4 TiB per matrix
     FAIL() << "a 2^20 x 2^20 GEMM was allocated";
   } catch (const CudaError& e) {
     EXPECT_EQ(e.code(), cudaErrorMemoryAllocation) << e.what();

@@ -45,7 +45,8 @@ struct SmiGpu {
 std::map<std::string, SmiGpu> smi_gpus() {
   std::map<std::string, SmiGpu> gpus;
   for (const auto& line : split(run("nvidia-smi --query-gpu=index,name,pci.bus_id,uuid "
-                                    "--format=csv,noheader"), '\n')) {
+                                    "--format=csv,noheader"),
+                                '\n')) {
     const auto f = split(line, ',');
     if (f.size() != 4) continue;
     SmiGpu g{std::stoi(f[0]), f[1], normalize_pci_bus_id(f[2]), f[3]};

@@ -46,10 +46,13 @@ TEST(Measure, SleepKernelOfKnownLengthWithin5Percent) {
   MeasureSettings settings;
   settings.samples = 10;
   const std::uint64_t ns = 2'000'000;  // 2 ms
-  const Measurement m = measure_device(gates, {&stream}, [&] {
-    DeviceGuard guard(0);
-    kernels::launch_sleep(ns, stream.get());
-  }, settings);
+  const Measurement m = measure_device(
+      gates, {&stream},
+      [&] {
+        DeviceGuard guard(0);
+        kernels::launch_sleep(ns, stream.get());
+      },
+      settings);
   ASSERT_EQ(m.seconds_per_op.size(), 10u);
   EXPECT_EQ(m.ops_per_sample, 1u);
   const Summary s = summarize(m.seconds_per_op);
@@ -63,10 +66,13 @@ TEST(Measure, AtLeastMinOpsPerSampleHoweverLongAnOpIs) {
   settings.samples = 3;
   settings.min_ops_per_sample = 3;  // a 2 ms op alone would fill the 1 ms minimum sample
   const std::uint64_t ns = 2'000'000;
-  const Measurement m = measure_device(gates, {&stream}, [&] {
-    DeviceGuard guard(0);
-    kernels::launch_sleep(ns, stream.get());
-  }, settings);
+  const Measurement m = measure_device(
+      gates, {&stream},
+      [&] {
+        DeviceGuard guard(0);
+        kernels::launch_sleep(ns, stream.get());
+      },
+      settings);
   EXPECT_EQ(m.ops_per_sample, 3u);
   EXPECT_NEAR(summarize(m.seconds_per_op).median, 2e-3, 0.05 * 2e-3);  // still per op
 }
@@ -75,11 +81,13 @@ TEST(Measure, HostModeTimesWaits) {
   Stream stream(0);
   MeasureSettings settings;
   settings.samples = 5;
-  const Measurement m = measure_host([&] {
-    DeviceGuard guard(0);
-    kernels::launch_sleep(1'000'000, stream.get());
-    wait_for(stream, 10);
-  }, settings);
+  const Measurement m = measure_host(
+      [&] {
+        DeviceGuard guard(0);
+        kernels::launch_sleep(1'000'000, stream.get());
+        wait_for(stream, 10);
+      },
+      settings);
   EXPECT_EQ(m.mode, TimingMode::host);
   const Summary s = summarize(m.seconds_per_op);
   EXPECT_GT(s.median, 0.95e-3);
@@ -172,8 +180,8 @@ TEST(Suites, EverySuiteRunsAndVerifiesOnTwoGpus) {
   EXPECT_EQ(outcome.exit, ExitCode::ok) << outcome.message;
   std::set<Method> seen;
   for (const Record& r : outcome.records) {
-    SCOPED_TRACE(testing::Message() << to_string(r.test.method) << " " << r.test.src << "->" << r.test.dst
-                                    << " " << r.test.bytes);
+    SCOPED_TRACE(testing::Message() << to_string(r.test.method) << " " << r.test.src << "->" << r.test.dst << " "
+                                    << r.test.bytes);
     EXPECT_EQ(r.status, Status::ok) << r.reason;
     EXPECT_TRUE(r.verified);
     ASSERT_TRUE(r.time.has_value());

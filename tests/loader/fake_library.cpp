@@ -24,5 +24,7 @@ __attribute__((visibility("default"))) int ncclGetVersion(int* version) {
 
 }  // extern "C"
 #else
-extern "C" __attribute__((visibility("default"))) int gx_fake_nothing_useful() { return 0; }
+extern "C" __attribute__((visibility("default"))) int gx_fake_nothing_useful() {
+  return 0;
+}
 #endif

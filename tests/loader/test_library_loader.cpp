@@ -71,7 +71,9 @@ std::vector<std::string> folders_of(const std::vector<gx::SearchPlace>& places) 
   return out;
 }
 
-gx::LibrarySpec test_spec() { return {"cuBLASLt", "libcublasLt.so.13", 13, {"nvidia/cublas/lib", "nvidia/cu13/lib"}}; }
+gx::LibrarySpec test_spec() {
+  return {"cuBLASLt", "libcublasLt.so.13", 13, {"nvidia/cublas/lib", "nvidia/cu13/lib"}};
+}
 
 std::vector<gx::SearchPlace> in_order(const std::vector<fs::path>& folders) {
   std::vector<gx::SearchPlace> places;
@@ -154,9 +156,9 @@ TEST(LoadLibrary, WrongVersionAndMissingEntryPointsAreReasonsAndTheSearchGoesOn)
   dir.place(GX_FAKE_V99, "b", "libcublasLt.so.13");
   dir.place(GX_FAKE_V13, "c", "libcublasLt.so.13");
   dir.place(GX_FAKE_EMPTY, "d", "libcublasLt.so.13");
-  const auto loaded = gx::load_library(test_spec(), in_order({empty, dir.path() / "b", dir.path() / "c", dir.path() / "d",
-                                                             dir.path() / "nowhere"}),
-                                       gx::check_cublaslt);
+  const auto loaded = gx::load_library(
+      test_spec(), in_order({empty, dir.path() / "b", dir.path() / "c", dir.path() / "d", dir.path() / "nowhere"}),
+      gx::check_cublaslt);
   EXPECT_EQ(loaded.handle, nullptr);
   const gx::LibraryStatus& s = loaded.status;
   EXPECT_FALSE(s.found);
@@ -186,12 +188,12 @@ TEST(LoadLibrary, FirstUsableCopyWins) {
   dir.place(GX_FAKE_V13, "two", "libgxfake.so.1");
   const gx::LibrarySpec spec{"fake", "libgxfake.so.1", 0, {}};
   int calls = 0;
-  const auto loaded = gx::load_library(spec, in_order({dir.path() / "one", dir.path() / "two"}),
-                                       [&](void*, std::string& version) {
-                                         ++calls;
-                                         version = "1.2.3";
-                                         return std::string();
-                                       });
+  const auto loaded =
+      gx::load_library(spec, in_order({dir.path() / "one", dir.path() / "two"}), [&](void*, std::string& version) {
+        ++calls;
+        version = "1.2.3";
+        return std::string();
+      });
   ASSERT_NE(loaded.handle, nullptr);
   EXPECT_TRUE(loaded.status.found);
   EXPECT_EQ(loaded.status.path, fs::canonical(first).string());
@@ -257,8 +259,8 @@ TEST(VersionFromCode, MajorMinorPatch) {
 TEST(Binary, VersionJsonReportsTheLibrariesAndTheWrongCopyPassedOver) {
   TempDir dir;
   dir.place(GX_FAKE_V99, "fakes", "libcublasLt.so.13");
-  const std::string command = "GPUXFER_LIBRARY_PATH='" + (dir.path() / "fakes").string() + "' '" GPUXFER_BINARY
-                              "' --version --format json 2>/dev/null";
+  const std::string command = "GPUXFER_LIBRARY_PATH='" + (dir.path() / "fakes").string() +
+                              "' '" GPUXFER_BINARY "' --version --format json 2>/dev/null";
   std::FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;

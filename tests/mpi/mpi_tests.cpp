@@ -30,10 +30,14 @@ namespace gx::dist {
 namespace {
 
 const Communicator* g_world = nullptr;
-const Communicator& world() { return *g_world; }
+const Communicator& world() {
+  return *g_world;
+}
 
 // What rank `rank` of `size` sends: a one-GPU rank report, larger with every rank.
-std::string rank_text(int rank, int size) { return test::one_gpu_rank_report(rank, size, 40 * rank).dump(); }
+std::string rank_text(int rank, int size) {
+  return test::one_gpu_rank_report(rank, size, 40 * rank).dump();
+}
 
 TEST(MpiPlacement, OneHostHoldsEveryRank) {
   const Placement p = compute_placement(world());
@@ -262,7 +266,8 @@ TEST(MpiExchange, PairsSwapValues) {
   if (partner < world().size()) {
     for (int round = 0; round < 50; ++round) {
       EXPECT_DOUBLE_EQ(world().exchange(partner, 1000.0 * me + round), 1000.0 * partner + round);
-      EXPECT_EQ(world().exchange(partner, static_cast<std::uint64_t>(me) << 40), static_cast<std::uint64_t>(partner) << 40);
+      EXPECT_EQ(world().exchange(partner, static_cast<std::uint64_t>(me) << 40), static_cast<std::uint64_t>(partner)
+                                                                                     << 40);
     }
   }
   world().barrier();

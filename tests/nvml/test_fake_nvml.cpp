@@ -83,7 +83,7 @@ TEST(FakeNvml, ScriptedFailuresAndMissingValues) {
   EXPECT_EQ(vbios(b, text, sizeof(text)), NVML_ERROR_NO_PERMISSION);  // global failure
   nvmlEnableState_t mode{};
   auto persistence = fake.fn<decltype(nvmlDeviceGetPersistenceMode)>("nvmlDeviceGetPersistenceMode");
-  EXPECT_EQ(persistence(a, &mode), NVML_ERROR_GPU_IS_LOST);  // this device only
+  EXPECT_EQ(persistence(a, &mode), NVML_ERROR_GPU_IS_LOST);    // this device only
   EXPECT_EQ(persistence(b, &mode), NVML_ERROR_NOT_SUPPORTED);  // not scripted
   auto error_string = fake.fn<decltype(nvmlErrorString)>("nvmlErrorString");
   EXPECT_STREQ(error_string(NVML_ERROR_NOT_SUPPORTED), "Not Supported");
@@ -131,8 +131,9 @@ TEST(FakeNvml, XidEventsReachSetsRegisteredBeforeThem) {
             NVML_SUCCESS);
   nvmlEventSet_t set{};
   ASSERT_EQ(fake.fn<decltype(nvmlEventSetCreate)>("nvmlEventSetCreate")(&set), NVML_SUCCESS);
-  ASSERT_EQ(fake.fn<decltype(nvmlDeviceRegisterEvents)>("nvmlDeviceRegisterEvents")(a, nvmlEventTypeXidCriticalError, set),
-            NVML_SUCCESS);
+  ASSERT_EQ(
+      fake.fn<decltype(nvmlDeviceRegisterEvents)>("nvmlDeviceRegisterEvents")(a, nvmlEventTypeXidCriticalError, set),
+      NVML_SUCCESS);
   auto wait = fake.fn<decltype(nvmlEventSetWait_v2)>("nvmlEventSetWait_v2");
   nvmlEventData_t data{};
   EXPECT_EQ(wait(set, &data, 0), NVML_ERROR_TIMEOUT);  // not yet due

@@ -21,7 +21,8 @@ constexpr const char* kBus = "00000000:18:00.0";
 // merged script, so a long list would make each NVML call, and the polls, slow.)
 std::string power_samples() {
   std::string s = "[";
-  for (int t = 0; t <= 2000; t += 10) s += (t ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mw\": 650000}";
+  for (int t = 0; t <= 2000; t += 10)
+    s += (t ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mw\": 650000}";
   return s + "]";
 }
 
@@ -106,8 +107,8 @@ TEST(TelemetrySampler, SummarizesScriptedClocksReasonsCountersAndPower) {
 TEST(TelemetrySampler, DriverClockSamplesInsideTheWindowGiveTheClock) {
   std::string clocks = "[";
   for (int t = 0; t <= 1000; t += 2) {
-    clocks += (t ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mhz\": " +
-              (t < 20 ? "900" : "1605") + "}";
+    clocks += (t ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) +
+              ", \"mhz\": " + (t < 20 ? "900" : "1605") + "}";
   }
   clocks += "]";
   std::string script = throttling_script();
@@ -129,7 +130,8 @@ TEST(TelemetrySampler, DriverClockSamplesInsideTheWindowGiveTheClock) {
 // script makes available later are never read, and the reason says why.
 TEST(TelemetrySampler, AnEmptyClockRingIsNotAskedAgain) {
   std::string clocks = "[";
-  for (int t = 600; t <= 1400; t += 2) clocks += (t > 600 ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mhz\": 1605}";
+  for (int t = 600; t <= 1400; t += 2)
+    clocks += (t > 600 ? "," : "") + std::string("{\"t_ms\": ") + std::to_string(t) + ", \"mhz\": 1605}";
   clocks += "]";
   std::string script = throttling_script();
   const std::string key = "\"power_samples\": ";

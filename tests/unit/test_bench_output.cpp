@@ -14,7 +14,9 @@ namespace {
 
 const std::string kRuns = std::string(GPUXFER_TEST_DATA_DIR) + "/runs/";
 
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 }  // namespace
 

@@ -81,7 +81,8 @@ const SummaryRow* row_of(const BenchSummary& s, const std::string& path, const s
 }
 
 bool has(const std::vector<std::string>& notes, const std::string& text) {
-  return std::any_of(notes.begin(), notes.end(), [&](const std::string& n) { return n.find(text) != std::string::npos; });
+  return std::any_of(notes.begin(), notes.end(),
+                     [&](const std::string& n) { return n.find(text) != std::string::npos; });
 }
 
 }  // namespace
@@ -91,8 +92,8 @@ TEST(BenchSummary, PairRowsAreTheMedianOverPairsWithTheirRangeAndASlowOutlier) {
       ok(make_case(Method::ce_write, 0, 1, kHeadline), 400.0),
       ok(make_case(Method::ce_write, 1, 0, kHeadline), 420.0),
       ok(make_case(Method::ce_write, 0, 2, kHeadline), 405.0, 0.2),  // noisy
-      ok(make_case(Method::ce_write, 2, 0, kHeadline), 200.0),        // a slow link
-      ok(make_case(Method::ce_write, 0, 1, 4096, false), 1.5),        // sweep sizes are not in the summary
+      ok(make_case(Method::ce_write, 2, 0, kHeadline), 200.0),       // a slow link
+      ok(make_case(Method::ce_write, 0, 1, 4096, false), 1.5),       // sweep sizes are not in the summary
       with_status(make_case(Method::ce_write, 1, 2, kHeadline), Status::failed, "3 mismatches"),
   };
   const BenchSummary s = summarize_bench(records, gpus(3));
@@ -121,9 +122,8 @@ TEST(BenchSummary, PairRowsAreTheMedianOverPairsWithTheirRangeAndASlowOutlier) {
   const Table t = summary_table(s);
   EXPECT_EQ(t.header, (std::vector<std::string>{"path", "method", "size", "over", "median", "min-max", "unit",
                                                 "% theor.", "notes"}));
-  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"peer NV18", "ce_write", "381 MiB", "5 pairs", "402.5",
-                                                 "200.0-420.0", "GB/s", "80%",
-                                                 "slowest GPU2 -> GPU0 0.50x, 1 noisy*, 1 failed"}));
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"peer NV18", "ce_write", "381 MiB", "5 pairs", "402.5", "200.0-420.0",
+                                                 "GB/s", "80%", "slowest GPU2 -> GPU0 0.50x, 1 noisy*, 1 failed"}));
   EXPECT_TRUE(has(t.notes, "* noisy"));
   EXPECT_TRUE(has(t.notes, "slowest: the one record below 90 %"));
 }
@@ -144,14 +144,14 @@ TEST(BenchSummary, OneRowPerPathClassInSuiteOrder) {
   records.push_back(timed(make_case(Method::peer_b2b, 0, 1, 65536, false), 2.8e-6));
   records.push_back(timed(make_case(Method::chase_local, 0, 0, 64ull << 20, false), 147e-9));
   // A suite plan() skipped whole.
-  records.push_back(with_status(make_case(Method::naive, kHost, kHost, kHeadline), Status::skipped,
-                                "needs at least 2 GPUs, have 1"));
+  records.push_back(
+      with_status(make_case(Method::naive, kHost, kHost, kHeadline), Status::skipped, "needs at least 2 GPUs, have 1"));
   const BenchSummary s = summarize_bench(records, gpus(3));
   std::vector<std::string> order;
   for (const auto& r : s.rows) order.push_back(r.path + " " + r.method);
-  EXPECT_EQ(order, (std::vector<std::string>{"peer NV18 ce_write", "peer SYS ce_write", "staged all",
-                                             "host PCIe h2d_pinned", "host all_h2d", "latency peer_b2b",
-                                             "latency chase_local"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"peer NV18 ce_write", "peer SYS ce_write", "staged all", "host PCIe h2d_pinned",
+                                      "host all_h2d", "latency peer_b2b", "latency chase_local"}));
   const SummaryRow* host = row_of(s, "host PCIe", "h2d_pinned");
   ASSERT_NE(host, nullptr);
   EXPECT_EQ(host->over, "2 GPUs");

@@ -125,7 +125,8 @@ TEST(BenchView, BidirFillsBothCells) {
 TEST(BenchView, SweepRowsShowBytesShapesAndTheirUnit) {
   std::vector<Record> records;
   for (std::uint64_t bytes : {std::uint64_t{4}, std::uint64_t{4096}, std::uint64_t{4} << 20, kHeadline}) {
-    records.push_back(ok(make_case(Method::ce_write, 0, 1, bytes, bytes == kHeadline), 1.0 + static_cast<double>(bytes) / 1e9));
+    records.push_back(
+        ok(make_case(Method::ce_write, 0, 1, bytes, bytes == kHeadline), 1.0 + static_cast<double>(bytes) / 1e9));
     records.push_back(ok(make_case(Method::sm_push, 0, 1, bytes, bytes == kHeadline), 2.0));
   }
   records.push_back(ok(make_case(Method::ce_write, 1, 0, kHeadline), 3.0));  // headline only: no sweep table
@@ -176,8 +177,8 @@ TEST(BenchView, CompactSweepSizesKeepTheEndsAndSpreadOnALogScale) {
   std::vector<std::uint64_t> sweep;
   for (std::uint64_t b = 4; b <= (std::uint64_t{1} << 28); b *= 4) sweep.push_back(b);
   sweep.push_back(kHeadline);
-  EXPECT_EQ(compact_sweep_sizes(sweep), (std::vector<std::uint64_t>{4, 64, 1024, 16384, 262144, 1048576, 16777216,
-                                                                     kHeadline}));
+  EXPECT_EQ(compact_sweep_sizes(sweep),
+            (std::vector<std::uint64_t>{4, 64, 1024, 16384, 262144, 1048576, 16777216, kHeadline}));
   EXPECT_EQ(compact_sweep_sizes({1, 2, 3}), (std::vector<std::uint64_t>{1, 2, 3})) << "few sizes: all";
   const auto three = compact_sweep_sizes(sweep, 3);
   EXPECT_EQ(three.front(), 4u);
@@ -253,8 +254,8 @@ TEST(BenchView, HostTuningConcurrentLatencyAndNotRun) {
 
   const Table* conc = find(tables, "async concurrent transfers");
   ASSERT_NE(conc, nullptr);
-  EXPECT_EQ(conc->rows.at(0), (std::vector<std::string>{"scatter_ce", "0 -> 1,2", "381 MiB", "600.0 (120%)",
-                                                         "to 1 300.0, to 2 301.0"}));
+  EXPECT_EQ(conc->rows.at(0),
+            (std::vector<std::string>{"scatter_ce", "0 -> 1,2", "381 MiB", "600.0 (120%)", "to 1 300.0, to 2 301.0"}));
 
   const Table* latency = find(tables, "latency, µs per copy");
   ASSERT_NE(latency, nullptr);

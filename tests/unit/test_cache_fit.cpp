@@ -217,7 +217,7 @@ TEST(CacheFit, ChaseTableMarksTheWorkingSetAndShowsTheWalk) {
   }
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->rows.at(0), (std::vector<std::string>{"chase_local", "GPU0 -> GPU0", "4 MiB L2", "210.0", "210.0",
-                                                      "200000 (12.21 cycles)"}));
+                                                     "200000 (12.21 cycles)"}));
 }
 
 TEST(CacheFit, CheckDoesNotJudgeACacheResidentHeadlineAgainstMemory) {

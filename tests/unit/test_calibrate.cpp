@@ -79,7 +79,12 @@ TEST(Calibrate, MinOpsIsTheStartAndTheFloor) {
 
 TEST(Calibrate, ZeroOrBrokenTimesDoubleUntilTheCap) {
   std::vector<std::uint64_t> asked;
-  const OpsChoice c = calibrate_ops([&](std::uint64_t n) { asked.push_back(n); return 0.0; }, OpsRule{1e-3, 1, 64});
+  const OpsChoice c = calibrate_ops(
+      [&](std::uint64_t n) {
+        asked.push_back(n);
+        return 0.0;
+      },
+      OpsRule{1e-3, 1, 64});
   EXPECT_EQ(asked, (std::vector<std::uint64_t>{1, 2, 4, 8, 16, 32, 64}));
   EXPECT_EQ(c.ops, 64u);
   EXPECT_TRUE(c.capped);

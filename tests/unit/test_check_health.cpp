@@ -175,7 +175,8 @@ TEST(CheckHealth, NvlinkThresholds) {
   const auto findings = check_health({run(before, after)}, HealthCheckSettings{});
   EXPECT_EQ(finding(findings, "nvlink_errors").verdict, CheckVerdict::fail);
   EXPECT_NE(finding(findings, "nvlink_errors").measured.find("link 1"), std::string::npos);
-  after.nvlink = Known<std::vector<NvlinkErrorCounters>>::unknown("NVML: nvmlDeviceGetNvLinkErrorCounter not in this driver");
+  after.nvlink =
+      Known<std::vector<NvlinkErrorCounters>>::unknown("NVML: nvmlDeviceGetNvLinkErrorCounter not in this driver");
   EXPECT_EQ(verdict(run(before, after), "nvlink_errors"), CheckVerdict::info);
   before.nvlink = after.nvlink = std::vector<NvlinkErrorCounters>{};
   EXPECT_EQ(verdict(run(before, after), "nvlink_errors"), CheckVerdict::pass) << "no NVLink: nothing to fail";

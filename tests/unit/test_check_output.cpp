@@ -71,9 +71,11 @@ TEST(CheckJunit, OneTestcasePerFindingFailuresAsFailure) {
   EXPECT_NE(xml.find(fmt::format("skipped=\"{}\"", c.warn)), std::string::npos) << xml;
   EXPECT_NE(xml.find("hostname=\"node&lt;&amp;&gt;\""), std::string::npos);
   EXPECT_NE(xml.find("timestamp=\"2026-11-26T22:16:32Z\""), std::string::npos);
-  EXPECT_NE(xml.find("classname=\"gpuxfer.check.node&lt;&amp;&gt;.peer_outlier\" name=\"0-&gt;1 vs NV18 median\""), std::string::npos)
+  EXPECT_NE(xml.find("classname=\"gpuxfer.check.node&lt;&amp;&gt;.peer_outlier\" name=\"0-&gt;1 vs NV18 median\""),
+            std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("classname=\"gpuxfer.check.node&lt;&amp;&gt;.expect_rule_9\" name=\"a&lt;b x &amp; y\""), std::string::npos);
+  EXPECT_NE(xml.find("classname=\"gpuxfer.check.node&lt;&amp;&gt;.expect_rule_9\" name=\"a&lt;b x &amp; y\""),
+            std::string::npos);
   EXPECT_NE(xml.find("message=\"measured &quot;q&quot;, expected &apos;z&apos;: bad\xEF\xBF\xBD\""), std::string::npos)
       << xml;
   // Nothing unescaped slipped through: every '<' opens a known element.
@@ -82,8 +84,9 @@ TEST(CheckJunit, OneTestcasePerFindingFailuresAsFailure) {
     const bool known =
         tag.rfind("<?xml", 0) == 0 || tag.rfind("<testsuite", 0) == 0 || tag.rfind("</testsuite", 0) == 0 ||
         tag.rfind("<testcase", 0) == 0 || tag.rfind("</testcase", 0) == 0 || tag.rfind("<failure", 0) == 0 ||
-        tag.rfind("</failure", 0) == 0 || tag.rfind("<skipped ", 0) == 0 || tag.rfind("<system-out", 0) == 0 || tag.rfind("</system-out", 0) == 0 ||
-        tag.rfind("<properties", 0) == 0 || tag.rfind("</properties", 0) == 0 || tag.rfind("<property ", 0) == 0;
+        tag.rfind("</failure", 0) == 0 || tag.rfind("<skipped ", 0) == 0 || tag.rfind("<system-out", 0) == 0 ||
+        tag.rfind("</system-out", 0) == 0 || tag.rfind("<properties", 0) == 0 || tag.rfind("</properties", 0) == 0 ||
+        tag.rfind("<property ", 0) == 0;
     EXPECT_TRUE(known) << tag;
   }
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
@@ -109,11 +112,9 @@ TEST(CheckJunit, WarnIsSkippedTimesAreMeasuredAndHostsNameTheClass) {
   const std::string xml = junit_xml(r.findings, r.records, s, run);
   EXPECT_EQ(count(xml, "<skipped message=\"WARN: "), static_cast<std::size_t>(c.warn)) << xml;
   EXPECT_EQ(count(xml, "type=\"WARN\""), static_cast<std::size_t>(c.warn));
-  EXPECT_NE(xml.find("classname=\"gpuxfer.check.gpu01_cluster_local.host_bandwidth\" name=\"GPU 0"),
-            std::string::npos)
+  EXPECT_NE(xml.find("classname=\"gpuxfer.check.gpu01_cluster_local.host_bandwidth\" name=\"GPU 0"), std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("classname=\"gpuxfer.check.gpu02_cluster_local.host_bandwidth\" name=\"GPU 1"),
-            std::string::npos)
+  EXPECT_NE(xml.find("classname=\"gpuxfer.check.gpu02_cluster_local.host_bandwidth\" name=\"GPU 1"), std::string::npos)
       << xml;
   EXPECT_NE(xml.find("time=\"12.500\" hostname=\"gpu01.cluster.local\" timestamp=\"2026-12-03T06:00:00.000Z\""),
             std::string::npos)
@@ -141,7 +142,6 @@ TEST(CheckJunit, ARunThatEndedEarlyIsOneErrorTestcase) {
   EXPECT_NE(xml.find("<testcase classname=\"gpuxfer.check.node7.run\" name=\"bench run\">"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<error message=\"no NVIDIA driver found\" type=\"exit 3\">"), std::string::npos) << xml;
 }
-
 
 namespace {
 
@@ -204,36 +204,41 @@ TEST(CheckPrometheus, EverySeriesIsUniqueAndLabelledByHostGpuAndUuid) {
        {"gpuxfer_up", "gpuxfer_exit_code", "gpuxfer_last_run_timestamp_seconds", "gpuxfer_build_info",
         "gpuxfer_peer_bandwidth_bytes_per_second", "gpuxfer_host_bandwidth_bytes_per_second",
         "gpuxfer_host_aggregate_bandwidth_bytes_per_second", "gpuxfer_memory_bandwidth_bytes_per_second",
-        "gpuxfer_gemm_flops_per_second", "gpuxfer_latency_seconds", "gpuxfer_check_findings",
-        "gpuxfer_check_passed"}) {
+        "gpuxfer_gemm_flops_per_second", "gpuxfer_latency_seconds", "gpuxfer_check_findings", "gpuxfer_check_passed"}) {
     EXPECT_EQ(count(text, std::string("# HELP ") + metric + " "), 1u) << metric;
     EXPECT_EQ(count(text, std::string("# TYPE ") + metric + " gauge\n"), 1u) << metric;
   }
-  EXPECT_NEAR(value_of(text, "gpuxfer_peer_bandwidth_bytes_per_second{host=\"node\",src=\"0\",src_uuid=\"GPU-aaaa\","
-                             "dst=\"1\",dst_host=\"node\",dst_uuid=\"GPU-bbbb\",suite=\"peer\",method=\"ce_write\","
-                             "link=\"NV18\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_peer_bandwidth_bytes_per_second{host=\"node\",src=\"0\",src_uuid=\"GPU-aaaa\","
+                       "dst=\"1\",dst_host=\"node\",dst_uuid=\"GPU-bbbb\",suite=\"peer\",method=\"ce_write\","
+                       "link=\"NV18\"} "),
               390e9, 1.0)
       << text;
   EXPECT_EQ(count(text, "gpuxfer_peer_bandwidth_bytes_per_second{"), 5u);  // 2 pairs x 2 methods + sm_push
   EXPECT_NE(text.find("method=\"sm_push\",link=\"N\\\"V\\\\1\\n8\"}"), std::string::npos) << text;
-  EXPECT_NEAR(value_of(text, "gpuxfer_host_bandwidth_bytes_per_second{host=\"node\",gpu=\"1\",uuid=\"GPU-bbbb\","
-                             "method=\"d2h_pinned\",link=\"PCIe\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_host_bandwidth_bytes_per_second{host=\"node\",gpu=\"1\",uuid=\"GPU-bbbb\","
+                       "method=\"d2h_pinned\",link=\"PCIe\"} "),
               55e9, 1.0)
       << text;
   EXPECT_EQ(text.find("gpu=\"all\""), std::string::npos) << "aggregates are metrics of their own";
-  EXPECT_NEAR(value_of(text, "gpuxfer_host_aggregate_bandwidth_bytes_per_second{host=\"node\",gpus=\"0,1\","
-                             "method=\"all_h2d\",link=\"PCIe\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_host_aggregate_bandwidth_bytes_per_second{host=\"node\",gpus=\"0,1\","
+                       "method=\"all_h2d\",link=\"PCIe\"} "),
               100e9, 1.0);
   EXPECT_EQ(count(text, "gpuxfer_host_aggregate_bandwidth_bytes_per_second{"), 3u);
-  EXPECT_NEAR(value_of(text, "gpuxfer_memory_bandwidth_bytes_per_second{host=\"node\",gpu=\"0\",uuid=\"GPU-aaaa\","
-                             "kernel=\"copy\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_memory_bandwidth_bytes_per_second{host=\"node\",gpu=\"0\",uuid=\"GPU-aaaa\","
+                       "kernel=\"copy\"} "),
               4.1e12, 1e3);
-  EXPECT_NEAR(value_of(text, "gpuxfer_gemm_flops_per_second{host=\"node\",gpu=\"1\",uuid=\"GPU-bbbb\","
-                             "precision=\"bf16\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_gemm_flops_per_second{host=\"node\",gpu=\"1\",uuid=\"GPU-bbbb\","
+                       "precision=\"bf16\"} "),
               2e15 / gemm.time->median, 1e6);
   EXPECT_EQ(count(text, "gpuxfer_latency_seconds{"), 1u);
-  EXPECT_NEAR(value_of(text, "gpuxfer_latency_seconds{host=\"node\",src=\"0\",src_uuid=\"GPU-aaaa\",dst=\"1\","
-                             "dst_host=\"node\",dst_uuid=\"GPU-bbbb\",method=\"peer_b2b\",bytes=\"4\"} "),
+  EXPECT_NEAR(value_of(text,
+                       "gpuxfer_latency_seconds{host=\"node\",src=\"0\",src_uuid=\"GPU-aaaa\",dst=\"1\","
+                       "dst_host=\"node\",dst_uuid=\"GPU-bbbb\",method=\"peer_b2b\",bytes=\"4\"} "),
               2.5e-6, 1e-12);
   EXPECT_EQ(value_of(text, "gpuxfer_up{host=\"node\"} "), 1);
   EXPECT_EQ(value_of(text, "gpuxfer_last_run_timestamp_seconds{host=\"node\"} "), 1764741600.5);
@@ -278,8 +283,8 @@ TEST(HostTime, ParsesTheIso8601ItWrites) {
   const auto now = parse_utc_iso8601(utc_now_iso8601());
   ASSERT_TRUE(now.has_value());
   EXPECT_GT(*now, 1.7e9);
-  for (const char* bad : {"", "2026-12-03", "2026-12-03T06:00:00", "2026-12-03T06:00:00+01:00",
-                          "2026-13-03T06:00:00Z", "2026-12-03T06:00:00.Z", "2026-12-03T06:00:00Zjunk"}) {
+  for (const char* bad : {"", "2026-12-03", "2026-12-03T06:00:00", "2026-12-03T06:00:00+01:00", "2026-13-03T06:00:00Z",
+                          "2026-12-03T06:00:00.Z", "2026-12-03T06:00:00Zjunk"}) {
     EXPECT_FALSE(parse_utc_iso8601(bad).has_value()) << bad;
   }
 }

@@ -181,8 +181,8 @@ TEST(CompareStats, ParseTolerance) {
   EXPECT_DOUBLE_EQ(parse_tolerance("0"), 0);
   EXPECT_DOUBLE_EQ(parse_tolerance("0%"), 0);
   EXPECT_DOUBLE_EQ(parse_tolerance(".1"), 0.1);
-  for (const char* bad : {"", "%", "5", "1", "-5%", "-0.05", "abc", "5%%", "100%", "1e-2", "nan", "inf",
-                          " 5%", "5 %", "0x1", "5..0%"}) {
+  for (const char* bad :
+       {"", "%", "5", "1", "-5%", "-0.05", "abc", "5%%", "100%", "1e-2", "nan", "inf", " 5%", "5 %", "0x1", "5..0%"}) {
     EXPECT_THROW((void)parse_tolerance(bad), UsageError) << bad;
   }
   try {
@@ -259,7 +259,8 @@ TEST(CompareNoise, ClassesFallBackToWiderGroups) {
                 "host/*/bandwidth_bound": {"spread": 0.25, "observations": 6},
                 "*/*/latency_bound": {"spread": 0.08, "observations": 50}}})");
   const NoiseModel m = NoiseModel::from_json(doc, "test");
-  EXPECT_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0, 0).source, "host/h2d_pageable/bandwidth_bound");
+  EXPECT_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0, 0).source,
+            "host/h2d_pageable/bandwidth_bound");
   EXPECT_DOUBLE_EQ(m.spread("host", "h2d_pageable", Regime::bandwidth_bound, 0, 0).spread, 0.2);
   // Too few observations: the suite group.
   EXPECT_EQ(m.spread("host", "d2h_pageable", Regime::bandwidth_bound, 0, 0).source, "host/*/bandwidth_bound");
@@ -290,7 +291,9 @@ TEST(CompareNoise, CvTermScalesWithTheRowsWithinRunCv) {
   EXPECT_DOUBLE_EQ(m.spread("overlap", "h2d_gemm", Regime::bandwidth_bound, std::nan(""), 0).spread, 0.01);
   EXPECT_THROW((void)NoiseModel::from_json(Json::parse(R"({"schema": "gpuxfer.noise",
     "schema_version": {"major": 1, "minor": 1}, "latency_bound_seconds": 5e-5, "default_spread": 0.1,
-    "min_observations": 3, "cv_multiplier": -1, "classes": {}})"), "x"), InputError);
+    "min_observations": 3, "cv_multiplier": -1, "classes": {}})"),
+                                           "x"),
+               InputError);
 }
 
 TEST(CompareNoise, EmbeddedModelIsLearnedFromPairs) {
@@ -328,11 +331,10 @@ TEST(CompareMatching, SameMachineFollowsUuidsNotOrdinals) {
                                           make_record(Method::ce_write, 1, 0, 1 << 20, samples_around(1e-3))};
   SystemInfo swapped = make_system(2, "A");
   std::swap(swapped.devices[0].uuid, swapped.devices[1].uuid);
-  auto new_records =
-      std::vector<Record>{make_record(Method::ce_write, 1, 0, 1 << 20, samples_around(1.25e-3)),
-                          make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1e-3))};
-  const Comparison c = compare_reports(make_report("a", make_system(2, "A"), base_records),
-                                       make_report("b", swapped, new_records));
+  auto new_records = std::vector<Record>{make_record(Method::ce_write, 1, 0, 1 << 20, samples_around(1.25e-3)),
+                                         make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1e-3))};
+  const Comparison c =
+      compare_reports(make_report("a", make_system(2, "A"), base_records), make_report("b", swapped, new_records));
   EXPECT_EQ(c.matching, Matching::exact_pair);
   ASSERT_EQ(c.rows.size(), 2u);
   EXPECT_EQ(c.rows[0].key.src, 0);  // shown with BASE's numbering
@@ -455,10 +457,8 @@ TEST(CompareMatching, LatencyRatioMeansFaster) {
 
 TEST(CompareMatching, NoisyWhenTheSamplesCannotConfirmTheChange) {
   // Medians 10 % apart but samples spread +-40 %: beyond tolerance, not significant.
-  std::vector<Record> base_records{
-      make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1e-3, 6, 0.4))};
-  std::vector<Record> new_records{
-      make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1.1e-3, 6, 0.4))};
+  std::vector<Record> base_records{make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1e-3, 6, 0.4))};
+  std::vector<Record> new_records{make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1.1e-3, 6, 0.4))};
   const Comparison c = compare_reports(make_report("a", make_system(2, "A"), base_records),
                                        make_report("b", make_system(2, "A"), new_records));
   ASSERT_EQ(c.rows.size(), 1u);
@@ -466,8 +466,8 @@ TEST(CompareMatching, NoisyWhenTheSamplesCannotConfirmTheChange) {
   // Fewer than 5 samples a side: no test, so a change is at most noisy.
   std::vector<Record> few_base{make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1e-3, 3))};
   std::vector<Record> few_new{make_record(Method::ce_write, 0, 1, 1 << 20, samples_around(1.5e-3, 3))};
-  const Comparison f = compare_reports(make_report("a", make_system(2, "A"), few_base),
-                                       make_report("b", make_system(2, "A"), few_new));
+  const Comparison f =
+      compare_reports(make_report("a", make_system(2, "A"), few_base), make_report("b", make_system(2, "A"), few_new));
   EXPECT_FALSE(f.rows[0].p_value.has_value());
   EXPECT_EQ(f.rows[0].verdict, CompareVerdict::noisy);
 }
@@ -519,14 +519,12 @@ TEST(CompareMatching, TunedPipelinedMatchesWhateverSettingEachRunChose) {
 }
 
 TEST(CompareMatching, SuiteGeomeanOfRatios) {
-  std::vector<Record> base_records{
-      make_record(Method::ce_write, 0, 1, 4096, samples_around(1e-5)),
-      make_record(Method::ce_write, 0, 1, 8192, samples_around(1e-5)),
-      make_record(Method::h2d_pinned, kHost, 0, 4096, samples_around(1e-5), "PCIe")};
-  std::vector<Record> new_records{
-      make_record(Method::ce_write, 0, 1, 4096, samples_around(0.5e-5)),
-      make_record(Method::ce_write, 0, 1, 8192, samples_around(2e-5)),
-      make_record(Method::h2d_pinned, kHost, 0, 4096, samples_around(1e-5), "PCIe")};
+  std::vector<Record> base_records{make_record(Method::ce_write, 0, 1, 4096, samples_around(1e-5)),
+                                   make_record(Method::ce_write, 0, 1, 8192, samples_around(1e-5)),
+                                   make_record(Method::h2d_pinned, kHost, 0, 4096, samples_around(1e-5), "PCIe")};
+  std::vector<Record> new_records{make_record(Method::ce_write, 0, 1, 4096, samples_around(0.5e-5)),
+                                  make_record(Method::ce_write, 0, 1, 8192, samples_around(2e-5)),
+                                  make_record(Method::h2d_pinned, kHost, 0, 4096, samples_around(1e-5), "PCIe")};
   const Comparison c = compare_reports(make_report("a", make_system(2, "A"), base_records),
                                        make_report("b", make_system(1, "B"), new_records));
   ASSERT_EQ(c.suites.size(), 2u);
@@ -556,7 +554,7 @@ TEST(CompareMatching, RealReportsSameMachineAndAcross) {
   }
   const Comparison again = compare_reports(four, run2);
   EXPECT_EQ(again.matching, Matching::exact_pair);  // both runs on the same 4 GPUs
-  for (const auto& row : again.rows) {  // an A/A pair: no verdict of a change
+  for (const auto& row : again.rows) {              // an A/A pair: no verdict of a change
     EXPECT_NE(row.verdict, CompareVerdict::slower) << row.key.id;
     EXPECT_NE(row.verdict, CompareVerdict::faster) << row.key.id;
   }

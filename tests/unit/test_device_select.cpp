@@ -13,7 +13,9 @@ std::vector<DeviceIdentity> four_gpus() {
           {2, "GPU-deadbeef-0000-0000-0000-000000000000", "0000:3a:00.0"},
           {3, "GPU-cafef00d-0000-0000-0000-000000000000", "0000:5d:00.0"}};
 }
-std::vector<int> pick(const std::string& text) { return resolve_devices(parse_device_spec(text), four_gpus()); }
+std::vector<int> pick(const std::string& text) {
+  return resolve_devices(parse_device_spec(text), four_gpus());
+}
 }  // namespace
 
 TEST(DeviceSelect, AllAndDefault) {
@@ -31,8 +33,8 @@ TEST(DeviceSelect, IndicesUuidsAndBusIdsInGivenOrder) {
 }
 
 TEST(DeviceSelect, SyntaxErrorsAreUsageErrors) {
-  for (const char* bad : {"", " ", "x", "0,,1", ",", "-1", "1.5", "GPU-", "GPU-12", "GPU-zzzz",
-                          "0,0", "1, 1", "0x1", "9999999"}) {
+  for (const char* bad :
+       {"", " ", "x", "0,,1", ",", "-1", "1.5", "GPU-", "GPU-12", "GPU-zzzz", "0,0", "1, 1", "0x1", "9999999"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW((void)parse_device_spec(bad), UsageError);
   }

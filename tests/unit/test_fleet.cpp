@@ -59,7 +59,9 @@ LoadedReport make_node(int index, std::uint32_t seed) {
   return r;
 }
 
-bool touches(const Record& rec, int gpu) { return rec.test.src == gpu || rec.test.dst == gpu; }
+bool touches(const Record& rec, int gpu) {
+  return rec.test.src == gpu || rec.test.dst == gpu;
+}
 
 enum class Fault { none, slow_links, pcie_gen4, throttled, failed };
 
@@ -74,9 +76,8 @@ void inject(LoadedReport& r, Fault fault, int gpu, double size) {
       });
       break;
     case Fault::pcie_gen4:  // the whole node's host links trained at Gen4: host copies at about half
-      scale_times(r, 2.0, [](const Record& rec) {
-        return rec.test.suite == Suite::host || rec.test.suite == Suite::staged;
-      });
+      scale_times(r, 2.0,
+                  [](const Record& rec) { return rec.test.suite == Suite::host || rec.test.suite == Suite::staged; });
       for (DeviceInfo& d : r.system.devices) d.pcie.current_gen = Known<int>(4);
       break;
     case Fault::throttled:  // one GPU's clocks held down: its GEMMs slower
@@ -207,7 +208,8 @@ TEST(Fleet, LatencyIsWorseWhenHigher) {
   scale_times(reports[6], 0.6, [](const Record& rec) { return rec.test.method == Method::h2d_b2b; });
   const FleetResult result = judge_fleet(input_of(reports), FleetSettings{});
   EXPECT_EQ(flagged(result), (std::set<std::string>{"node-1005"}));
-  for (const auto& [metric, entity] : bad_figures(node_named(result, "node-1005"))) EXPECT_EQ(metric, "latency.h2d_b2b");
+  for (const auto& [metric, entity] : bad_figures(node_named(result, "node-1005")))
+    EXPECT_EQ(metric, "latency.h2d_b2b");
 }
 
 TEST(Fleet, ANoisyRecordAloneMakesNoOutlier) {
@@ -230,7 +232,8 @@ TEST(Fleet, ANoisyRecordAloneMakesNoOutlier) {
 TEST(Fleet, RefusesMixedGroupsUnlessAsked) {
   std::vector<LoadedReport> reports;
   for (int i = 0; i < 4; ++i) reports.push_back(make_node(i, 4));
-  LoadedReport two = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x2-nvswitch-2026-11-26-b1ce9020/bench.json");
+  LoadedReport two =
+      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/runs/h200x2-nvswitch-2026-11-26-b1ce9020/bench.json");
   two.system.hostname = "small-node";
   reports.push_back(two);
   EXPECT_THROW((void)judge_fleet(input_of(reports), FleetSettings{}), InputError);
@@ -255,7 +258,8 @@ TEST(Fleet, RandomizedFaultSweepHasHighPrecisionAndRecall) {
       const int i = node(rng);
       const Fault fault = std::array{Fault::slow_links, Fault::pcie_gen4, Fault::throttled, Fault::failed}[kind(rng)];
       // Throttling under ~15 % hides inside the noisier GEMM precisions (bf16, fp16: cv up to 3 %).
-      inject(reports[static_cast<std::size_t>(i)], fault, gpu(rng), fault == Fault::throttled ? size(rng) + 0.07 : size(rng));
+      inject(reports[static_cast<std::size_t>(i)], fault, gpu(rng),
+             fault == Fault::throttled ? size(rng) + 0.07 : size(rng));
       truth.insert(reports[static_cast<std::size_t>(i)].system.hostname);
     }
     const FleetResult result = judge_fleet(input_of(reports), FleetSettings{});
@@ -265,8 +269,8 @@ TEST(Fleet, RandomizedFaultSweepHasHighPrecisionAndRecall) {
   }
   const double precision = tp + fp > 0 ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 1.0;
   const double recall = tp + fn > 0 ? static_cast<double>(tp) / static_cast<double>(tp + fn) : 1.0;
-  std::printf("fleet sweep: %zu true positives, %zu false positives, %zu missed: precision %.3f, recall %.3f\n", tp,
-              fp, fn, precision, recall);
+  std::printf("fleet sweep: %zu true positives, %zu false positives, %zu missed: precision %.3f, recall %.3f\n", tp, fp,
+              fn, precision, recall);
   EXPECT_GE(precision, 0.95);
   EXPECT_GE(recall, 0.95);
 }
@@ -279,9 +283,7 @@ class FleetFiles : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  std::string save(const LoadedReport& r) {
-    return make_report(r.run, r.system, records_to_json(r.records)).dump();
-  }
+  std::string save(const LoadedReport& r) { return make_report(r.run, r.system, records_to_json(r.records)).dump(); }
   std::filesystem::path dir_;
 };
 

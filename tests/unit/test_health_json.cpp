@@ -17,8 +17,8 @@ GpuHealth sample() {
   s.remapped_rows.corrected = std::uint64_t{2};
   s.remapped_rows.pending = true;
   s.remapped_rows.histogram_max = std::uint64_t{640};
-  s.nvlink = std::vector<NvlinkErrorCounters>{{0, std::uint64_t{5}, std::uint64_t{0}, std::uint64_t{7},
-                                               Count::unknown("NVML: Not Supported")}};
+  s.nvlink = std::vector<NvlinkErrorCounters>{
+      {0, std::uint64_t{5}, std::uint64_t{0}, std::uint64_t{7}, Count::unknown("NVML: Not Supported")}};
   s.pcie_replay = std::uint64_t{9};
   s.power_limit_w = 650.0;
   s.recovery_action = 0;

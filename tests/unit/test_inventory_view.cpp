@@ -47,7 +47,8 @@ SystemInfo two_gpus(bool nvml) {
   return s;
 }
 const Table* find(const std::vector<Table>& tables, const std::string& prefix) {
-  for (const auto& t : tables) if (t.title.rfind(prefix, 0) == 0) return &t;
+  for (const auto& t : tables)
+    if (t.title.rfind(prefix, 0) == 0) return &t;
   return nullptr;
 }
 }  // namespace

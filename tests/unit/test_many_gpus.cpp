@@ -49,9 +49,8 @@ BenchOptions default_like() {
 }
 
 std::size_t count(const std::vector<Case>& cases, Method m, bool headline_only = true) {
-  return static_cast<std::size_t>(std::count_if(cases.begin(), cases.end(), [&](const Case& c) {
-    return c.method == m && (!headline_only || c.headline);
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      cases.begin(), cases.end(), [&](const Case& c) { return c.method == m && (!headline_only || c.headline); }));
 }
 
 // A measured record of `bytes` at `gbps`.
@@ -109,8 +108,8 @@ TEST(ManyGpus, MatrixTablesHaveEveryGpuAndSplitToTheTerminal) {
     if (c.method == Method::ce_write && c.headline) records.push_back(measured(c, 391.0 + c.src * 0.1));
   }
   const auto tables = bench_tables(records, system);
-  const auto matrix = std::find_if(tables.begin(), tables.end(),
-                                   [](const Table& t) { return t.title.find("peer ce_write") == 0; });
+  const auto matrix =
+      std::find_if(tables.begin(), tables.end(), [](const Table& t) { return t.title.find("peer ce_write") == 0; });
   ASSERT_NE(matrix, tables.end());
   ASSERT_EQ(matrix->header.size(), static_cast<std::size_t>(n + 1));
   ASSERT_EQ(matrix->rows.size(), static_cast<std::size_t>(n));

@@ -63,7 +63,9 @@ std::vector<RankDocument> inventory_ranks(int hosts, int per_host) {
   return out;
 }
 
-LoadedReport read_back(const Json& doc) { return parse_report(doc.dump(), "merged.json"); }
+LoadedReport read_back(const Json& doc) {
+  return parse_report(doc.dump(), "merged.json");
+}
 
 TEST(Merge, OneGpuPerRankOnTwoHosts) {
   const MergeResult m = merge_rank_reports(one_gpu_ranks(4, 2));

@@ -74,8 +74,7 @@ BenchOptions options(std::vector<Suite> suites = {}) {
 
 std::vector<Case> only(const std::vector<Case>& cases, Method m) {
   std::vector<Case> out;
-  std::copy_if(cases.begin(), cases.end(), std::back_inserter(out),
-               [&](const Case& c) { return c.method == m; });
+  std::copy_if(cases.begin(), cases.end(), std::back_inserter(out), [&](const Case& c) { return c.method == m; });
   return out;
 }
 
@@ -108,7 +107,8 @@ TEST(ParseSuites, ListAllAndErrors) {
   } catch (const UsageError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'nvlink'"), std::string::npos) << what;
-    EXPECT_NE(what.find("peer, staged, host, async, latency, elementwise, gemm, overlap, all"), std::string::npos) << what;
+    EXPECT_NE(what.find("peer, staged, host, async, latency, elementwise, gemm, overlap, all"), std::string::npos)
+        << what;
   }
   EXPECT_THROW((void)parse_suites("peer,peer"), UsageError);
   EXPECT_THROW((void)parse_suites(""), UsageError);
@@ -276,11 +276,9 @@ TEST(Plan, CaseThatDoesNotFitIsKeptAsSkip) {
   const auto cases = plan(options(), s);
   const Case* bidir = find(cases, Method::bidir_ce, 0, 1);
   ASSERT_NE(bidir, nullptr);
-  EXPECT_EQ(bidir->skip_reason.rfind("400 MB needs 800 MB on GPU 1, 512 MB free", 0), 0u)
-      << bidir->skip_reason;
+  EXPECT_EQ(bidir->skip_reason.rfind("400 MB needs 800 MB on GPU 1, 512 MB free", 0), 0u) << bidir->skip_reason;
   const Case* write = find(cases, Method::ce_write, 0, 1);
-  EXPECT_EQ(write->skip_reason.rfind("400 MB needs 400 MB on GPU 1, 512 MB free", 0), 0u)
-      << write->skip_reason;
+  EXPECT_EQ(write->skip_reason.rfind("400 MB needs 400 MB on GPU 1, 512 MB free", 0), 0u) << write->skip_reason;
   EXPECT_TRUE(case_of(cases, Method::ce_write, 0, 1, 4096).skip_reason.empty());
   // Host copies on GPU 0 have room.
   EXPECT_TRUE(case_of(cases, Method::h2d_pinned, kHost, 0).skip_reason.empty());
@@ -375,8 +373,7 @@ TEST(Plan, BestPipelineTuningPicksTheFastestOkRecord) {
     return r;
   };
   EXPECT_FALSE(best_pipeline_tuning({}).has_value());
-  const auto best = best_pipeline_tuning({record(2 * kMiB, 2, 0.1, Status::ok),
-                                          record(8 * kMiB, 3, 0.05, Status::ok),
+  const auto best = best_pipeline_tuning({record(2 * kMiB, 2, 0.1, Status::ok), record(8 * kMiB, 3, 0.05, Status::ok),
                                           record(4 * kMiB, 4, 0.01, Status::failed),
                                           record(0, 0, 0.001, Status::ok)});  // not a tuning case
   // A pipelined case that ran with this run's best setting carries its chunk but is no tuning case.

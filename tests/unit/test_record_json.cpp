@@ -155,7 +155,9 @@ void expect_same(const Record& a, const Record& b) {
 }
 
 // A valid record document to break one field of.
-Json valid() { return record_to_json(measured(Method::ce_write, 0, 1, 4096, {1e-6, 1.2e-6})); }
+Json valid() {
+  return record_to_json(measured(Method::ce_write, 0, 1, 4096, {1e-6, 1.2e-6}));
+}
 
 std::string error_of(const Json& records) {
   try {
@@ -170,8 +172,13 @@ std::string error_of(const Json& records) {
 
 TEST(RecordJson, RoundTripThroughText) {
   const std::vector<Record> records{measured(Method::ce_write, 0, 1, 400000000, {1.01e-3, 0.99e-3, 1.0e-3}),
-                                    skipped(), failed(), latency(), concurrent(), pipelined(),
-                                    capped(), chase()};
+                                    skipped(),
+                                    failed(),
+                                    latency(),
+                                    concurrent(),
+                                    pipelined(),
+                                    capped(),
+                                    chase()};
   const std::string text = records_to_json(records).dump(2);
   const auto back = records_from_json(Json::parse(text));
   ASSERT_EQ(back.size(), records.size());
@@ -240,20 +247,16 @@ TEST(RecordJson, MalformedInputNamesIndexAndField) {
 
   Json bad = valid();
   bad["bytes"] = -5;
-  EXPECT_NE(error_of(Json::array({valid(), bad})).find("records[1].bytes: -5 is negative"),
-            std::string::npos);
+  EXPECT_NE(error_of(Json::array({valid(), bad})).find("records[1].bytes: -5 is negative"), std::string::npos);
   bad = valid();
   bad["method"] = "teleport";
-  EXPECT_NE(error_of(Json::array({bad})).find("records[0].method: unknown value 'teleport'"),
-            std::string::npos);
+  EXPECT_NE(error_of(Json::array({bad})).find("records[0].method: unknown value 'teleport'"), std::string::npos);
   bad = valid();
   bad["measurement"].erase("timing_mode");
-  EXPECT_NE(error_of(Json::array({bad})).find("records[0].measurement.timing_mode: missing"),
-            std::string::npos);
+  EXPECT_NE(error_of(Json::array({bad})).find("records[0].measurement.timing_mode: missing"), std::string::npos);
   bad = valid();
   bad["measurement"]["samples"] = 5;
-  EXPECT_NE(error_of(Json::array({bad})).find("records[0].measurement.samples: says 5"),
-            std::string::npos);
+  EXPECT_NE(error_of(Json::array({bad})).find("records[0].measurement.samples: says 5"), std::string::npos);
   bad = valid();
   bad["suite"] = "host";
   EXPECT_NE(error_of(Json::array({bad})).find("records[0].suite"), std::string::npos);
@@ -271,8 +274,7 @@ TEST(RecordJson, MalformedInputNamesIndexAndField) {
   EXPECT_NE(error_of(Json::array({bad})).find("records[0].streams"), std::string::npos);
   bad = valid();
   bad["directions"] = Json::array({Json{{"name", "0->1"}}});
-  EXPECT_NE(error_of(Json::array({bad})).find("records[0].directions[0].bytes_per_op: missing"),
-            std::string::npos);
+  EXPECT_NE(error_of(Json::array({bad})).find("records[0].directions[0].bytes_per_op: missing"), std::string::npos);
 
   bad = valid();
   bad["status"] = "great";
@@ -280,8 +282,7 @@ TEST(RecordJson, MalformedInputNamesIndexAndField) {
     (void)record_from_json(bad);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("record.status: unknown value 'great'"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("record.status: unknown value 'great'"), std::string::npos) << e.what();
   }
 }
 

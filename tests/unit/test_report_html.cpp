@@ -124,9 +124,12 @@ LoadedReport synthetic_report(const std::string& hostname, const std::string& gp
   for (const std::uint64_t bytes : {std::uint64_t{4096}, std::uint64_t{1} << 20, std::uint64_t{kHeadline}}) {
     const bool headline = bytes == kHeadline;
     const double scale = static_cast<double>(bytes) / static_cast<double>(kHeadline);
-    rep.records.push_back(ok(make_case(Method::ce_write, 0, 1, bytes, headline), 390 * std::min(1.0, 10 * scale + 0.01)));
-    rep.records.push_back(ok(make_case(Method::sm_pull, 0, 1, bytes, headline), 370 * std::min(1.0, 10 * scale + 0.01)));
-    rep.records.push_back(ok(make_case(Method::h2d_pinned, kHost, 0, bytes, headline), 55 * std::min(1.0, 10 * scale + 0.05)));
+    rep.records.push_back(
+        ok(make_case(Method::ce_write, 0, 1, bytes, headline), 390 * std::min(1.0, 10 * scale + 0.01)));
+    rep.records.push_back(
+        ok(make_case(Method::sm_pull, 0, 1, bytes, headline), 370 * std::min(1.0, 10 * scale + 0.01)));
+    rep.records.push_back(
+        ok(make_case(Method::h2d_pinned, kHost, 0, bytes, headline), 55 * std::min(1.0, 10 * scale + 0.05)));
   }
   rep.records.push_back(ok(make_case(Method::ce_write, 1, 0, kHeadline, true), 391));
   Record skipped;
@@ -205,7 +208,8 @@ TEST(ReportAxes, Log2TicksOfAFullSweep) {
             (std::vector<std::string>{"1 KiB", "4 KiB", "16 KiB", "64 KiB", "256 KiB", "1 MiB"}));
   EXPECT_EQ(labels(log2_byte_ticks(4096, 4096)), (std::vector<std::string>{"4 KiB"}));
   const auto ticks = log2_byte_ticks(4, 400e6);
-  EXPECT_TRUE(std::is_sorted(ticks.begin(), ticks.end(), [](const Tick& a, const Tick& b) { return a.value < b.value; }));
+  EXPECT_TRUE(
+      std::is_sorted(ticks.begin(), ticks.end(), [](const Tick& a, const Tick& b) { return a.value < b.value; }));
 }
 
 TEST(ReportAxes, LinearTicksAreNice) {
@@ -221,8 +225,8 @@ TEST(ReportAxes, LinearTicksBetweenFrameARatio) {
   ASSERT_GE(ticks.size(), 3u);
   EXPECT_LE(ticks.front().value, 0.93);
   EXPECT_GE(ticks.back().value, 1.04);
-  EXPECT_EQ(labels(linear_ticks_between(0.93, 1.04)), (std::vector<std::string>{"0.92", "0.94", "0.96", "0.98", "1.00",
-                                                                                 "1.02", "1.04"}));
+  EXPECT_EQ(labels(linear_ticks_between(0.93, 1.04)),
+            (std::vector<std::string>{"0.92", "0.94", "0.96", "0.98", "1.00", "1.02", "1.04"}));
   EXPECT_EQ(labels(linear_ticks_between(0.5, 2.0, 3)), (std::vector<std::string>{"0.5", "1.0", "1.5", "2.0"}));
   EXPECT_GE(linear_ticks_between(1, 1).size(), 2u) << "a flat series still gets a range";
 }
@@ -369,7 +373,8 @@ TEST(ReportSvg, LogAxisBandsAndReferenceLine) {
   Series s{"ce_write", 0, 0, {}};
   const std::vector<double> sizes{4, 4096, 1 << 20, 400e6};
   const std::vector<double> gbps{0.002, 1.7, 206, 390};
-  for (std::size_t i = 0; i < sizes.size(); ++i) s.points.push_back({sizes[i], gbps[i], "", gbps[i] * 0.9, gbps[i] * 1.1});
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    s.points.push_back({sizes[i], gbps[i], "", gbps[i] * 0.9, gbps[i] * 1.1});
   LineChartAxes axes;
   axes.title = "peer";
   axes.y_scale = YScale::log;
@@ -418,9 +423,10 @@ TEST(ReportSvg, EmptyChartsSayNoData) {
 TEST(HtmlReport, HostileTextFromJsonIsEscapedEverywhere) {
   LoadedReport rep = synthetic_report("<script>alert('host')</script>", "GPU <img src=x onerror=1> & \"co\"");
   ReportSource s = source_of(std::move(rep), "<evil>.json");
-  s.check = Json{{"verdict", "FAIL"},
-                 {"rows", Json::array({Json{{"rule", "<script>x</script>"}, {"status", "FAIL"}, {"measured_gbps", 12.5}},
-                                       Json{{"rule", "ok rule"}, {"status", "PASS"}}})}};
+  s.check =
+      Json{{"verdict", "FAIL"},
+           {"rows", Json::array({Json{{"rule", "<script>x</script>"}, {"status", "FAIL"}, {"measured_gbps", 12.5}},
+                                 Json{{"rule", "ok rule"}, {"status", "PASS"}}})}};
   const std::string html = render_html_report({s});
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(html.find("<script"), std::string::npos) << "nothing from JSON becomes markup";
@@ -555,9 +561,8 @@ TEST(HtmlReport, TimeAndRatioCharts) {
   ASSERT_FALSE(times[0].series.empty());
   const double gbps_4k = 390 * (10 * 4096 / 4e8 + 0.01);  // as synthetic_report makes it
   EXPECT_NEAR(times[0].series[0].points[0].y, 4096 / (gbps_4k * 1e9) * 1e6, 1e-9) << "ce_write at 4 KiB, in µs";
-  const bool latency = std::any_of(times.begin(), times.end(), [](const LineChart& c) {
-    return c.axes.title.rfind("latency:", 0) == 0;
-  });
+  const bool latency = std::any_of(times.begin(), times.end(),
+                                   [](const LineChart& c) { return c.axes.title.rfind("latency:", 0) == 0; });
   EXPECT_TRUE(latency) << "the latency suite's copies have a time chart";
 
   EXPECT_TRUE(ratio_charts({a}).empty()) << "one file: nothing to divide by";

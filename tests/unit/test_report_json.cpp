@@ -81,8 +81,7 @@ TEST(ReportJson, SystemRoundTripsExactly) {
 TEST(ReportJson, UnknownIsNullWithReason) {
   const Json j = system_to_json(sample_system());
   EXPECT_TRUE(j["nvml_version"].is_null());
-  EXPECT_NE(j["unknown"]["nvml_version"].get<std::string>().find("NVML not available"),
-            std::string::npos);
+  EXPECT_NE(j["unknown"]["nvml_version"].get<std::string>().find("NVML not available"), std::string::npos);
   const Json& gpu = j["gpus"][0];
   EXPECT_TRUE(gpu["numa_node"].is_null());
   EXPECT_EQ(gpu["unknown"]["numa_node"], "NVML: Not Supported");

@@ -10,7 +10,9 @@
 using namespace gx;
 
 namespace {
-std::string runs_file(const char* name) { return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name; }
+std::string runs_file(const char* name) {
+  return std::string(GPUXFER_TEST_DATA_DIR) + "/runs/" + name;
+}
 void expect_input_error(std::string_view text, const std::string& mention) {
   try {
     (void)parse_report(text, "f.json");
@@ -38,11 +40,16 @@ TEST(ReportLoad, BadInputNamesFileAndProblem) {
   expect_input_error("[]", "not a gpuxfer report");
   expect_input_error("{\"schema\": \"other\"}", "not a gpuxfer report");
   expect_input_error("{\"schema\": \"gpuxfer.report\"}", "schema_version");
-  expect_input_error("{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 2, \"minor\": 0}}", "2.0 is newer");
-  expect_input_error("{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 1, \"minor\": 0}, "
-                     "\"error\": {\"message\": \"no GPU\"}}", "error report");
-  expect_input_error("{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 1, \"minor\": 7}, "
-                     "\"tool\": {}, \"run\": {\"started_utc\": \"x\"}, \"system\": 3, \"records\": []}", "system");
+  expect_input_error("{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 2, \"minor\": 0}}",
+                     "2.0 is newer");
+  expect_input_error(
+      "{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 1, \"minor\": 0}, "
+      "\"error\": {\"message\": \"no GPU\"}}",
+      "error report");
+  expect_input_error(
+      "{\"schema\": \"gpuxfer.report\", \"schema_version\": {\"major\": 1, \"minor\": 7}, "
+      "\"tool\": {}, \"run\": {\"started_utc\": \"x\"}, \"system\": 3, \"records\": []}",
+      "system");
   std::string deep(1000, '[');
   expect_input_error(deep, "nested deeper");
 }
@@ -99,8 +106,7 @@ TEST(ReportLoad, EveryValidFixtureLoadsAndComputeFieldsSurvive) {
 
 // A merged multi-rank document (1.3) reads as an ordinary report with global GPU ids.
 TEST(ReportLoad, MergedMultiRankDocumentLoads) {
-  const LoadedReport merged =
-      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.3-bench-merged.json");
+  const LoadedReport merged = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.3-bench-merged.json");
   EXPECT_EQ(merged.schema_minor, 3);
   EXPECT_EQ(merged.system.devices.size(), 4u);
   EXPECT_EQ(merged.system.devices[3].index, 3);
@@ -111,8 +117,7 @@ TEST(ReportLoad, MergedMultiRankDocumentLoads) {
 // back with their GPUs, per-direction rates (per pair, or per source for the shift schedule)
 // and the theoretical rate of all the links.
 TEST(ReportLoad, AllPairsMethodsLoad) {
-  const LoadedReport doc =
-      load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.5-bench-all-pairs.json");
+  const LoadedReport doc = load_report(std::string(GPUXFER_TEST_DATA_DIR) + "/schema/valid/v1.5-bench-all-pairs.json");
   EXPECT_EQ(doc.schema_minor, 5);
   ASSERT_EQ(doc.records.size(), 3u);
   std::vector<Method> methods;

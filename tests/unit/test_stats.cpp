@@ -32,9 +32,9 @@ TEST(Summarize, ClassicSampleStdev) {
   EXPECT_EQ(s.n, 8u);
   EXPECT_DOUBLE_EQ(s.mean, 5);
   EXPECT_NEAR(s.stdev, 2.138089935299395, kTol);
-  EXPECT_DOUBLE_EQ(s.q1, 4);      // h = 1.75 between 4 and 4
+  EXPECT_DOUBLE_EQ(s.q1, 4);  // h = 1.75 between 4 and 4
   EXPECT_DOUBLE_EQ(s.median, 4.5);
-  EXPECT_DOUBLE_EQ(s.q3, 5.5);    // h = 5.25: 5 + 0.25 * (7 - 5)
+  EXPECT_DOUBLE_EQ(s.q3, 5.5);  // h = 5.25: 5 + 0.25 * (7 - 5)
   EXPECT_NEAR(s.cv, 2.138089935299395 / 5, kTol);
 }
 
@@ -151,7 +151,9 @@ TEST(Summarize, OrderedStatistics) {
   EXPECT_DOUBLE_EQ(s.q3, 7.5);
 }
 
-TEST(Summarize, RejectsEmpty) { EXPECT_THROW((void)summarize({}), std::invalid_argument); }
+TEST(Summarize, RejectsEmpty) {
+  EXPECT_THROW((void)summarize({}), std::invalid_argument);
+}
 
 TEST(Summarize, RejectsNonFinite) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();

@@ -100,8 +100,7 @@ TEST(ParseSizes, RangesNearTheTopDoNotOverflow) {
   EXPECT_EQ(all.back(), kMax);
 
   EXPECT_EQ(parse_sizes("18446744073709551614:18446744073709551615:+1"), (Sizes{kMax - 1, kMax}));
-  EXPECT_EQ(parse_sizes("18446744073709551000:18446744073709551615:+1K"),
-            (Sizes{18446744073709551000u, kMax}));
+  EXPECT_EQ(parse_sizes("18446744073709551000:18446744073709551615:+1K"), (Sizes{18446744073709551000u, kMax}));
   EXPECT_EQ(parse_sizes("8G:18446744073709551615:x18446744073709551615"), (Sizes{8 * kGi, kMax}));
 }
 
@@ -146,8 +145,8 @@ TEST(ParseSizes, RejectsMinAboveMax) {
 }
 
 TEST(ParseSizes, RejectsBadFactor) {
-  for (std::string_view spec : {"1K:4K:x1", "1K:4K:x0", "1K:4K:x", "1K:4K:x1.5", "1K:4K:x-2",
-                                "1K:4K:x2K", "1K:4K:x99999999999999999999"}) {
+  for (std::string_view spec :
+       {"1K:4K:x1", "1K:4K:x0", "1K:4K:x", "1K:4K:x1.5", "1K:4K:x-2", "1K:4K:x2K", "1K:4K:x99999999999999999999"}) {
     expect_bad_spec(spec, "'" + std::string(spec) + "'");
     expect_bad_spec(spec, "integer >= 2");
   }

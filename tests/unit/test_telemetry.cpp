@@ -339,7 +339,8 @@ TEST(TelemetryBriefTest, ExplainsOnlyWhatDiffers) {
 #include "report/html_report.hpp"
 
 TEST(TelemetryHtml, ComputeBarsShowTheMedianSmClockBesideTheRate) {
-  const auto source = report::load_report_source(std::string(GPUXFER_TEST_DATA_DIR) + "/check/telemetry-throttled.json");
+  const auto source =
+      report::load_report_source(std::string(GPUXFER_TEST_DATA_DIR) + "/check/telemetry-throttled.json");
   const std::string html = report::render_html_report({source});
   EXPECT_NE(html.find("1500 MHz"), std::string::npos);
   EXPECT_NE(html.find("1980 MHz"), std::string::npos);

@@ -171,7 +171,7 @@ TEST(ParseSize, RejectsFractionalBytes) {
   expect_bad_size("1.5", "not a whole number of bytes");
   expect_bad_size("1.5B", "not a whole number of bytes");
   expect_bad_size(".5", "not a whole number of bytes");
-  expect_bad_size("0.3K", "not a whole number of bytes");     // 307.2 bytes
+  expect_bad_size("0.3K", "not a whole number of bytes");      // 307.2 bytes
   expect_bad_size("1.0001kB", "not a whole number of bytes");  // 1000.1 bytes
   // Tiny remainders must be rejected too, not rounded away: 1024 + 1.024e-7 bytes.
   expect_bad_size("1.0000000001K", "not a whole number of bytes");
@@ -200,7 +200,9 @@ TEST(ParseShape, Headline) {
 }
 
 TEST(ParseShape, Utf8MultiplicationSign) {
-  EXPECT_EQ(parse_shape("10000\xC3\x97" "10000"), parse_shape("10000x10000"));
+  EXPECT_EQ(parse_shape("10000\xC3\x97"
+                        "10000"),
+            parse_shape("10000x10000"));
   EXPECT_EQ(parse_shape("10000×10000"), parse_shape("10000x10000"));
   EXPECT_EQ(parse_shape("2×3×4").dims, (std::vector<std::uint64_t>{2, 3, 4}));
 }
@@ -218,8 +220,7 @@ TEST(ParseShape, OtherSeparatorsAndRanks) {
 TEST(ParseShape, LargestProduct) {
   EXPECT_EQ(parse_shape("4294967296x4294967295").elements(),
             4294967296ull * 4294967295ull);  // 2^64 - 2^32 fits
-  EXPECT_EQ(parse_shape("18446744073709551615").elements(),
-            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(parse_shape("18446744073709551615").elements(), std::numeric_limits<std::uint64_t>::max());
 }
 
 TEST(ParseShape, RejectsBadShapes) {
@@ -277,8 +278,8 @@ TEST(FormatBytes, DecimalUnits) {
 TEST(FormatBytes, RoundingCarriesIntoTheNextUnit) {
   EXPECT_EQ(format_bytes(999'999), "1.00 MB");  // not "1000 kB"
   EXPECT_EQ(format_bytes(999'499), "999 kB");
-  EXPECT_EQ(format_bytes(9'999), "10.0 kB");    // not "10.00 kB"
-  EXPECT_EQ(format_bytes(99'999), "100 kB");    // not "100.0 kB"
+  EXPECT_EQ(format_bytes(9'999), "10.0 kB");  // not "10.00 kB"
+  EXPECT_EQ(format_bytes(99'999), "100 kB");  // not "100.0 kB"
   EXPECT_EQ(format_bytes(999'999'999), "1.00 GB");
 }
 
@@ -290,7 +291,7 @@ TEST(FormatBytes, BinaryUnits) {
   EXPECT_EQ(format_bytes_binary(400 * kMi), "400 MiB");
   EXPECT_EQ(format_bytes_binary(kGi), "1.00 GiB");
   EXPECT_EQ(format_bytes_binary(400'000'000), "381 MiB");
-  EXPECT_EQ(format_bytes_binary(kMi - 1), "1.00 MiB");  // 1023.999 KiB rounds up a unit
+  EXPECT_EQ(format_bytes_binary(kMi - 1), "1.00 MiB");     // 1023.999 KiB rounds up a unit
   EXPECT_EQ(format_bytes_binary(1000 * kKi), "1000 KiB");  // below 1024: stays in KiB
   EXPECT_EQ(format_bytes_binary(std::numeric_limits<std::uint64_t>::max()), "16.0 EiB");
 }

@@ -84,8 +84,8 @@ std::vector<Peer> exchange_endpoints(const Communicator& world, const Placement&
 }
 
 std::string schedule_text(const CrossRound& round, ScheduleKind kind) {
-  return fmt::format("{} schedule, round {} of {}, {} transfer{} at once", to_string(kind), round.index + 1,
-                     round.of, round.cases.size(), round.cases.size() == 1 ? "" : "s");
+  return fmt::format("{} schedule, round {} of {}, {} transfer{} at once", to_string(kind), round.index + 1, round.of,
+                     round.cases.size(), round.cases.size() == 1 ? "" : "s");
 }
 
 class CrossRun {
@@ -110,12 +110,18 @@ class CrossRun {
 
   void set_peers(std::vector<Peer> peers) { peers_ = std::move(peers); }
 #ifdef GPUXFER_HAVE_NCCL
-  void set_nccl(std::unique_ptr<NcclComm> comm) { nccl_ = std::move(comm); }
+  void set_nccl(std::unique_ptr<NcclComm> comm) {
+    nccl_ = std::move(comm);
+  }
   // Why the NCCL cases are skipped when no communicator could be made everywhere.
-  void set_nccl_unavailable(std::string reason) { nccl_reason_ = std::move(reason); }
+  void set_nccl_unavailable(std::string reason) {
+    nccl_reason_ = std::move(reason);
+  }
 #endif
   // Unmaps every peer buffer; the exporters free theirs only after the final barrier.
-  void close_mappings() { mappings_.clear(); }
+  void close_mappings() {
+    mappings_.clear();
+  }
 #ifdef GPUXFER_HAVE_NCCL
   void close_nccl() {
     if (nccl_ && failed_) nccl_->abort_on_destroy();
@@ -134,10 +140,14 @@ class CrossRun {
     return r;
   }
 
-  [[nodiscard]] bool owns(const CrossCase& cc) const { return cc.src_rank == me_.rank; }
+  [[nodiscard]] bool owns(const CrossCase& cc) const {
+    return cc.src_rank == me_.rank;
+  }
 
  private:
-  [[nodiscard]] const Peer& peer(int rank) const { return peers_.at(static_cast<std::size_t>(rank)); }
+  [[nodiscard]] const Peer& peer(int rank) const {
+    return peers_.at(static_cast<std::size_t>(rank));
+  }
 
   Case make_case(const CrossCase& cc) const {
     Case c;
@@ -179,8 +189,8 @@ class CrossRun {
       return skipped(cc, "CUDA IPC: this rank sees only its own GPU, so it cannot map another rank's memory");
     }
     if (dst.ipc_handle.empty()) {
-      return skipped(cc, "CUDA IPC: rank " + std::to_string(cc.dst_rank) + " could not export its buffer: " +
-                             dst.ipc_error);
+      return skipped(
+          cc, "CUDA IPC: rank " + std::to_string(cc.dst_rank) + " could not export its buffer: " + dst.ipc_error);
     }
     auto it = mappings_.find(cc.dst_rank);
     if (it == mappings_.end()) {
@@ -209,10 +219,10 @@ class CrossRun {
     Record r = run_transfer_set(ctx_, make_case(cc), set);
     r.src_rank = cc.src_rank;
     r.dst_rank = cc.dst_rank;
-    r.implementation = fmt::format(
-        "CUDA IPC: {} of rank {} writing into rank {}'s buffer; {}",
-        cc.method == Method::sm_push ? "copy kernel on the SMs" : "copy engine (cudaMemcpyAsync)", cc.src_rank,
-        cc.dst_rank, schedule_text(round, options_.schedule));
+    r.implementation =
+        fmt::format("CUDA IPC: {} of rank {} writing into rank {}'s buffer; {}",
+                    cc.method == Method::sm_push ? "copy kernel on the SMs" : "copy engine (cudaMemcpyAsync)",
+                    cc.src_rank, cc.dst_rank, schedule_text(round, options_.schedule));
     return r;
   }
 
@@ -264,7 +274,7 @@ class CrossRun {
           bad += v.mismatches(recv.base, kGuardBytes, poison, 0, stream, timeout);
           bad += v.mismatches(recv.data + bytes, kGuardBytes, poison, kGuardBytes + bytes, stream, timeout);
         }
-        bad += world_.exchange(other, bad);  // the owner reports both sides' mismatches
+        bad += world_.exchange(other, bad);                    // the owner reports both sides' mismatches
         if (!record_verification(record, bad)) return record;  // both sides return here alike
       }
       MeasureSettings settings = ctx_.settings().measure;
@@ -276,9 +286,10 @@ class CrossRun {
       const Measurement m = measure_device(ctx_.gates(), {&stream}, enqueue, settings, &sync);
       fill_measurement(record, m, static_cast<double>(bidir ? 2 * bytes : bytes));
       record.status = Status::ok;
-      record.implementation = fmt::format(
-          "NCCL {} {}: {}; {}", nccl_version(), bidir ? "ncclSend+ncclRecv both ways in one group" : "ncclSend/ncclRecv",
-          cc.same_node ? "same host" : "different hosts", schedule_text(round, options_.schedule));
+      record.implementation =
+          fmt::format("NCCL {} {}: {}; {}", nccl_version(),
+                      bidir ? "ncclSend+ncclRecv both ways in one group" : "ncclSend/ncclRecv",
+                      cc.same_node ? "same host" : "different hosts", schedule_text(round, options_.schedule));
     } catch (const Error&) {
       failed_ = true;  // the communicator may have a transfer in flight: abort it, not destroy
       throw;
@@ -392,9 +403,8 @@ CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system,
   const std::vector<CrossRound> plan = plan_cross_rank(endpoints, plan_options);
 
 #ifdef GPUXFER_HAVE_NCCL
-  const bool wants_nccl = std::any_of(plan.begin(), plan.end(), [](const CrossRound& r) {
-    return r.cases.front().transport == CrossTransport::nccl;
-  });
+  const bool wants_nccl = std::any_of(
+      plan.begin(), plan.end(), [](const CrossRound& r) { return r.cases.front().transport == CrossTransport::nccl; });
   if (wants_nccl) {
     const std::string previous = disable_nvls();
     if (!previous.empty() && previous != "0" && me.rank == 0) {
@@ -454,7 +464,7 @@ CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system,
     long long mine = static_cast<long long>(out.exit);
     if (mine == 0 && stop_requested != nullptr && stop_requested->load() != 0) {
       mine = stop_requested->load() == SIGTERM ? static_cast<long long>(ExitCode::interrupted_term)
-                                          : static_cast<long long>(ExitCode::interrupted_int);
+                                               : static_cast<long long>(ExitCode::interrupted_int);
     }
     const long long agreed = world.all_max(mine);
     const auto now = Clock::now();

@@ -60,7 +60,6 @@ struct CrossRankOutcome {
 // null) is polled between rounds; every rank stops at the same round.
 [[nodiscard]] CrossRankOutcome run_cross_rank(Context* context, const SystemInfo* node_system, int device,
                                               const Communicator& world, const Placement& me,
-                                              const CrossRankOptions& options,
-                                              const std::atomic<int>* stop_requested);
+                                              const CrossRankOptions& options, const std::atomic<int>* stop_requested);
 
 }  // namespace gx::dist

@@ -35,7 +35,7 @@ struct NcclApi {
 };
 
 std::string resolve_nccl(void* handle, NcclApi& api) {
-#define GX_NCCL_RESOLVE(name)                                         \
+#define GX_NCCL_RESOLVE(name)                                            \
   api.name = reinterpret_cast<decltype(api.name)>(dlsym(handle, #name)); \
   if (api.name == nullptr) return missing_symbol_reason(#name);
   GX_NCCL_FUNCTIONS(GX_NCCL_RESOLVE)
@@ -68,7 +68,9 @@ const NcclApi& api() {
   return l.api;
 }
 
-ncclComm_t as_comm(void* comm) { return static_cast<ncclComm_t>(comm); }
+ncclComm_t as_comm(void* comm) {
+  return static_cast<ncclComm_t>(comm);
+}
 
 std::string error_text(int code) {
   if (loaded().library.handle == nullptr) return fmt::format("NCCL result {}", code);
@@ -83,7 +85,9 @@ std::string error_text(int code) {
 }  // namespace
 
 LibrarySpec nccl_spec() {
-  return {"NCCL", fmt::format("libnccl.so.{}", NCCL_MAJOR), CUDART_VERSION / 1000,
+  return {"NCCL",
+          fmt::format("libnccl.so.{}", NCCL_MAJOR),
+          CUDART_VERSION / 1000,
           {"nvidia/nccl/lib", fmt::format("nvidia/cu{}/lib", CUDART_VERSION / 1000)}};
 }
 
@@ -101,8 +105,12 @@ std::string check_nccl(void* handle, std::string& version) {
   return resolve_nccl(handle, table);
 }
 
-const LibraryStatus& nccl_library_status() { return loaded().library.status; }
-bool nccl_available() { return loaded().library.handle != nullptr; }
+const LibraryStatus& nccl_library_status() {
+  return loaded().library.status;
+}
+bool nccl_available() {
+  return loaded().library.handle != nullptr;
+}
 
 NcclError::NcclError(int code, const char* expression, const char* file, int line)
     : DeviceError(fmt::format("NCCL error: {} failed: {} at {}:{}", expression, error_text(code), file, line)),
@@ -134,8 +142,8 @@ std::string nccl_unique_id() {
 NcclComm::NcclComm(int device, int ranks, int rank, const std::string& unique_id) : device_(device) {
   ncclUniqueId id{};
   if (unique_id.size() != sizeof id.internal) {
-    throw InputError(fmt::format("NCCL unique id of {} bytes received; an id has {}", unique_id.size(),
-                                 sizeof id.internal));
+    throw InputError(
+        fmt::format("NCCL unique id of {} bytes received; an id has {}", unique_id.size(), sizeof id.internal));
   }
   std::memcpy(id.internal, unique_id.data(), sizeof id.internal);
   DeviceGuard guard(device);
@@ -144,7 +152,9 @@ NcclComm::NcclComm(int device, int ranks, int rank, const std::string& unique_id
   comm_ = comm;
 }
 
-NcclComm::~NcclComm() { reset(); }
+NcclComm::~NcclComm() {
+  reset();
+}
 
 NcclComm::NcclComm(NcclComm&& other) noexcept
     : device_(other.device_), comm_(std::exchange(other.comm_, nullptr)), abort_(other.abort_) {}

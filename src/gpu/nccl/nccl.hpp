@@ -68,8 +68,7 @@ class NcclComm {
   void send(const void* buffer, std::size_t bytes, int peer, const Stream& stream) const;
   void recv(void* buffer, std::size_t bytes, int peer, const Stream& stream) const;
   // Both at once (one NCCL group): send `send_buffer` to `peer` while receiving from it.
-  void send_recv(const void* send_buffer, void* recv_buffer, std::size_t bytes, int peer,
-                 const Stream& stream) const;
+  void send_recv(const void* send_buffer, void* recv_buffer, std::size_t bytes, int peer, const Stream& stream) const;
 
  private:
   void reset() noexcept;
